@@ -1,0 +1,136 @@
+// Storage benchmark: builds (or reuses) a synthetic store of C cell types x R
+// regions, reports its size on disk, and measures single-thread batch
+// assembly (windows/s on one core) against a reference measured in the same
+// run on the same windows: raw RocksDB reads of the rows a window needs
+// (a MultiGet of its 200 motif rows, bytes only, no decoding).
+//
+//   store_bench [--store DIR] [--celltypes 213] [--regions 150000]
+//               [--batch 32] [--seconds 5]
+#include <rocksdb/db.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "storage/batch_assembler.h"
+#include "storage/rocksdb_env.h"
+#include "storage/store_reader.h"
+#include "storage/store_schema.h"
+#include "storage/synthetic_store.h"
+#include "storage/window_plan.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::string Arg(int argc, char** argv, const char* name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  const std::string path = Arg(argc, argv, "--store", "/tmp/getps-bench-store");
+  const auto celltypes =
+      static_cast<std::uint32_t>(std::stoul(Arg(argc, argv, "--celltypes", "213")));
+  const auto regions =
+      static_cast<std::uint32_t>(std::stoul(Arg(argc, argv, "--regions", "150000")));
+  const std::size_t batch_size = std::stoul(Arg(argc, argv, "--batch", "32"));
+  const double seconds = std::stod(Arg(argc, argv, "--seconds", "5"));
+
+  if (!fs::exists(fs::path(path) / "CURRENT")) {
+    getps::SyntheticStoreOptions o;
+    o.num_celltypes = celltypes;
+    auto t0 = Clock::now();
+    getps::WriteSyntheticStore(path, getps::SyntheticRegions(regions, 1), o);
+    std::printf("build: %u cell types x %u regions in %.1f s\n", celltypes, regions, Seconds(t0));
+  }
+  auto store = getps::StoreReader::Open(path, {256 << 20});
+  const double gb = static_cast<double>(store->SizeOnDisk()) / 1e9;
+  std::printf(
+      "store: %zu cell types x %u regions x %zu motifs (%s): %.3f GB on disk, %.1f "
+      "bytes/region/cell type\n",
+      store->celltypes().size(), store->regions().size(), store->num_motifs(),
+      getps::MotifDtypeName(store->metadata().motif_dtype), gb,
+      gb * 1e9 / store->regions().size() / static_cast<double>(store->celltypes().size()));
+
+  getps::WindowPlan plan = getps::WindowPlan::Build(*store, {});
+  const std::vector<getps::Window> windows = plan.Shuffled(42, 0);
+  std::printf("plan: %zu non-overlapping windows (shuffled)\n", windows.size());
+
+  // Warm-up: the first touch of each table loads it (one scan per chromosome).
+  auto t_load = Clock::now();
+  for (int c = 0; c < static_cast<int>(store->regions().chromosomes().size()); ++c) {
+    (void)store->Motifs(c);
+    for (int ct = 0; ct < static_cast<int>(store->celltypes().size()); ++ct)
+      (void)store->Accessible(ct, c);
+  }
+  std::printf("load: all tables in %.2f s\n", Seconds(t_load));
+
+  getps::BatchAssembler assembler(*store, {200, getps::AtacMode::kQuantitative});
+  getps::Batch batch;
+  std::size_t done = 0, next = 0;
+  auto t0 = Clock::now();
+  while (Seconds(t0) < seconds) {
+    if (next + batch_size > windows.size()) next = 0;
+    assembler.Assemble({windows.data() + next, batch_size}, &batch);
+    next += batch_size;
+    done += batch_size;
+  }
+  const double assembled_rate = static_cast<double>(done) / Seconds(t0);
+  std::printf(
+      "assemble: %.0f windows/s on 1 core (batch %zu, [B,200,%u] float32 = %.1f MB/s written)\n",
+      assembled_rate, batch_size, assembler.num_features(),
+      assembled_rate * 200 * assembler.num_features() * 4 / 1e6);
+
+  // Reference: raw RocksDB MultiGet of each window's 200 motif rows.
+  getps::storage_internal::DatabaseHandles db;
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::OpenForReadOnly(getps::storage_internal::DatabaseOptions(), path,
+                                             getps::storage_internal::ColumnFamilies(256 << 20),
+                                             &db.families, &raw);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    return 1;
+  }
+  db.db.reset(raw);
+  std::vector<std::string> keys(200);
+  std::vector<rocksdb::Slice> slices(200);
+  std::vector<rocksdb::PinnableSlice> values(200);
+  std::vector<rocksdb::Status> statuses(200);
+  std::size_t raw_done = 0, bytes = 0;
+  next = 0;
+  t0 = Clock::now();
+  while (Seconds(t0) < seconds) {
+    const getps::Window& w = windows[next++ % windows.size()];
+    const getps::AccessibleRegions& acc = store->Accessible(w.celltype, w.chrom);
+    for (std::size_t r = 0; r < 200; ++r) {
+      keys[r] = getps::schema::MotifKey(acc.ids[w.first + r]);
+      slices[r] = keys[r];
+    }
+    db.db->MultiGet(rocksdb::ReadOptions(), db.families[1], 200, slices.data(), values.data(),
+                    statuses.data());
+    for (std::size_t r = 0; r < 200; ++r) {
+      bytes += values[r].size();
+      values[r].Reset();
+    }
+    ++raw_done;
+  }
+  const double raw_rate = static_cast<double>(raw_done) / Seconds(t0);
+  std::printf(
+      "reference: raw RocksDB MultiGet of 200 motif rows: %.0f windows/s on 1 core (%zu bytes "
+      "read)\n",
+      raw_rate, bytes);
+  std::printf("ratio: assembly / raw reads = %.1fx\n", assembled_rate / raw_rate);
+  return 0;
+}

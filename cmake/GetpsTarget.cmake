@@ -1,0 +1,22 @@
+# getps_target_defaults(TARGET): warnings (errors by default) and sanitizers for
+# targets built from getps sources. Third-party headers come in as SYSTEM.
+function(getps_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wcast-align)
+  if(GETPS_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(GETPS_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+                                             -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# getps_library(NAME SOURCES...): a static library for one folder, its public
+# headers reachable as "folder/header.h" from the repository root.
+function(getps_library name)
+  add_library(${name} STATIC ${ARGN})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  getps_target_defaults(${name})
+endfunction()

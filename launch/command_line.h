@@ -1,0 +1,37 @@
+// Subcommand option parsing for the getps binary (Boost.Program_options).
+// Every command gets --help and --config FILE for free: a config file holds
+// `option = value` lines (INI syntax, the long option names without "--");
+// values on the command line win over the file.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace getps::cli {
+
+namespace po = boost::program_options;
+
+struct CommandSpec {
+  CommandSpec(std::string name_, std::string synopsis_, std::string summary_)
+      : name(std::move(name_)), synopsis(std::move(synopsis_)), summary(std::move(summary_)) {}
+  std::string name;      // "store window"
+  std::string synopsis;  // "--store S --celltype X --chrom C --index I"
+  std::string summary;   // one paragraph of what it does
+  po::options_description options{"Options", 100};
+  po::positional_options_description positional;
+};
+
+// Parses `args` (the words after the command name). Returns nullopt after
+// printing help when --help was given; throws Error(kInvalidArgument) with
+// the command's name on unknown or malformed options.
+std::optional<po::variables_map> Parse(const std::vector<std::string>& args, CommandSpec& spec);
+
+void PrintHelp(const CommandSpec& spec);
+
+// Splits "a,b,c" into its non-empty parts.
+std::vector<std::string> SplitList(const std::string& text);
+
+}  // namespace getps::cli

@@ -1,0 +1,12 @@
+// The getps subcommands. Each takes the words after its name and returns the
+// process exit status; errors leave as getps::Error for main() to report.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace getps::cli {
+
+int RunStore(const std::vector<std::string>& args);
+
+}  // namespace getps::cli

@@ -1,0 +1,59 @@
+// getps: one binary, one subcommand per job. This file only dispatches and
+// turns errors into an exit status and one line on stderr.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "launch/commands.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>&);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
+};
+
+void PrintUsage() {
+  std::cout
+      << "usage: getps <command> [options]   (getps <command> --help for details)\n\n"
+         "getps trains GET-style regulatory foundation models from a RocksDB feature store.\n\n"
+         "commands:\n";
+  for (const auto& c : kSubcommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  std::cout << "\noptions:\n  -h, --help     this help\n  --version      print the version\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    PrintUsage();
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "getps " << GETPS_VERSION << "\n";
+    return 0;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  for (const auto& c : kSubcommands) {
+    if (c.name != std::string(argv[1])) continue;
+    try {
+      return c.run(args);
+    } catch (const getps::Error& e) {
+      std::cerr << "getps: error: " << e.what() << "\n";
+      return getps::ExitCodeFor(e.code());
+    } catch (const std::exception& e) {
+      std::cerr << "getps: internal error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "getps: unknown command '" << argv[1] << "' (see getps --help)\n";
+  return 2;
+}

@@ -1,0 +1,37 @@
+# Pinned versions of everything getps installs. Sourced by launch/setup.sh.
+# Debian 12 (bookworm) package versions: setup installs exactly these when the
+# archive still serves them, else the archive's current bookworm version (a
+# point-release update) with a warning. PyPI wheels are pinned exactly.
+
+GETPS_APT_PACKAGES=(
+  "build-essential=12.9"
+  "cmake=3.25.1-1"
+  "ninja-build=1.11.1-2~deb12u1"
+  "ccache=4.8+really4.7.5-1"
+  "pkg-config"
+  "librocksdb-dev=7.8.3-2"
+  "libzstd-dev=1.5.4+dfsg2-5"
+  "liblz4-dev=1.9.4-1"
+  "libsnappy-dev=1.1.9-3"
+  "libzmq3-dev=4.3.4-6"
+  "cppzmq-dev=4.9.0-1"
+  "libhts-dev=1.16+ds-3"
+  "libboost-program-options-dev=1.74.0.3"
+  "libgtest-dev=1.12.1-0.2"
+  "libgmock-dev=1.12.1-0.2"
+  "libopenmpi-dev=4.1.4-3+b1"
+  "openmpi-bin=4.1.4-3+b1"
+  "nlohmann-json3-dev=3.11.2-2"
+  "zlib1g-dev"
+  "python3=3.11.2-1+b1"
+  "python3-venv=3.11.2-1+b1"
+  "bedtools=2.30.0+dfsg-3"
+  "tabix=1.16+ds-3"
+)
+
+GETPS_TORCH_VERSION=2.11.0
+GETPS_PY_PACKAGES=(
+  "torch==${GETPS_TORCH_VERSION}"
+  "numpy==2.3.5"
+  "scipy==1.16.3"
+)

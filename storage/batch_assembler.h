@@ -1,0 +1,49 @@
+// BatchAssembler: turns windows into a Batch — the hot path of training.
+//
+// Per region of a window: columns 0..M-1 are the raw motif scores divided by
+// the cell type's per-motif maximum, clipped to 1; column M is accessibility,
+// either quantitative (the region's logCPM divided by the largest logCPM in
+// the window; 0 if that is 0) or binary (1: every region of a window is
+// accessible). Targets are copied from the store.
+//
+// Allocation-free in steady state: Assemble() only grows the Batch's buffers
+// when it gets more windows than they have ever held. Const and re-entrant:
+// threads may share one assembler, each with its own Batch.
+#pragma once
+
+#include <span>
+
+#include "storage/batch.h"
+#include "storage/window_plan.h"
+
+namespace getps {
+
+class StoreReader;
+
+enum class AtacMode { kQuantitative, kBinary };
+
+struct BatchAssemblerOptions {
+  std::uint32_t window_size = 200;
+  AtacMode atac = AtacMode::kQuantitative;
+};
+
+class BatchAssembler {
+ public:
+  // `store` must outlive the assembler.
+  BatchAssembler(const StoreReader& store, const BatchAssemblerOptions& options);
+
+  // Throws Error(kOutOfRange) naming the window if it does not lie inside
+  // its cell type's accessible regions.
+  void Assemble(std::span<const Window> windows, Batch* out) const;
+
+  std::uint32_t num_features() const { return num_features_; }
+
+ private:
+  void AssembleWindow(const Window& w, Batch* out, std::size_t slot) const;
+
+  const StoreReader& store_;
+  BatchAssemblerOptions options_;
+  std::uint32_t num_features_;
+};
+
+}  // namespace getps
