@@ -9,6 +9,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sanitize=${GETPS_SANITIZE:-0}
+# ccache keys on relative paths below the clone, so every clone (CI's fresh
+# ones included) shares one cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 suffix=""
 if [ "$sanitize" = 1 ]; then suffix=-asan; fi
 build=${GETPS_BUILD_DIR:-$root/build$suffix}
