@@ -8,5 +8,6 @@
 namespace getps::cli {
 
 int RunStore(const std::vector<std::string>& args);
+int RunScan(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

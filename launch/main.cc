@@ -18,6 +18,7 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
+    {"scan", "find motif matches in regions of a genome (like MOODS or FIMO)", getps::cli::RunScan},
     {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
 };
 

@@ -7,7 +7,7 @@
 #      LibTorch C++ library and CMake config serve the C++ build) plus NumPy
 #      and SciPy for test oracles. It lives in a per-user cache outside the
 #      clone, keyed by the pinned versions, so every clone reuses it:
-#        ${GETPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/getps}/py-torch-<ver>
+#        ${GETPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/getps}/py<python>-torch-<ver>
 # Prints `GETPS_PYENV=<dir>` as its last line. A user's own Torch_DIR is
 # honoured by the CMake build; the environment is still made for the tests.
 #
@@ -64,19 +64,25 @@ py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
 pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cache=${GETPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/getps}
-key=$(printf '%s\n' "${GETPS_PY_PACKAGES[@]}" | sha256sum | cut -c1-8)
-env_dir="$cache/py${pyver}-torch-${GETPS_TORCH_VERSION}-${key}"
+env_dir="$cache/py${pyver}-torch-${GETPS_TORCH_VERSION}"
+# The stamp names the exact package list: changing a pin (other than torch,
+# which names the directory) installs the difference into the same env.
+stamp="$env_dir/.complete-$(printf '%s\n' "${GETPS_PY_PACKAGES[@]}" | sha256sum | cut -c1-12)"
 mkdir -p "$cache"
 # One installer at a time per cache (parallel clones, CI beside a developer).
 exec 9>"$cache/.lock"
 flock 9
-if [ ! -f "$env_dir/.complete" ]; then
-  log "creating $env_dir (torch ${GETPS_TORCH_VERSION}: a few GB, once per machine)"
-  rm -rf "$env_dir"
-  "$py" -m venv "$env_dir"
-  "$env_dir/bin/pip" install -q --upgrade pip==25.3
+if [ ! -f "$stamp" ]; then
+  if [ ! -x "$env_dir/bin/pip" ]; then
+    log "creating $env_dir (torch ${GETPS_TORCH_VERSION}: a few GB, once per machine)"
+    rm -rf "$env_dir"
+    "$py" -m venv "$env_dir"
+    "$env_dir/bin/pip" install -q --upgrade pip==25.3
+  fi
+  log "installing the pinned Python packages into $env_dir"
   "$env_dir/bin/pip" install -q --progress-bar off "${GETPS_PY_PACKAGES[@]}"
-  touch "$env_dir/.complete"
+  rm -f "$env_dir"/.complete-*
+  touch "$stamp"
 else
   log "Python environment: $env_dir (cached)"
 fi

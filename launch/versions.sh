@@ -27,6 +27,7 @@ GETPS_APT_PACKAGES=(
   "python3-venv=3.11.2-1+b1"
   "bedtools=2.30.0+dfsg-3"
   "tabix=1.16+ds-3"
+  "samtools=1.16.1-1"
 )
 
 GETPS_TORCH_VERSION=2.11.0
@@ -34,4 +35,5 @@ GETPS_PY_PACKAGES=(
   "torch==${GETPS_TORCH_VERSION}"
   "numpy==2.3.5"
   "scipy==1.16.3"
+  "MOODS-python==1.9.4.1"
 )

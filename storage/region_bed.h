@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/region_index.h"
@@ -13,5 +14,12 @@
 namespace getps {
 
 std::vector<Region> ReadRegionsBed(const std::string& path);
+
+// True for lines a BED reader skips: empty, '#', "track", "browser".
+bool IsBedHeaderLine(std::string_view line);
+
+// Parses the first three columns of one BED line. `where` ("file:line: ")
+// prefixes the error message.
+Region ParseBedLine(std::string_view line, const std::string& where);
 
 }  // namespace getps

@@ -1,0 +1,89 @@
+#include "featurizer/motif_options.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/log.h"
+
+namespace getps {
+
+namespace po = boost::program_options;
+
+void AddMotifOptions(po::options_description& options) {
+  options.add_options()("motifs", po::value<std::string>()->required(),
+                        "motif files, comma-separated (MEME, JASPAR or HOMER format)")(
+      "clusters", po::value<std::string>()->default_value(""),
+      "motif -> cluster table (TSV 'motifs<TAB>cluster'); default: one feature per motif")(
+      "cluster-names", po::value<std::string>()->default_value(""),
+      "cluster annotation CSV with Cluster_ID and Name columns (features are names)")(
+      "pvalue", po::value<double>()->default_value(1e-4), "match p-value")(
+      "pseudocount", po::value<double>()->default_value(kDefaultPseudocount), "PWM pseudocount")(
+      "background", po::value<std::string>()->default_value("genome"),
+      "base background: genome, uniform, or A,C,G,T frequencies")(
+      "threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
+      "quiet", po::bool_switch(), "no progress lines");
+}
+
+Background ParseBackground(const std::string& text, const Genome& genome) {
+  if (text == "uniform") return {0.25, 0.25, 0.25, 0.25};
+  if (text == "genome") {
+    Background bg = BackgroundFromCounts(genome.CountBases());
+    LogInfo("background from " + genome.path() + ": A " + std::to_string(bg[0]) + ", C " +
+            std::to_string(bg[1]) + ", G " + std::to_string(bg[2]) + ", T " +
+            std::to_string(bg[3]));
+    return bg;
+  }
+  Background bg{};
+  std::istringstream ss(text);
+  std::string part;
+  int i = 0;
+  double sum = 0;
+  while (std::getline(ss, part, ',')) {
+    if (i == 4) break;
+    try {
+      bg[static_cast<std::size_t>(i)] = std::stod(part);
+    } catch (const std::exception&) {
+      i = 5;
+      break;
+    }
+    sum += bg[static_cast<std::size_t>(i++)];
+  }
+  if (i != 4 || std::fabs(sum - 1.0) > 1e-3 || *std::min_element(bg.begin(), bg.end()) <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--background '" + text +
+                    "': expected genome, uniform, or 4 positive frequencies A,C,G,T summing to 1");
+  }
+  return bg;
+}
+
+MotifSet LoadMotifSet(const po::variables_map& vm, const Genome& genome) {
+  std::vector<Motif> motifs;
+  std::string files = vm["motifs"].as<std::string>();
+  std::istringstream ss(files);
+  std::string file;
+  while (std::getline(ss, file, ',')) {
+    if (file.empty()) continue;
+    auto more = ReadMotifs(file);
+    motifs.insert(motifs.end(), std::make_move_iterator(more.begin()),
+                  std::make_move_iterator(more.end()));
+  }
+  if (motifs.empty()) throw Error(ErrorCode::kInvalidArgument, "--motifs names no motif file");
+  const std::string clusters = vm["clusters"].as<std::string>();
+  MotifFeatures features = clusters.empty()
+                               ? OneFeaturePerMotif(motifs)
+                               : LoadMotifFeatures(clusters, vm["cluster-names"].as<std::string>());
+  MotifSetOptions o;
+  o.pvalue = vm["pvalue"].as<double>();
+  o.pseudocount = vm["pseudocount"].as<double>();
+  o.threads = vm["threads"].as<int>();
+  if (!(o.pseudocount >= 0)) throw Error(ErrorCode::kInvalidArgument, "--pseudocount must be >= 0");
+  const Background bg = ParseBackground(vm["background"].as<std::string>(), genome);
+  MotifSet set = PrepareMotifs(motifs, features, bg, o);
+  LogInfo("motifs: " + std::to_string(motifs.size()) + " from " + files + " -> " +
+          std::to_string(set.feature_names.size()) + " features, p = " + std::to_string(o.pvalue));
+  return set;
+}
+
+}  // namespace getps

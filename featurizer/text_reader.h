@@ -1,0 +1,44 @@
+// TextReader: line-by-line reading of a text file that may be plain,
+// gzip or BGZF compressed (htslib's hFILE/BGZF layer detects which), with the
+// current line number for error messages. A truncated or damaged compressed
+// stream is an Error(kCorruption) naming the file and line, never a silent
+// end of file.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace getps {
+
+class TextReader {
+ public:
+  // Throws Error(kIOError) when the file cannot be opened.
+  explicit TextReader(const std::string& path);
+  ~TextReader();
+  TextReader(const TextReader&) = delete;
+  TextReader& operator=(const TextReader&) = delete;
+
+  // Reads the next line (without its newline or a trailing '\r') into
+  // `line`; false at the end of the file.
+  bool Next(std::string_view* line);
+
+  const std::string& path() const { return path_; }
+  std::size_t line_number() const { return line_number_; }
+  // "path:line: " for error messages.
+  std::string Where() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  std::size_t line_number_ = 0;
+};
+
+// Splits `line` at `sep` into at most `max_fields` fields (the last keeps the
+// rest); returns how many were written to `out`.
+std::size_t SplitFields(std::string_view line, char sep, std::string_view* out,
+                        std::size_t max_fields);
+
+}  // namespace getps

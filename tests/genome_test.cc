@@ -1,0 +1,54 @@
+#include "featurizer/genome.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "tests/test_store.h"
+
+namespace getps {
+namespace {
+
+TEST(Genome, FetchesAndCountsAHandWrittenFasta) {
+  testing_util::TempDir dir("genome");
+  std::ofstream(dir.Sub("g.fa")) << ">chrA desc\nACGTACGTAC\nNNacgt\n>chrB\nGGGG\n";
+  auto g = Genome::Open(dir.Sub("g.fa"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("g.fa.fai")));  // built next to it
+  EXPECT_EQ(g->Names(), (std::vector<std::string>{"chrA", "chrB"}));
+  EXPECT_EQ(g->Length("chrA"), 16);
+  EXPECT_EQ(g->Fetch("chrA", 8, 14), "ACNNac");
+  auto counts = g->CountBases();
+  EXPECT_EQ(counts, (std::array<std::uint64_t, 4>{4, 4, 3 + 4, 3}));  // ACGTACGTAC acgt GGGG
+  EXPECT_THROW(g->Fetch("chrA", 10, 17), Error);
+  try {
+    g->Length("chrZ");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
+TEST(Genome, RealChr1FromAReadOnlyFolder) {
+  const std::string data = testing_util::SharedDataDir();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent";
+  testing_util::TempDir dir("fai");
+  auto g = Genome::Open(data + "/genome/hg38_chr1_1-549900.fa", dir.path().string());
+  EXPECT_EQ(g->Length("chr1"), 549900);
+  EXPECT_EQ(g->Fetch("chr1", 0, 5), "NNNNN");
+  // OR4F5's start codon at chr1:69,091 (1-based).
+  std::string codon = g->Fetch("chr1", 69090, 69093);
+  for (auto& c : codon) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(codon, "ATG");
+}
+
+TEST(Genome, MissingOrBrokenFilesAreClearErrors) {
+  testing_util::TempDir dir("badgenome");
+  EXPECT_THROW(Genome::Open(dir.Sub("none.fa")), Error);
+  std::ofstream(dir.Sub("bad.fa")) << "this is not fasta\n";
+  EXPECT_THROW(Genome::Open(dir.Sub("bad.fa")), Error);
+}
+
+}  // namespace
+}  // namespace getps
