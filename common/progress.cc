@@ -56,6 +56,9 @@ void ProgressMeter::Print(bool final_line) {
     std::snprintf(buf, sizeof buf, "%s: %lld %s in %s (%.0f %s/s)", label_.c_str(),
                   static_cast<long long>(done_), unit_.c_str(), FormatDuration(elapsed).c_str(),
                   rate, unit_.c_str());
+  } else if (total_ < 0) {  // unknown total: no percentage or ETA
+    std::snprintf(buf, sizeof buf, "%s: %lld %s, %.0f %s/s", label_.c_str(),
+                  static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
   } else {
     double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : -1;
     double pct = total_ > 0 ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 0;

@@ -11,8 +11,9 @@ namespace getps {
 
 class ProgressMeter {
  public:
-  // `unit` names what is counted ("regions", "windows"). When `enabled` is
-  // false nothing is printed (tests, --quiet).
+  // `unit` names what is counted ("regions", "windows"); a negative `total`
+  // means unknown (no percentage or ETA). When `enabled` is false nothing is
+  // printed (tests, --quiet).
   ProgressMeter(std::string label, std::int64_t total, std::string unit, bool enabled = true,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
 

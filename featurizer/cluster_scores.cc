@@ -37,7 +37,7 @@ void ClusterScores(std::span<const MotifMatch> matches, const std::vector<Pssm>&
         sum += sorted[i].score;
       }
     }
-    out[static_cast<std::size_t>(feature)] = static_cast<float>(sum);
+    out[static_cast<std::size_t>(feature)] = static_cast<float>(std::max(sum, 0.0));
   }
 }
 

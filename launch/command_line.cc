@@ -1,5 +1,7 @@
 #include "launch/command_line.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -31,7 +33,23 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
       if (!in)
         throw Error(ErrorCode::kNotFound,
                     "getps " + spec.name + ": cannot read config file " + path);
-      po::store(po::parse_config_file(in, spec.options), vm);
+      po::parsed_options parsed = po::parse_config_file(in, spec.options);
+      const std::filesystem::path base = std::filesystem::path(path).parent_path();
+      for (auto& option : parsed.options) {
+        if (std::find(spec.path_options.begin(), spec.path_options.end(), option.string_key) ==
+            spec.path_options.end()) {
+          continue;
+        }
+        for (auto& value : option.value) {
+          std::string resolved;
+          for (const auto& part : SplitList(value)) {
+            std::filesystem::path p(part);
+            resolved += (resolved.empty() ? "" : ",") + (p.is_absolute() ? p : base / p).string();
+          }
+          value = resolved;
+        }
+      }
+      po::store(parsed, vm);
     }
     po::notify(vm);
   } catch (const po::error& e) {

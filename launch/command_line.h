@@ -1,7 +1,8 @@
 // Subcommand option parsing for the getps binary (Boost.Program_options).
 // Every command gets --help and --config FILE for free: a config file holds
 // `option = value` lines (INI syntax, the long option names without "--");
-// values on the command line win over the file.
+// values on the command line win over the file; relative paths in the file
+// are relative to the file.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -22,6 +23,9 @@ struct CommandSpec {
   std::string summary;   // one paragraph of what it does
   po::options_description options{"Options", 100};
   po::positional_options_description positional;
+  // Options holding paths (comma-separated lists allowed): a relative path
+  // read from a --config file is taken relative to that file's folder.
+  std::vector<std::string> path_options;
 };
 
 // Parses `args` (the words after the command name). Returns nullopt after

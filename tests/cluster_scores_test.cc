@@ -22,6 +22,9 @@ TEST(ClusterScores, BestOfOverlappingThenSumOfNonOverlapping) {
   EXPECT_FLOAT_EQ(out[0], 10.0f);
   EXPECT_FLOAT_EQ(out[1], 4.0f);
   EXPECT_FLOAT_EQ(out[2], 0.0f);  // no matches: zero
+  std::vector<MotifMatch> negative = {{2, 0, -1.5}, {2, 5, 0.5}};
+  ClusterScores(negative, pssms, feature, out, &scratch);
+  EXPECT_FLOAT_EQ(out[1], 0.0f);  // -1.5 + 0.5 < 0: clamped
 }
 
 }  // namespace

@@ -1,0 +1,186 @@
+#include "featurizer/accessibility.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "common/error.h"
+#include "common/progress.h"
+#include "featurizer/text_reader.h"
+
+namespace getps {
+namespace {
+
+std::uint32_t Coordinate(std::string_view text, const TextReader& in, const char* what) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v > UINT32_MAX) {
+    throw Error(ErrorCode::kInvalidArgument,
+                in.Where() + "expected a " + what + " coordinate, got '" + std::string(text) + "'");
+  }
+  return static_cast<std::uint32_t>(v);
+}
+
+// Adds one to every region of `chrom` overlapping [start, end) (kFragments)
+// or holding position `start` (an insertion: end == start + 1).
+void AddOverlaps(const RegionIndex& regions, int chrom, std::uint32_t start, std::uint32_t end,
+                 float* counts) {
+  auto [first, last] = regions.Overlapping(chrom, start, end);
+  for (std::uint32_t id = first; id < last; ++id) counts[id] += 1.0f;
+}
+
+}  // namespace
+
+float LogCpm(double count, double library_size, double scale) {
+  if (library_size <= 0) return 0.0f;
+  return static_cast<float>(std::log10(count / library_size * scale + 1.0));
+}
+
+BarcodeTable ReadBarcodeTable(const std::string& path) {
+  TextReader in(path);
+  BarcodeTable t;
+  std::unordered_map<std::string, std::size_t> line_of;
+  std::string_view line;
+  while (in.Next(&line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string_view f[3];
+    if (SplitFields(line, '\t', f, 3) < 2 || f[0].empty() || f[1].empty()) {
+      throw Error(ErrorCode::kInvalidArgument, in.Where() + "expected 'barcode<TAB>celltype'");
+    }
+    if (in.line_number() == 1 && f[0] == "barcode") continue;
+    std::string barcode(f[0]), celltype(f[1]);
+    int ct = -1;
+    for (std::size_t i = 0; i < t.celltypes.size(); ++i) {
+      if (t.celltypes[i] == celltype) ct = static_cast<int>(i);
+    }
+    if (ct < 0) {
+      ct = static_cast<int>(t.celltypes.size());
+      t.celltypes.push_back(celltype);
+      t.cells.push_back(0);
+    }
+    auto [it, inserted] = t.celltype_of.emplace(barcode, ct);
+    if (!inserted) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  in.Where() + "barcode " + barcode + " already listed on line " +
+                      std::to_string(line_of[barcode]) +
+                      (it->second == ct ? " (duplicate)"
+                                        : " under cell type " +
+                                              t.celltypes[static_cast<std::size_t>(it->second)] +
+                                              "; a barcode belongs to one cell type"));
+    }
+    line_of[barcode] = in.line_number();
+    ++t.cells[static_cast<std::size_t>(ct)];
+  }
+  if (t.celltypes.empty()) throw Error(ErrorCode::kInvalidArgument, path + ": no barcodes");
+  return t;
+}
+
+AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& regions,
+                                   const BarcodeTable* barcodes, CountMode mode,
+                                   const std::string& single_celltype, bool progress) {
+  AccessibilityCounts out;
+  if (barcodes) {
+    out.celltypes = barcodes->celltypes;
+    out.cells = barcodes->cells;
+  } else {
+    out.celltypes = {single_celltype};
+    out.cells = {0};
+  }
+  const std::size_t nct = out.celltypes.size();
+  out.library_size.assign(nct, 0.0);
+  out.counts.assign(nct, std::vector<float>(regions.size(), 0.0f));
+  TextReader in(path);
+  std::string_view line;
+  std::string last_chrom;
+  int last_chrom_index = -1;
+  ProgressMeter meter("count " + path, -1, "fragments", progress);
+  while (in.Next(&line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string_view f[6];
+    const std::size_t n = SplitFields(line, '\t', f, 6);
+    if (n < 4) {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          in.Where() + "expected a fragment: chrom, start, end, barcode[, count] (tab-separated)");
+    }
+    const std::uint32_t start = Coordinate(f[1], in, "start");
+    const std::uint32_t end = Coordinate(f[2], in, "end");
+    if (end <= start)
+      throw Error(ErrorCode::kInvalidArgument, in.Where() + "fragment end <= start");
+    int ct = 0;
+    if (barcodes) {
+      auto it = barcodes->celltype_of.find(std::string(f[3]));
+      if (it == barcodes->celltype_of.end()) continue;
+      ct = it->second;
+    }
+    const auto c = static_cast<std::size_t>(ct);
+    if (f[0] != last_chrom) {
+      last_chrom = std::string(f[0]);
+      last_chrom_index = regions.FindChromosome(last_chrom);
+    }
+    float* counts = out.counts[c].data();
+    if (mode == CountMode::kFragments) {
+      out.library_size[c] += 1;
+      if (last_chrom_index >= 0) AddOverlaps(regions, last_chrom_index, start, end, counts);
+    } else {
+      out.library_size[c] += 2;
+      if (last_chrom_index >= 0) {
+        AddOverlaps(regions, last_chrom_index, start, start + 1, counts);
+        AddOverlaps(regions, last_chrom_index, end - 1, end, counts);
+      }
+    }
+    meter.Advance(1);
+  }
+  meter.Finish();
+  return out;
+}
+
+AccessibilityCounts ReadCountMatrix(const std::string& path, const RegionIndex& regions) {
+  TextReader in(path);
+  std::string_view line;
+  if (!in.Next(&line)) throw Error(ErrorCode::kInvalidArgument, path + ": empty count matrix");
+  AccessibilityCounts out;
+  std::vector<std::string_view> header(
+      static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) + 1);
+  const std::size_t n = SplitFields(line, '\t', header.data(), header.size());
+  if (n < 4) {
+    throw Error(ErrorCode::kInvalidArgument,
+                in.Where() + "expected a header: chrom, start, end, then cell types");
+  }
+  for (std::size_t i = 3; i < n; ++i) out.celltypes.emplace_back(header[i]);
+  const std::size_t nct = out.celltypes.size();
+  out.cells.assign(nct, 0);
+  out.library_size.assign(nct, 0.0);
+  out.counts.assign(nct, std::vector<float>(regions.size(), 0.0f));
+  std::vector<std::string_view> f(n + 1);
+  while (in.Next(&line)) {
+    if (line.empty()) continue;
+    if (SplitFields(line, '\t', f.data(), f.size()) != n) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  in.Where() + "expected " + std::to_string(n) + " columns");
+    }
+    const int chrom = regions.FindChromosome(f[0]);
+    const std::uint32_t start = Coordinate(f[1], in, "start"), end = Coordinate(f[2], in, "end");
+    auto [first, last] = chrom >= 0 ? regions.Overlapping(chrom, start, end)
+                                    : std::pair<std::uint32_t, std::uint32_t>{0, 0};
+    if (last != first + 1 || regions.start(first) != start || regions.end(first) != end) {
+      throw Error(ErrorCode::kInvalidArgument, in.Where() + "row " + std::string(f[0]) + ":" +
+                                                   std::string(f[1]) + "-" + std::string(f[2]) +
+                                                   " is not a region of the peak set");
+    }
+    for (std::size_t c = 0; c < nct; ++c) {
+      double v = 0;
+      auto [p, ec] = std::from_chars(f[3 + c].data(), f[3 + c].data() + f[3 + c].size(), v);
+      if (ec != std::errc() || p != f[3 + c].data() + f[3 + c].size() || !(v >= 0)) {
+        throw Error(ErrorCode::kInvalidArgument, in.Where() + "count '" + std::string(f[3 + c]) +
+                                                     "' for " + out.celltypes[c] +
+                                                     " is not a non-negative number");
+      }
+      out.counts[c][first] = static_cast<float>(v);
+      out.library_size[c] += v;
+    }
+  }
+  return out;
+}
+
+}  // namespace getps

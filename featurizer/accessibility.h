@@ -1,0 +1,55 @@
+// Accessibility counts per region and cell type, from
+//   - 10x fragments files (chrom, start, end, barcode[, count]; optional '#'
+//     header; plain, gzip or BGZF; ANY order: the file is streamed once and
+//     needs no index), with a barcode -> cell type table; or
+//   - a ready count matrix (TSV: chrom, start, end, then one column per cell
+//     type, with a header naming them).
+// Counting (CountMode::kFragments) follows `bedtools intersect -c`: a
+// fragment counts once for every region it overlaps by >= 1 bp.
+// CountMode::kInsertions counts Tn5 cut sites instead: start and end - 1.
+// The library size of a cell type is every fragment (or insertion) of its
+// barcodes, in peaks or not.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/region_index.h"
+
+namespace getps {
+
+enum class CountMode { kFragments, kInsertions };
+
+struct BarcodeTable {
+  std::vector<std::string> celltypes;
+  std::vector<std::int64_t> cells;  // barcodes per cell type
+  std::unordered_map<std::string, int> celltype_of;
+};
+
+// TSV "barcode<TAB>celltype" (a header line "barcode..." is skipped). A
+// barcode listed under two cell types is an error naming both lines.
+BarcodeTable ReadBarcodeTable(const std::string& path);
+
+struct AccessibilityCounts {
+  std::vector<std::string> celltypes;
+  std::vector<std::int64_t> cells;         // per cell type (0 when unknown)
+  std::vector<double> library_size;        // per cell type
+  std::vector<std::vector<float>> counts;  // [cell type][region id]
+};
+
+// `barcodes` may be null: every fragment then belongs to one cell type named
+// `single_celltype`. Fragments on chromosomes without regions count toward
+// the library size only; fragments of unknown barcodes are ignored.
+AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& regions,
+                                   const BarcodeTable* barcodes, CountMode mode,
+                                   const std::string& single_celltype, bool progress);
+
+// Every matrix row must name a region of `regions` exactly.
+AccessibilityCounts ReadCountMatrix(const std::string& path, const RegionIndex& regions);
+
+// log10(count / library_size * scale + 1)
+float LogCpm(double count, double library_size, double scale);
+
+}  // namespace getps

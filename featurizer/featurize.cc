@@ -1,0 +1,217 @@
+#include "featurizer/featurize.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "featurizer/annotation.h"
+#include "featurizer/cluster_scores.h"
+#include "featurizer/text_reader.h"
+#include "storage/store_writer.h"
+
+namespace getps {
+namespace {
+
+// Checks every peak's chromosome exists in the genome (after the map) and
+// the peak lies inside it; returns the peaks with genome names.
+std::vector<Region> ToGenomeCoordinates(const std::vector<Region>& peaks, const Genome& genome,
+                                        const std::map<std::string, std::string>& chrom_map,
+                                        const std::string& peaks_path) {
+  std::vector<Region> out = peaks;
+  std::set<std::string> checked;
+  for (auto& r : out) {
+    auto it = chrom_map.find(r.chrom);
+    const std::string name = it == chrom_map.end() ? r.chrom : it->second;
+    if (checked.insert(name).second && !genome.Has(name)) {
+      std::string have;
+      auto names = genome.Names();
+      for (std::size_t i = 0; i < names.size() && i < 8; ++i) have += (i ? ", " : "") + names[i];
+      throw Error(ErrorCode::kNotFound,
+                  peaks_path + ": peak chromosome '" + r.chrom + "' is not in genome " +
+                      genome.path() + " (it has: " + have + (names.size() > 8 ? ", ..." : "") +
+                      "); give a --chrom-map");
+    }
+    if (r.end > genome.Length(name)) {
+      throw Error(ErrorCode::kOutOfRange,
+                  peaks_path + ": peak " + r.chrom + ":" + std::to_string(r.start) + "-" +
+                      std::to_string(r.end) + " ends past " + name + " (length " +
+                      std::to_string(genome.Length(name)) + ")");
+    }
+    r.chrom = name;
+  }
+  return out;
+}
+
+AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionIndex& regions) {
+  if (!o.counts.empty()) return ReadCountMatrix(o.counts, regions);
+  if (o.fragments.empty())
+    throw Error(ErrorCode::kInvalidArgument, "featurize needs --fragments or --counts");
+  std::unique_ptr<BarcodeTable> barcodes;
+  if (!o.barcodes.empty()) barcodes = std::make_unique<BarcodeTable>(ReadBarcodeTable(o.barcodes));
+  return CountFragments(o.fragments, regions, barcodes.get(), o.count_mode, o.single_celltype,
+                        o.progress);
+}
+
+}  // namespace
+
+std::string FileChecksum(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIOError, "cannot read " + path);
+  std::vector<char> buf(1 << 20);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::uint64_t size = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = static_cast<uInt>(in.gcount());
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(buf.data()), n);
+    size += n;
+  }
+  char out[64];
+  std::snprintf(out, sizeof out, "crc32:%08lx size:%llu", crc,
+                static_cast<unsigned long long>(size));
+  return out;
+}
+
+std::map<std::string, std::string> ReadChromMap(const std::string& path) {
+  TextReader in(path);
+  std::map<std::string, std::string> map;
+  std::string_view line;
+  while (in.Next(&line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string_view f[3];
+    if (SplitFields(line, '\t', f, 3) != 2) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  in.Where() + "expected 'peak_chrom<TAB>genome_chrom'");
+    }
+    map[std::string(f[0])] = std::string(f[1]);
+  }
+  return map;
+}
+
+void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs) {
+  const std::vector<Region> peaks = ReadPeaks(o.peaks, o.overlaps);
+  const std::vector<Region> regions_in_genome =
+      ToGenomeCoordinates(peaks, genome, o.chrom_map, o.peaks);
+  RegionIndex regions =
+      RegionIndex::FromUnsorted(peaks);  // peaks are sorted: ids follow their order
+  LogInfo("peaks: " + std::to_string(regions.size()) + " regions on " +
+          std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
+
+  AccessibilityCounts acc = LoadAccessibility(o, regions);
+  std::vector<std::size_t> kept;
+  for (std::size_t c = 0; c < acc.celltypes.size(); ++c) {
+    if (acc.cells[c] > 0 && acc.cells[c] < o.min_cells) {
+      LogWarning("skipping cell type " + acc.celltypes[c] + ": " + std::to_string(acc.cells[c]) +
+                 " cells < --min-cells " + std::to_string(o.min_cells));
+    } else if (acc.library_size[c] <= 0 || acc.library_size[c] < o.min_library) {
+      LogWarning("skipping cell type " + acc.celltypes[c] + ": library size " +
+                 std::to_string(acc.library_size[c]) + " < --min-library " +
+                 std::to_string(o.min_library));
+    } else {
+      kept.push_back(c);
+    }
+  }
+  if (kept.empty())
+    throw Error(ErrorCode::kInvalidArgument, "featurize: every cell type was skipped (see above)");
+
+  StoreMetadata meta;
+  meta.feature_names = motifs.feature_names;
+  meta.genome_build = o.genome_build;
+  meta.motif_dtype = o.dtype;
+  meta.logcpm_scale = o.logcpm_scale;
+  meta.created_by = "getps featurize";
+  for (const auto& path : o.checksum_inputs) meta.input_checksums[path] = FileChecksum(path);
+  StoreWriterOptions wo;
+  wo.overwrite = o.overwrite;
+  wo.progress = o.progress;
+  auto writer = StoreWriter::Create(o.out, meta, regions, wo);
+
+  MotifScanner scanner(motifs.pssms);
+  std::vector<float> row(motifs.feature_names.size());
+  std::vector<MotifMatch> scratch;
+  ScanRegions(
+      genome, regions_in_genome, scanner, o.threads,
+      [&](std::size_t id, std::span<const MotifMatch> found) {
+        ClusterScores(found, motifs.pssms, motifs.feature_of_pssm, row, &scratch);
+        writer->PutMotifScores(static_cast<std::uint32_t>(id), row);
+      },
+      o.progress);
+
+  // Genes and the regions holding their TSSs.
+  std::vector<GeneTss> genes;
+  if (!o.gtf.empty()) genes = ReadGtfTss(o.gtf);
+  if (!o.tss_bed.empty()) genes = ReadTssBed(o.tss_bed);
+  const std::size_t n = regions.size();
+  std::vector<std::uint8_t> tss(2 * n, 0);
+  std::vector<std::int64_t> region_of_gene(genes.size(), -1);
+  for (std::size_t g = 0; g < genes.size(); ++g) {
+    const int chrom = regions.FindChromosome(genes[g].chrom);
+    if (chrom < 0) continue;
+    auto [first, last] = regions.Overlapping(chrom, genes[g].tss, genes[g].tss + 1);
+    if (first == last) continue;
+    region_of_gene[g] = first;
+    tss[2 * first + (genes[g].strand == '-' ? 1 : 0)] = 1;
+  }
+  ExpressionTable expression;
+  if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+
+  std::vector<float> logcpm(n), exp(2 * n);
+  for (std::size_t c : kept) {
+    const std::string& name = acc.celltypes[c];
+    int column = -1;
+    for (std::size_t k = 0; k < expression.celltypes.size(); ++k) {
+      if (expression.celltypes[k] == name) column = static_cast<int>(k);
+    }
+    if (column < 0 && expression.celltypes.size() == 1 && kept.size() == 1)
+      column = 0;  // one of each
+    if (!o.expression.empty() && column < 0) {
+      LogWarning("cell type " + name + " has no column in " + o.expression +
+                 ": its expression labels are zero");
+    }
+    for (std::size_t id = 0; id < n; ++id)
+      logcpm[id] = LogCpm(acc.counts[c][id], acc.library_size[c], o.logcpm_scale);
+    std::fill(exp.begin(), exp.end(), 0.0f);
+    std::size_t labelled = 0;
+    if (column >= 0) {
+      for (std::size_t g = 0; g < genes.size(); ++g) {
+        if (region_of_gene[g] < 0) continue;
+        auto it = expression.of_gene.find(genes[g].name);
+        if (it == expression.of_gene.end()) continue;
+        const auto id = static_cast<std::size_t>(region_of_gene[g]);
+        exp[2 * id + (genes[g].strand == '-' ? 1 : 0)] +=
+            static_cast<float>(it->second[static_cast<std::size_t>(column)]);
+        ++labelled;
+      }
+      for (std::size_t id = 0; id < n; ++id) {
+        if (logcpm[id] < o.min_acpm) exp[2 * id] = exp[2 * id + 1] = 0.0f;
+      }
+    }
+    CellTypeInfo info{name, o.fragments.empty() ? o.counts : o.fragments, acc.cells[c],
+                      acc.library_size[c], column >= 0};
+    writer->AddCellType(info, {acc.counts[c], logcpm, exp, tss});
+    LogInfo("cell type " + name + ": " + std::to_string(acc.cells[c]) + " cells, library " +
+            std::to_string(static_cast<long long>(acc.library_size[c])) + ", " +
+            std::to_string(labelled) + " genes labelled");
+  }
+  std::set<std::string> seen;
+  std::size_t duplicates = 0;
+  for (std::size_t g = 0; g < genes.size(); ++g) {
+    if (!seen.insert(genes[g].name).second) {
+      ++duplicates;
+      continue;
+    }
+    writer->AddGene({genes[g].name, genes[g].chrom, genes[g].tss, genes[g].strand, -1});
+  }
+  if (duplicates)
+    LogWarning(std::to_string(duplicates) +
+               " repeated gene names: the first TSS of each is kept for queries");
+  writer->Finish();
+  LogInfo("featurize: wrote " + o.out);
+}
+
+}  // namespace getps

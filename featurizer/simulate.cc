@@ -1,0 +1,327 @@
+#include "featurizer/simulate.h"
+
+#include <htslib/bgzf.h>
+#include <htslib/faidx.h>
+#include <htslib/tbx.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/progress.h"
+#include "common/random.h"
+
+namespace getps {
+namespace {
+
+constexpr char kBases[] = "ACGT";
+constexpr int kWindowRegions = 8;      // regulatory neighbourhood: +-8 regions
+constexpr double kDecayRegions = 3.0;  // e-folding distance of a region's effect
+
+struct Instance {
+  int tf;
+  std::uint32_t offset;  // within the region
+};
+
+struct SimRegion {
+  std::uint32_t start = 0, end = 0;
+  std::vector<Instance> instances;
+  std::vector<double> openness;  // per cell type, > 0
+  int gene = -1;                 // index into genes when a promoter
+};
+
+struct SimGene {
+  std::string name;
+  int chrom;
+  int region;
+  char strand;
+};
+
+double Poisson(Rng& rng, double mean) {  // Knuth for small means, normal approximation above
+  if (mean > 30)
+    return std::max(
+        0.0, std::round(mean + std::sqrt(mean) * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
+                                   std::cos(2 * M_PI * rng.Uniform())));
+  const double l = std::exp(-mean);
+  double k = 0, p = 1;
+  do {
+    ++k;
+    p *= rng.Uniform();
+  } while (p > l);
+  return k - 1;
+}
+
+void Check(bool ok, const std::string& what) {
+  if (!ok) throw Error(ErrorCode::kIOError, "simulate: cannot write " + what);
+}
+
+}  // namespace
+
+SimulationScale ScaleNamed(const std::string& name) {
+  if (name == "tiny") return {4, 700, 4, 16, 600, 30};
+  if (name == "small") return {6, 1500, 6, 24, 800, 40};
+  if (name == "bench") return {22, 6000, 16, 40, 1000, 40};
+  throw Error(ErrorCode::kInvalidArgument,
+              "--scale must be tiny, small or bench, not '" + name + "'");
+}
+
+void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint64_t seed,
+                   bool progress) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  Rng rng(MixSeed(seed, 0x51u));
+  const int T = sc.tfs, C = sc.celltypes;
+
+  // Transcription factors: PWMs, activities, effects.
+  std::vector<std::vector<std::array<double, 4>>> pwm(static_cast<std::size_t>(T));
+  std::vector<std::vector<double>> activity(static_cast<std::size_t>(C),
+                                            std::vector<double>(static_cast<std::size_t>(T)));
+  std::vector<double> effect(static_cast<std::size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    const int width = 8 + static_cast<int>(rng.Below(7));
+    for (int j = 0; j < width; ++j) {
+      std::array<double, 4> row{};
+      const int best = static_cast<int>(rng.Below(4));
+      const double top = 0.82 + 0.15 * rng.Uniform();
+      for (int b = 0; b < 4; ++b) row[b] = b == best ? top : (1 - top) / 3;
+      pwm[static_cast<std::size_t>(t)].push_back(row);
+    }
+    const bool specific = t % 2 == 1;
+    const int on = static_cast<int>(rng.Below(static_cast<std::uint64_t>(C)));
+    for (int c = 0; c < C; ++c) {
+      activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(t)] =
+          specific ? (c == on || (t % 4 == 3 && c == (on + 1) % C) ? 1.0 : 0.05)
+                   : 0.5 + 0.5 * rng.Uniform();
+    }
+    effect[static_cast<std::size_t>(t)] = t % 5 == 4 ? -0.6 : 0.4 + 0.6 * rng.Uniform();
+  }
+
+  // Genome, regions, planted instances.
+  std::vector<std::vector<SimRegion>> regions(static_cast<std::size_t>(sc.chromosomes));
+  std::vector<SimGene> genes;
+  const std::string fasta = (fs::path(dir) / "genome.fa").string();
+  {
+    std::ofstream fa(fasta);
+    for (int k = 0; k < sc.chromosomes; ++k) {
+      std::string seq;
+      std::uint32_t pos = 5000;
+      auto& chrom_regions = regions[static_cast<std::size_t>(k)];
+      for (int i = 0; i < sc.peaks_per_chromosome; ++i) {
+        SimRegion r;
+        r.start = pos + 500 + static_cast<std::uint32_t>(rng.Below(2500));
+        r.end = r.start + 300 + static_cast<std::uint32_t>(rng.Below(300));
+        pos = r.end;
+        chrom_regions.push_back(r);
+      }
+      seq.resize(pos + 5000);
+      for (auto& ch : seq) {
+        const double u = rng.Uniform();
+        ch = kBases[u < 0.29 ? 0 : u < 0.50 ? 1 : u < 0.71 ? 2 : 3];
+      }
+      for (std::size_t i = 0; i < chrom_regions.size(); ++i) {
+        SimRegion& r = chrom_regions[i];
+        const int planted = static_cast<int>(Poisson(rng, 2.5));
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> used;
+        for (int p = 0; p < planted; ++p) {
+          const int t = static_cast<int>(rng.Below(static_cast<std::uint64_t>(T)));
+          const auto& m = pwm[static_cast<std::size_t>(t)];
+          const auto w = static_cast<std::uint32_t>(m.size());
+          const std::uint32_t off = static_cast<std::uint32_t>(rng.Below(r.end - r.start - w));
+          bool clash = false;
+          for (auto [s, e] : used) clash |= off < e && s < off + w;
+          if (clash) continue;
+          used.emplace_back(off, off + w);
+          const bool reverse = rng.Uniform() < 0.5;
+          for (std::uint32_t j = 0; j < w; ++j) {
+            const double u = rng.Uniform();
+            int b = 0;
+            for (double acc = m[j][0]; b < 3 && u > acc;
+                 acc += m[j][static_cast<std::size_t>(++b)]) {
+            }
+            if (reverse)
+              seq[r.start + off + w - 1 - j] = kBases[3 - b];
+            else
+              seq[r.start + off + j] = kBases[b];
+          }
+          r.instances.push_back({t, off});
+        }
+        r.openness.resize(static_cast<std::size_t>(C));
+        for (int c = 0; c < C; ++c) {
+          double drive = 0;
+          for (const auto& inst : r.instances)
+            drive += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)];
+          r.openness[static_cast<std::size_t>(c)] = 0.005 + 0.6 * drive;
+        }
+        if (rng.Uniform() < 0.2) {
+          r.gene = static_cast<int>(genes.size());
+          genes.push_back({"SIMG" + std::to_string(genes.size() + 1), k, static_cast<int>(i),
+                           rng.Uniform() < 0.5 ? '+' : '-'});
+        }
+      }
+      fa << ">chr" << k + 1 << "\n";
+      for (std::size_t i = 0; i < seq.size(); i += 60) fa << seq.substr(i, 60) << "\n";
+    }
+    Check(static_cast<bool>(fa), fasta);
+  }
+  Check(fai_build(fasta.c_str()) == 0, fasta + ".fai");
+
+  // Peaks, genes (GTF), expression.
+  {
+    std::ofstream bed(fs::path(dir) / "peaks.bed");
+    for (std::size_t k = 0; k < regions.size(); ++k) {
+      for (std::size_t i = 0; i < regions[k].size(); ++i) {
+        bed << "chr" << k + 1 << "\t" << regions[k][i].start << "\t" << regions[k][i].end
+            << "\tpeak_" << k + 1 << "_" << i << "\n";
+      }
+    }
+    Check(static_cast<bool>(bed), "peaks.bed");
+    std::ofstream gtf(fs::path(dir) / "genes.gtf");
+    std::ofstream exp(fs::path(dir) / "expression.tsv");
+    exp << "gene";
+    for (int c = 0; c < C; ++c) exp << "\tcelltype_" << c;
+    exp << "\n";
+    for (const SimGene& g : genes) {
+      const SimRegion& p =
+          regions[static_cast<std::size_t>(g.chrom)][static_cast<std::size_t>(g.region)];
+      const std::uint32_t tss = (p.start + p.end) / 2;  // 0-based
+      const std::uint32_t s = g.strand == '+' ? tss + 1 : tss + 1 - 4000,
+                          e = g.strand == '+' ? tss + 4000 : tss + 1;
+      gtf << "chr" << g.chrom + 1 << "\tsim\tgene\t" << s << "\t" << e << "\t.\t" << g.strand
+          << "\t.\tgene_id \"" << g.name << ".1\"; gene_name \"" << g.name << "\";\n";
+      exp << g.name;
+      for (int c = 0; c < C; ++c) {
+        double drive = 0;
+        const auto& chrom_regions = regions[static_cast<std::size_t>(g.chrom)];
+        for (int d = -kWindowRegions; d <= kWindowRegions; ++d) {
+          const int i = g.region + d;
+          if (i < 0 || i >= static_cast<int>(chrom_regions.size())) continue;
+          const SimRegion& r = chrom_regions[static_cast<std::size_t>(i)];
+          double content = 0;
+          for (const auto& inst : r.instances) {
+            content += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)] *
+                       effect[static_cast<std::size_t>(inst.tf)];
+          }
+          drive += std::exp(-std::abs(d) / kDecayRegions) * content *
+                   std::min(1.0, r.openness[static_cast<std::size_t>(c)]);
+        }
+        const double log_tpm =
+            std::max(0.0, 0.3 + 0.9 * drive +
+                              0.08 * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
+                                  std::cos(2 * M_PI * rng.Uniform()));
+        exp << "\t" << std::pow(10.0, log_tpm) - 1.0;
+      }
+      exp << "\n";
+    }
+    Check(static_cast<bool>(gtf) && static_cast<bool>(exp), "genes.gtf / expression.tsv");
+  }
+
+  // Barcodes and fragments (BGZF, position-sorted, tabix-indexed).
+  {
+    std::ofstream bc(fs::path(dir) / "barcodes.tsv");
+    bc << "barcode\tcelltype\n";
+    for (int c = 0; c < C; ++c) {
+      for (int i = 0; i < sc.cells_per_celltype; ++i)
+        bc << "CT" << c << "-" << i << "-1\tcelltype_" << c << "\n";
+    }
+    Check(static_cast<bool>(bc), "barcodes.tsv");
+    const std::string frag_path = (fs::path(dir) / "fragments.tsv.gz").string();
+    BGZF* out = bgzf_open(frag_path.c_str(), "w");
+    Check(out != nullptr, frag_path);
+    ProgressMeter meter("simulate fragments", sc.chromosomes, "chromosomes", progress);
+    std::string line;
+    for (std::size_t k = 0; k < regions.size(); ++k) {
+      struct Frag {
+        std::uint32_t start, end;
+        int c, cell;
+      };
+      std::vector<Frag> frags;
+      for (const SimRegion& r : regions[k]) {
+        for (int c = 0; c < C; ++c) {
+          const double mean = sc.fragments_per_region * r.openness[static_cast<std::size_t>(c)];
+          const int n = static_cast<int>(Poisson(rng, mean));
+          for (int f = 0; f < n; ++f) {
+            const std::uint32_t s =
+                r.start + static_cast<std::uint32_t>(rng.Below(r.end - r.start));
+            frags.push_back(
+                {s, s + 50 + static_cast<std::uint32_t>(rng.Below(250)), c,
+                 static_cast<int>(rng.Below(static_cast<std::uint64_t>(sc.cells_per_celltype)))});
+          }
+        }
+        // Background: fragments between peaks.
+        const std::uint32_t bg = r.start > 2000 ? r.start - 1500 : 100;
+        frags.push_back(
+            {bg, bg + 120, static_cast<int>(rng.Below(static_cast<std::uint64_t>(C))),
+             static_cast<int>(rng.Below(static_cast<std::uint64_t>(sc.cells_per_celltype)))});
+      }
+      std::sort(frags.begin(), frags.end(), [](const Frag& a, const Frag& b) {
+        return a.start != b.start ? a.start < b.start : a.end < b.end;
+      });
+      for (const Frag& f : frags) {
+        line = "chr" + std::to_string(k + 1) + "\t" + std::to_string(f.start) + "\t" +
+               std::to_string(f.end) + "\tCT" + std::to_string(f.c) + "-" + std::to_string(f.cell) +
+               "-1\t1\n";
+        Check(bgzf_write(out, line.data(), line.size()) == static_cast<ssize_t>(line.size()),
+              frag_path);
+      }
+      meter.Advance(1);
+    }
+    Check(bgzf_close(out) == 0, frag_path);
+    meter.Finish();
+    Check(tbx_index_build(frag_path.c_str(), 0, &tbx_conf_bed) == 0, frag_path + ".tbi");
+  }
+
+  // Motifs, clusters, truth, config.
+  {
+    std::ofstream meme(fs::path(dir) / "motifs.meme");
+    meme << "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA "
+            "0.29 C 0.21 G 0.21 T 0.29\n\n";
+    std::ofstream clusters(fs::path(dir) / "clusters.tsv");
+    std::ofstream names(fs::path(dir) / "cluster_names.csv");
+    clusters << "motifs\tcluster\n";
+    names << "Cluster_ID,Motif,Name\n";
+    for (int t = 0; t < T; ++t) {
+      char name[16];
+      std::snprintf(name, sizeof name, "TF%02d", t + 1);
+      meme << "MOTIF " << name << "\nletter-probability matrix: alength= 4 w= "
+           << pwm[static_cast<std::size_t>(t)].size() << "\n";
+      for (const auto& row : pwm[static_cast<std::size_t>(t)])
+        meme << row[0] << " " << row[1] << " " << row[2] << " " << row[3] << "\n";
+      meme << "\n";
+      clusters << name << "\t" << t + 1 << "\n";
+      names << t + 1 << "," << name << "," << name << "\n";
+    }
+    nlohmann::json truth;
+    truth["seed"] = seed;
+    truth["activity"] = activity;
+    truth["effect"] = effect;
+    truth["window_regions"] = kWindowRegions;
+    truth["decay_regions"] = kDecayRegions;
+    // Planted instances: [chromosome, region index, tf, offset in region].
+    nlohmann::json planted = nlohmann::json::array();
+    for (std::size_t k = 0; k < regions.size(); ++k) {
+      for (std::size_t i = 0; i < regions[k].size(); ++i) {
+        for (const auto& inst : regions[k][i].instances)
+          planted.push_back({k, i, inst.tf, inst.offset});
+      }
+    }
+    truth["planted"] = planted;
+    std::ofstream(fs::path(dir) / "truth.json") << truth.dump() << "\n";
+    std::ofstream cfg(fs::path(dir) / "featurize.cfg");
+    cfg << "# getps featurize --config " << (fs::path(dir) / "featurize.cfg").string()
+        << " --out STORE\n"
+        << "# Paths are relative to this file.\n"
+        << "peaks = peaks.bed\ngenome = genome.fa\ngenome-build = simulated\nmotifs = motifs.meme\n"
+        << "clusters = clusters.tsv\ncluster-names = cluster_names.csv\nfragments = "
+           "fragments.tsv.gz\n"
+        << "barcodes = barcodes.tsv\ngtf = genes.gtf\nexpression = expression.tsv\nlog-expression "
+           "= true\n"
+        << "min-cells = " << sc.cells_per_celltype << "\n";
+    Check(static_cast<bool>(meme) && static_cast<bool>(cfg), "motifs / featurize.cfg");
+  }
+}
+
+}  // namespace getps

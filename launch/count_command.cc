@@ -1,0 +1,76 @@
+// `getps count`: accessibility counts of a peak set per cell type, from a
+// fragments file streamed once in any order — the peak x cell type matrix
+// that `getps featurize --counts` also accepts.
+#include <cstdio>
+#include <memory>
+
+#include "common/error.h"
+#include "featurizer/accessibility.h"
+#include "featurizer/peaks.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+
+namespace getps::cli {
+
+int RunCount(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "count",
+      "--peaks BED --fragments TSV.GZ [--barcodes TSV] [--count fragments|insertions] --out TSV",
+      "Counts fragments (as `bedtools intersect -c` does: once per overlapped peak) or Tn5\n"
+      "insertions per peak and cell type. The fragments file may be plain, gzip or BGZF and in\n"
+      "any order; no index is needed. Without --barcodes every fragment counts for one\n"
+      "column named by --celltype.");
+  spec.options.add_options()("peaks", po::value<std::string>()->required(),
+                             "BED/narrowPeak (gz ok)")(
+      "fragments", po::value<std::string>()->required(), "10x fragments file")(
+      "barcodes", po::value<std::string>()->default_value(""), "TSV barcode<TAB>celltype")(
+      "celltype", po::value<std::string>()->default_value("all"), "column name without --barcodes")(
+      "count", po::value<std::string>()->default_value("fragments"), "fragments or insertions")(
+      "merge-overlaps", po::bool_switch(), "merge overlapping peaks instead of failing")(
+      "out", po::value<std::string>()->default_value("-"), "output TSV ('-': standard output)")(
+      "quiet", po::bool_switch(), "no progress lines");
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  const std::string mode = (*vm)["count"].as<std::string>();
+  if (mode != "fragments" && mode != "insertions") {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--count must be fragments or insertions, not '" + mode + "'");
+  }
+  std::vector<Region> peaks =
+      ReadPeaks((*vm)["peaks"].as<std::string>(),
+                (*vm)["merge-overlaps"].as<bool>() ? OverlapPolicy::kMerge : OverlapPolicy::kError);
+  RegionIndex regions = RegionIndex::FromUnsorted(peaks);
+  std::unique_ptr<BarcodeTable> barcodes;
+  if (!(*vm)["barcodes"].as<std::string>().empty()) {
+    barcodes =
+        std::make_unique<BarcodeTable>(ReadBarcodeTable((*vm)["barcodes"].as<std::string>()));
+  }
+  AccessibilityCounts counts =
+      CountFragments((*vm)["fragments"].as<std::string>(), regions, barcodes.get(),
+                     mode == "fragments" ? CountMode::kFragments : CountMode::kInsertions,
+                     (*vm)["celltype"].as<std::string>(), !(*vm)["quiet"].as<bool>());
+  const std::string out = (*vm)["out"].as<std::string>();
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
+      out == "-" ? stdout : std::fopen(out.c_str(), "w"),
+      out == "-" ? [](std::FILE*) { return 0; } : std::fclose);
+  if (!file) throw Error(ErrorCode::kIOError, "cannot write " + out);
+  std::fputs("chrom\tstart\tend", file.get());
+  for (const auto& c : counts.celltypes) std::fprintf(file.get(), "\t%s", c.c_str());
+  std::fputc('\n', file.get());
+  for (std::uint32_t id = 0; id < regions.size(); ++id) {
+    std::fprintf(
+        file.get(), "%s\t%u\t%u",
+        regions.chromosomes()[static_cast<std::size_t>(regions.ChromosomeOf(id))].name.c_str(),
+        regions.start(id), regions.end(id));
+    for (const auto& c : counts.counts) std::fprintf(file.get(), "\t%.0f", c[id]);
+    std::fputc('\n', file.get());
+  }
+  if (std::ferror(file.get())) throw Error(ErrorCode::kIOError, "error writing " + out);
+  for (std::size_t c = 0; c < counts.celltypes.size(); ++c) {
+    std::fprintf(stderr, "count: %s: %zu cells, library size %.0f\n", counts.celltypes[c].c_str(),
+                 static_cast<std::size_t>(counts.cells[c]), counts.library_size[c]);
+  }
+  return 0;
+}
+
+}  // namespace getps::cli

@@ -1,0 +1,136 @@
+"""`getps simulate` -> `getps featurize --config` end to end: determinism by
+seed, the tabix index, the store's contents against the world's truth
+(planted motif instances found as features; one TSS flag per gene; labels
+equal the expression table), and featurize's errors on bad input."""
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+GETPS = os.environ["GETPS_BIN"]
+
+
+def run(*args, check=True):
+    p = subprocess.run([GETPS, *args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"getps {' '.join(args)}: {p.stderr}")
+    return p
+
+
+def digest(directory):
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(directory)):
+        if name in ("featurize.cfg",):
+            continue
+        with open(os.path.join(directory, name), "rb") as f:
+            h.update(name.encode() + f.read())
+    return h.hexdigest()
+
+
+def table(text):
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    return header, [l.split("\t") for l in lines[1:]]
+
+
+class SimulateFeaturize(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-sim-")
+        cls.world = os.path.join(cls.tmp.name, "world")
+        run("simulate", "--out", cls.world, "--seed", "7", "--quiet")
+        cls.store = os.path.join(cls.tmp.name, "store")
+        # Run from another directory: config paths are relative to the config file.
+        subprocess.run([GETPS, "featurize", "--config", os.path.join(cls.world, "featurize.cfg"), "--out", cls.store,
+                        "--quiet"], check=True, cwd="/", capture_output=True)
+        with open(os.path.join(cls.world, "truth.json")) as f:
+            cls.truth = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_deterministic_by_seed(self):
+        again = os.path.join(self.tmp.name, "again")
+        other = os.path.join(self.tmp.name, "other")
+        run("simulate", "--out", again, "--seed", "7", "--quiet")
+        run("simulate", "--out", other, "--seed", "8", "--quiet")
+        self.assertEqual(digest(self.world), digest(again))
+        self.assertNotEqual(digest(self.world), digest(other))
+
+    def test_fragments_are_bgzf_with_a_tabix_index(self):
+        out = subprocess.run(["tabix", os.path.join(self.world, "fragments.tsv.gz"), "chr2:1-200000"],
+                             capture_output=True, text=True)
+        if out.returncode == 127:
+            self.skipTest("tabix missing")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = [l.split("\t") for l in out.stdout.splitlines()]
+        self.assertGreater(len(rows), 100)
+        self.assertTrue(all(r[0] == "chr2" and int(r[1]) < 200000 for r in rows))
+
+    def test_planted_instances_become_features(self):
+        raw, names = {}, None
+        for k in range(4):
+            h, rows = table(run("store", "region", f"chr{k + 1}", "--store", self.store).stdout)
+            raw[k] = [[float(x) for x in r[2:]] for r in rows]
+            names = h[2:]
+        planted = set()
+        found = 0
+        for k, i, tf, _ in self.truth["planted"]:
+            col = names.index(f"TF{tf + 1:02d}")
+            planted.add((k, i, col))
+            found += raw[k][i][col] > 0
+        # Instances are drawn from the PWMs, so some miss the p = 1e-4 threshold,
+        # as real sites do; chance matches elsewhere must be far rarer.
+        recall = found / len(planted)
+        background = [raw[k][i][c] > 0 for k in raw for i in range(len(raw[k])) for c in range(len(names))
+                      if (k, i, c) not in planted]
+        false_rate = sum(background) / len(background)
+        self.assertGreater(len(planted), 5000)
+        self.assertGreater(recall, 0.8)
+        self.assertLess(false_rate, 0.1)
+        print(f"checked: {recall:.3f} of {len(planted)} planted instances scored; chance matches in "
+              f"{false_rate:.3f} of other region x TF cells")
+
+    def test_labels_follow_the_expression_table_and_gtf(self):
+        expr = {}
+        with open(os.path.join(self.world, "expression.tsv")) as f:
+            next(f)
+            for line in f:
+                g, *vals = line.split("\t")
+                expr[g] = [float(v) for v in vals]
+        genes = 0
+        import math
+        for gene in list(expr)[:40]:
+            p = run("store", "gene", gene, "--store", self.store, "--celltype", "celltype_1", check=False)
+            if p.returncode != 0:
+                self.assertIn("is not accessible in celltype_1", p.stderr)
+                continue
+            row = [l for l in p.stdout.splitlines() if l.split("\t")[0].endswith("*")][0].split("\t")
+            header = [l for l in p.stdout.splitlines() if l.startswith("row\t")][0].split("\t")
+            strand = "plus" if "(+ strand" in p.stdout.splitlines()[0] else "minus"
+            got = float(row[header.index(f"exp_{strand}")])
+            self.assertAlmostEqual(got, math.log10(expr[gene][1] + 1), places=4)
+            self.assertEqual(row[header.index(f"tss_{strand}")], "1")
+            genes += 1
+        self.assertGreater(genes, 20)
+
+    def test_featurize_errors(self):
+        bad_peaks = os.path.join(self.tmp.name, "bad.bed")
+        with open(bad_peaks, "w") as f:
+            f.write("chr1\t100\t200\nchr9\t100\t200\n")
+        p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), "--peaks", bad_peaks,
+                "--out", os.path.join(self.tmp.name, "x"), "--quiet", check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("peak chromosome 'chr9' is not in genome", p.stderr)
+        p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), "--min-cells", "100000",
+                "--out", os.path.join(self.tmp.name, "y"), "--quiet", check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("skipping cell type celltype_0: 600 cells < --min-cells 100000", p.stderr)
+        self.assertIn("every cell type was skipped", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
