@@ -12,6 +12,7 @@
 #include "featurizer/annotation.h"
 #include "featurizer/cluster_scores.h"
 #include "featurizer/text_reader.h"
+#include "featurizer/torch_motif_scanner.h"
 #include "storage/store_writer.h"
 
 namespace getps {
@@ -132,6 +133,9 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
   auto writer = StoreWriter::Create(o.out, meta, regions, wo);
 
   MotifScanner scanner(motifs.pssms);
+  std::unique_ptr<TorchMotifScanner> device_scanner;
+  if (o.device != "cpu")
+    device_scanner = std::make_unique<TorchMotifScanner>(motifs.pssms, o.device);
   std::vector<float> row(motifs.feature_names.size());
   std::vector<MotifMatch> scratch;
   ScanRegions(
@@ -140,7 +144,7 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
         ClusterScores(found, motifs.pssms, motifs.feature_of_pssm, row, &scratch);
         writer->PutMotifScores(static_cast<std::uint32_t>(id), row);
       },
-      o.progress);
+      o.progress, device_scanner.get());
 
   // Genes and the regions holding their TSSs.
   std::vector<GeneTss> genes;

@@ -43,6 +43,7 @@ struct FeaturizeOptions {
   std::string genome_build;
   MotifDtype dtype = MotifDtype::kFloat16;
   int threads = 0;
+  std::string device = "cpu";  // or cuda[:N]: the LibTorch conv1d scan
   bool progress = true;
   std::vector<std::string> checksum_inputs;  // recorded in the store's metadata
 };

@@ -23,7 +23,9 @@ void AddMotifOptions(po::options_description& options) {
       "background", po::value<std::string>()->default_value("genome"),
       "base background: genome, uniform, or A,C,G,T frequencies")(
       "threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "device", po::value<std::string>()->default_value("cpu"),
+      "cpu (SIMD scanner), cuda[:N] (LibTorch conv1d; needs a CUDA LibTorch build), or torch-cpu "
+      "(the conv1d path on the CPU, to check it)")("quiet", po::bool_switch(), "no progress lines");
 }
 
 Background ParseBackground(const std::string& text, const Genome& genome) {

@@ -10,7 +10,7 @@
 namespace getps {
 
 // Adds --motifs, --clusters, --cluster-names, --pvalue, --pseudocount,
-// --background, --threads, --quiet.
+// --background, --threads, --device, --quiet.
 void AddMotifOptions(boost::program_options::options_description& options);
 
 // Reads the motif files, the cluster table and the background ("genome":

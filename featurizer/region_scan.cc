@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/parallel.h"
 #include "common/progress.h"
+#include "featurizer/torch_motif_scanner.h"
 
 namespace getps {
 
@@ -36,26 +37,31 @@ MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& fe
 void ScanRegions(const Genome& genome, const std::vector<Region>& regions,
                  const MotifScanner& scanner, int threads,
                  const std::function<void(std::size_t, std::span<const MotifMatch>)>& sink,
-                 bool progress) {
+                 bool progress, const TorchMotifScanner* device_scanner) {
   threads = ResolveThreads(threads);
   constexpr std::size_t kChunk = 64;  // regions per task
   const std::size_t wave = kChunk * static_cast<std::size_t>(threads) * 8;
   std::vector<std::vector<MotifMatch>> results(wave);
+  std::vector<std::vector<std::uint8_t>> encoded(wave);
   std::vector<ScanScratch> scratch(static_cast<std::size_t>(threads));
-  std::vector<std::vector<std::uint8_t>> encoded(static_cast<std::size_t>(threads));
   ProgressMeter meter("scan", static_cast<std::int64_t>(regions.size()), "regions", progress);
   for (std::size_t first = 0; first < regions.size(); first += wave) {
     const std::size_t count = std::min(wave, regions.size() - first);
     const std::size_t chunks = (count + kChunk - 1) / kChunk;
     ParallelFor(chunks, threads, [&](std::size_t c, int worker) {
-      auto& enc = encoded[static_cast<std::size_t>(worker)];
       for (std::size_t k = c * kChunk; k < std::min(count, (c + 1) * kChunk); ++k) {
         const Region& r = regions[first + k];
-        EncodeSequence(genome.Fetch(r.chrom, r.start, r.end), &enc);
+        EncodeSequence(genome.Fetch(r.chrom, r.start, r.end), &encoded[k]);
+        if (device_scanner) continue;
         results[k].clear();
-        scanner.Scan(enc, &results[k], &scratch[static_cast<std::size_t>(worker)]);
+        scanner.Scan(encoded[k], &results[k], &scratch[static_cast<std::size_t>(worker)]);
       }
     });
+    if (device_scanner) {
+      std::vector<std::span<const std::uint8_t>> views(encoded.begin(),
+                                                       encoded.begin() + static_cast<long>(count));
+      device_scanner->ScanBatch(views, &results);
+    }
     for (std::size_t k = 0; k < count; ++k) sink(first + k, results[k]);
     meter.Advance(static_cast<std::int64_t>(count));
   }

@@ -36,12 +36,15 @@ struct MotifSet {
 MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& features,
                        const Background& bg, const MotifSetOptions& options);
 
+class TorchMotifScanner;
+
 // Calls sink(i, sequence_matches) for every region i in order, from the
 // calling thread; positions in the matches are relative to the region start.
-// Regions are fetched and scanned on `threads` threads in waves.
+// Regions are fetched (and scanned) on `threads` threads in waves; with a
+// `device_scanner` each wave is scanned by it in one batch instead.
 void ScanRegions(const Genome& genome, const std::vector<Region>& regions,
                  const MotifScanner& scanner, int threads,
                  const std::function<void(std::size_t, std::span<const MotifMatch>)>& sink,
-                 bool progress);
+                 bool progress, const TorchMotifScanner* device_scanner = nullptr);
 
 }  // namespace getps

@@ -94,6 +94,7 @@ int RunFeaturize(const std::vector<std::string>& args) {
   }
   o.dtype = dtype == "float16" ? MotifDtype::kFloat16 : MotifDtype::kFloat32;
   o.threads = (*vm)["threads"].as<int>();
+  o.device = get("device");
   o.progress = !(*vm)["quiet"].as<bool>();
   for (const char* k : {"peaks", "genome", "fragments", "barcodes", "counts", "gtf", "tss-bed",
                         "expression", "clusters", "cluster-names"}) {

@@ -11,6 +11,7 @@
 #include "featurizer/motif_options.h"
 #include "featurizer/peaks.h"
 #include "featurizer/region_scan.h"
+#include "featurizer/torch_motif_scanner.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 
@@ -45,6 +46,9 @@ int RunScan(const std::vector<std::string>& args) {
   }
   const MotifSet set = LoadMotifSet(*vm, *genome);
   MotifScanner scanner(set.pssms);
+  const std::string device = (*vm)["device"].as<std::string>();
+  std::unique_ptr<TorchMotifScanner> device_scanner;
+  if (device != "cpu") device_scanner = std::make_unique<TorchMotifScanner>(set.pssms, device);
   const std::string out_path = (*vm)["out"].as<std::string>();
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
       out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w"),
@@ -80,11 +84,13 @@ int RunScan(const std::vector<std::string>& args) {
                        r.chrom.c_str(), start, start + p.width(), p.strand, m.score, p.threshold);
         }
       },
-      !(*vm)["quiet"].as<bool>());
+      !(*vm)["quiet"].as<bool>(), device_scanner.get());
   if (std::ferror(file.get())) throw Error(ErrorCode::kIOError, "error writing " + out_path);
-  std::fprintf(stderr, "scan: %zu regions, %zu motifs (%zu PSSMs), %zu matches, kernel %s\n",
-               regions.size(), set.pssms.size() / 2, set.pssms.size(), matches,
-               ScanKernelName(scanner.kernel()));
+  const std::string engine = device_scanner
+                                 ? "LibTorch conv1d on " + device
+                                 : std::string("kernel ") + ScanKernelName(scanner.kernel());
+  std::fprintf(stderr, "scan: %zu regions, %zu motifs (%zu PSSMs), %zu matches, %s\n",
+               regions.size(), set.pssms.size() / 2, set.pssms.size(), matches, engine.c_str());
   return 0;
 }
 

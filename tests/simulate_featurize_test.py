@@ -117,6 +117,23 @@ class SimulateFeaturize(unittest.TestCase):
             genes += 1
         self.assertGreater(genes, 20)
 
+    def test_device_scan_path_equals_the_simd_scanner(self):
+        outs = []
+        for device in ("cpu", "torch-cpu"):
+            out = os.path.join(self.tmp.name, f"scan-{device}.tsv")
+            run("scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed"), "--motifs", os.path.join(self.world, "motifs.meme"),
+                "--device", device, "--out", out, "--quiet")
+            with open(out) as f:
+                outs.append(f.read())
+        self.assertEqual(outs[0], outs[1])
+        self.assertGreater(outs[0].count("\n"), 1000)
+        p = run("scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed"), "--motifs", os.path.join(self.world, "motifs.meme"),
+                "--device", "cuda", "--quiet", check=False)
+        if p.returncode != 0:  # no GPU here: a clear refusal
+            self.assertIn("--device cuda", p.stderr)
+
     def test_featurize_errors(self):
         bad_peaks = os.path.join(self.tmp.name, "bad.bed")
         with open(bad_peaks, "w") as f:

@@ -1,0 +1,65 @@
+#include "featurizer/torch_motif_scanner.h"
+
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+
+#include "common/error.h"
+#include "common/random.h"
+
+namespace getps {
+namespace {
+
+TEST(TorchMotifScanner, EqualsTheSimdScannerOnTheCpuDevice) {
+  Rng rng(9);
+  std::vector<Pssm> pssms;
+  for (int i = 0; i < 30; ++i) {
+    Motif m;
+    const std::size_t w = 3 + rng.Below(15);
+    for (std::size_t j = 0; j < w; ++j) {
+      std::array<double, 4> row{0.1, 0.1, 0.1, 0.1};
+      row[rng.Below(4)] = 0.7;
+      m.probs.push_back(row);
+    }
+    Pssm p = LogOdds(m, {0.25, 0.25, 0.25, 0.25}, 0.01);
+    p.threshold = p.MaxScore() - (p.MaxScore() - p.MinScore()) * 0.2 * rng.Uniform();
+    pssms.push_back(p);
+  }
+  std::vector<std::vector<std::uint8_t>> seqs(5);
+  for (auto& s : seqs) {
+    s.resize(200 + rng.Below(2000));
+    for (auto& b : s) b = static_cast<std::uint8_t>(rng.Uniform() < 0.98 ? rng.Below(4) : 4);
+  }
+  seqs[0].resize(2);  // shorter than most motifs
+  MotifScanner simd(pssms);
+  TorchMotifScanner conv(pssms, "cpu");
+  std::vector<std::span<const std::uint8_t>> views(seqs.begin(), seqs.end());
+  std::vector<std::vector<MotifMatch>> got;
+  conv.ScanBatch(views, &got);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    std::vector<MotifMatch> want;
+    ScanScratch scratch;
+    simd.Scan(seqs[i], &want, &scratch);
+    ASSERT_EQ(got[i].size(), want.size()) << "sequence " << i;
+    for (std::size_t k = 0; k < want.size(); ++k) {
+      EXPECT_EQ(got[i][k].pssm, want[k].pssm);
+      EXPECT_EQ(got[i][k].pos, want[k].pos);
+      EXPECT_EQ(got[i][k].score, want[k].score);
+    }
+    total += want.size();
+  }
+  EXPECT_GT(total, 100u);
+}
+
+TEST(TorchMotifScanner, UnavailableDeviceIsAClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is present";
+  try {
+    TorchMotifScanner conv({}, "cuda");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--device cuda"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace getps
