@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 
 #include "common/error.h"
 #include "common/progress.h"
 #include "featurizer/text_reader.h"
+
+#include <htslib/sam.h>
 
 namespace getps {
 namespace {
@@ -27,6 +30,38 @@ void AddOverlaps(const RegionIndex& regions, int chrom, std::uint32_t start, std
                  float* counts) {
   auto [first, last] = regions.Overlapping(chrom, start, end);
   for (std::uint32_t id = first; id < last; ++id) counts[id] += 1.0f;
+}
+
+AccessibilityCounts EmptyCounts(const RegionIndex& regions, const BarcodeTable* barcodes,
+                                const std::string& single_celltype) {
+  AccessibilityCounts out;
+  if (barcodes) {
+    out.celltypes = barcodes->celltypes;
+    out.cells = barcodes->cells;
+  } else {
+    out.celltypes = {single_celltype};
+    out.cells = {0};
+  }
+  out.library_size.assign(out.celltypes.size(), 0.0);
+  out.counts.assign(out.celltypes.size(), std::vector<float>(regions.size(), 0.0f));
+  return out;
+}
+
+// Counts one fragment [start, end) of cell type `ct` on chromosome `chrom`
+// (-1: a chromosome without regions: library size only).
+void Tally(const RegionIndex& regions, int chrom, std::uint32_t start, std::uint32_t end,
+           std::size_t ct, CountMode mode, AccessibilityCounts* out) {
+  float* counts = out->counts[ct].data();
+  if (mode == CountMode::kFragments) {
+    out->library_size[ct] += 1;
+    if (chrom >= 0) AddOverlaps(regions, chrom, start, end, counts);
+  } else {
+    out->library_size[ct] += 2;
+    if (chrom >= 0) {
+      AddOverlaps(regions, chrom, start, start + 1, counts);
+      AddOverlaps(regions, chrom, end - 1, end, counts);
+    }
+  }
 }
 
 }  // namespace
@@ -78,17 +113,7 @@ BarcodeTable ReadBarcodeTable(const std::string& path) {
 AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& regions,
                                    const BarcodeTable* barcodes, CountMode mode,
                                    const std::string& single_celltype, bool progress) {
-  AccessibilityCounts out;
-  if (barcodes) {
-    out.celltypes = barcodes->celltypes;
-    out.cells = barcodes->cells;
-  } else {
-    out.celltypes = {single_celltype};
-    out.cells = {0};
-  }
-  const std::size_t nct = out.celltypes.size();
-  out.library_size.assign(nct, 0.0);
-  out.counts.assign(nct, std::vector<float>(regions.size(), 0.0f));
+  AccessibilityCounts out = EmptyCounts(regions, barcodes, single_celltype);
   TextReader in(path);
   std::string_view line;
   std::string last_chrom;
@@ -113,23 +138,65 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
       if (it == barcodes->celltype_of.end()) continue;
       ct = it->second;
     }
-    const auto c = static_cast<std::size_t>(ct);
     if (f[0] != last_chrom) {
       last_chrom = std::string(f[0]);
       last_chrom_index = regions.FindChromosome(last_chrom);
     }
-    float* counts = out.counts[c].data();
-    if (mode == CountMode::kFragments) {
-      out.library_size[c] += 1;
-      if (last_chrom_index >= 0) AddOverlaps(regions, last_chrom_index, start, end, counts);
-    } else {
-      out.library_size[c] += 2;
-      if (last_chrom_index >= 0) {
-        AddOverlaps(regions, last_chrom_index, start, start + 1, counts);
-        AddOverlaps(regions, last_chrom_index, end - 1, end, counts);
-      }
-    }
+    Tally(regions, last_chrom_index, start, end, static_cast<std::size_t>(ct), mode, &out);
     meter.Advance(1);
+  }
+  meter.Finish();
+  return out;
+}
+
+AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
+                             const BarcodeTable* barcodes, CountMode mode,
+                             const std::string& single_celltype, bool progress) {
+  AccessibilityCounts out = EmptyCounts(regions, barcodes, single_celltype);
+  samFile* in = sam_open(path.c_str(), "r");
+  if (!in) throw Error(ErrorCode::kIOError, "cannot open " + path);
+  std::unique_ptr<samFile, int (*)(samFile*)> file(in, hts_close);
+  std::unique_ptr<sam_hdr_t, void (*)(sam_hdr_t*)> header(sam_hdr_read(in), sam_hdr_destroy);
+  if (!header)
+    throw Error(ErrorCode::kInvalidArgument, path + ": not a SAM/BAM/CRAM file (no header)");
+  std::vector<int> chrom_of_tid(static_cast<std::size_t>(sam_hdr_nref(header.get())));
+  for (std::size_t t = 0; t < chrom_of_tid.size(); ++t) {
+    chrom_of_tid[t] = regions.FindChromosome(sam_hdr_tid2name(header.get(), static_cast<int>(t)));
+  }
+  std::unique_ptr<bam1_t, void (*)(bam1_t*)> rec(bam_init1(), bam_destroy1);
+  ProgressMeter meter("count " + path, -1, "records", progress);
+  std::int64_t n = 0;
+  int rc;
+  while ((rc = sam_read1(in, header.get(), rec.get())) >= 0) {
+    ++n;
+    meter.Advance(1);
+    const bam1_core_t& c = rec->core;
+    if ((c.flag & (BAM_FUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY | BAM_FDUP | BAM_FQCFAIL)) ||
+        c.tid < 0) {
+      continue;
+    }
+    std::int64_t start = c.pos, end = bam_endpos(rec.get());
+    if (c.flag & BAM_FPAIRED) {
+      if (!(c.flag & BAM_FPROPER_PAIR) || c.isize <= 0)
+        continue;  // the leftmost mate stands for the pair
+      end = c.pos + c.isize;
+    }
+    if (end <= start) continue;
+    int ct = 0;
+    if (barcodes) {
+      const std::uint8_t* tag = bam_aux_get(rec.get(), "CB");
+      const char* cb = tag ? bam_aux2Z(tag) : nullptr;
+      if (!cb) continue;
+      auto it = barcodes->celltype_of.find(cb);
+      if (it == barcodes->celltype_of.end()) continue;
+      ct = it->second;
+    }
+    Tally(regions, chrom_of_tid[static_cast<std::size_t>(c.tid)], static_cast<std::uint32_t>(start),
+          static_cast<std::uint32_t>(end), static_cast<std::size_t>(ct), mode, &out);
+  }
+  if (rc < -1) {
+    throw Error(ErrorCode::kCorruption, path + ": read error after record " + std::to_string(n) +
+                                            " (truncated or damaged file?)");
   }
   meter.Finish();
   return out;

@@ -46,6 +46,26 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
                                    const BarcodeTable* barcodes, CountMode mode,
                                    const std::string& single_celltype, bool progress);
 
+// The same from a BAM/SAM/CRAM of ATAC reads (any order, no index needed):
+// unmapped, secondary, supplementary, duplicate and QC-failed records are
+// skipped; a proper pair counts once, as the fragment [pos, pos + TLEN) of
+// its leftmost mate; other reads count their aligned span. The cell barcode
+// is the CB tag (records without one are ignored when a barcode table is
+// given).
+AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
+                             const BarcodeTable* barcodes, CountMode mode,
+                             const std::string& single_celltype, bool progress);
+
+// The same from a BAM/SAM/CRAM of ATAC reads (any order, no index needed):
+// unmapped, secondary, supplementary, duplicate and QC-failed records are
+// skipped; a proper pair counts once, as the fragment [pos, pos + TLEN) of
+// its leftmost mate; other reads count their aligned span. The cell barcode
+// is the CB tag (records without one are ignored when a barcode table is
+// given).
+AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
+                             const BarcodeTable* barcodes, CountMode mode,
+                             const std::string& single_celltype, bool progress);
+
 // Every matrix row must name a region of `regions` exactly.
 AccessibilityCounts ReadCountMatrix(const std::string& path, const RegionIndex& regions);
 

@@ -54,6 +54,9 @@ AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionInd
     throw Error(ErrorCode::kInvalidArgument, "featurize needs --fragments or --counts");
   std::unique_ptr<BarcodeTable> barcodes;
   if (!o.barcodes.empty()) barcodes = std::make_unique<BarcodeTable>(ReadBarcodeTable(o.barcodes));
+  if (!o.bam.empty()) {
+    return CountBam(o.bam, regions, barcodes.get(), o.count_mode, o.single_celltype, o.progress);
+  }
   return CountFragments(o.fragments, regions, barcodes.get(), o.count_mode, o.single_celltype,
                         o.progress);
 }

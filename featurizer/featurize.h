@@ -3,7 +3,7 @@
 //   genome + motif set          -> per region, per feature: the sum of
 //                                  non-overlapping best matches (scanned once,
 //                                  shared by all cell types)
-//   fragments + barcodes, or a count matrix
+//   fragments or BAM (+ barcodes), or a count matrix
 //                               -> per cell type counts and logCPM;
 //                                  cell types below --min-cells or
 //                                  --min-library are skipped with a message
@@ -31,7 +31,7 @@ struct FeaturizeOptions {
   std::string peaks;
   OverlapPolicy overlaps = OverlapPolicy::kError;
   std::map<std::string, std::string> chrom_map;  // peak chromosome -> genome sequence name
-  std::string fragments, barcodes, counts;
+  std::string fragments, bam, barcodes, counts;
   std::string single_celltype = "all";  // fragments without a barcode table
   CountMode count_mode = CountMode::kFragments;
   double logcpm_scale = 1e6;

@@ -22,7 +22,9 @@ int RunCount(const std::vector<std::string>& args) {
       "column named by --celltype.");
   spec.options.add_options()("peaks", po::value<std::string>()->required(),
                              "BED/narrowPeak (gz ok)")(
-      "fragments", po::value<std::string>()->required(), "10x fragments file")(
+      "fragments", po::value<std::string>()->default_value(""), "10x fragments file")(
+      "bam", po::value<std::string>()->default_value(""),
+      "BAM/SAM/CRAM of ATAC reads instead (CB tag = barcode)")(
       "barcodes", po::value<std::string>()->default_value(""), "TSV barcode<TAB>celltype")(
       "celltype", po::value<std::string>()->default_value("all"), "column name without --barcodes")(
       "count", po::value<std::string>()->default_value("fragments"), "fragments or insertions")(
@@ -45,10 +47,19 @@ int RunCount(const std::vector<std::string>& args) {
     barcodes =
         std::make_unique<BarcodeTable>(ReadBarcodeTable((*vm)["barcodes"].as<std::string>()));
   }
+  const std::string fragments = (*vm)["fragments"].as<std::string>(),
+                    bam = (*vm)["bam"].as<std::string>();
+  if (fragments.empty() == bam.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "getps count: give exactly one of --fragments and --bam");
+  }
+  const CountMode count_mode = mode == "fragments" ? CountMode::kFragments : CountMode::kInsertions;
+  const std::string celltype = (*vm)["celltype"].as<std::string>();
+  const bool progress = !(*vm)["quiet"].as<bool>();
   AccessibilityCounts counts =
-      CountFragments((*vm)["fragments"].as<std::string>(), regions, barcodes.get(),
-                     mode == "fragments" ? CountMode::kFragments : CountMode::kInsertions,
-                     (*vm)["celltype"].as<std::string>(), !(*vm)["quiet"].as<bool>());
+      bam.empty()
+          ? CountFragments(fragments, regions, barcodes.get(), count_mode, celltype, progress)
+          : CountBam(bam, regions, barcodes.get(), count_mode, celltype, progress);
   const std::string out = (*vm)["out"].as<std::string>();
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
       out == "-" ? stdout : std::fopen(out.c_str(), "w"),

@@ -29,6 +29,8 @@ int RunFeaturize(const std::vector<std::string>& args) {
       "genome-build", po::value<std::string>()->default_value(""),
       "recorded in the store (e.g. hg38)")("fragments", po::value<std::string>()->default_value(""),
                                            "10x fragments file (any order; gz ok)")(
+      "bam", po::value<std::string>()->default_value(""),
+      "BAM/SAM/CRAM of ATAC reads (CB tag = barcode)")(
       "barcodes", po::value<std::string>()->default_value(""), "TSV barcode<TAB>celltype")(
       "celltype", po::value<std::string>()->default_value("all"),
       "cell type name without --barcodes")("counts", po::value<std::string>()->default_value(""),
@@ -49,9 +51,9 @@ int RunFeaturize(const std::vector<std::string>& args) {
       "dtype", po::value<std::string>()->default_value("float16"),
       "motif score storage: float16 or float32");
   AddMotifOptions(spec.options);
-  spec.path_options = {"out",      "peaks",    "genome",       "chrom-map", "fragments",
-                       "barcodes", "counts",   "gtf",          "tss-bed",   "expression",
-                       "motifs",   "clusters", "cluster-names"};
+  spec.path_options = {"out",        "peaks",    "genome",   "chrom-map",    "fragments",
+                       "bam",        "barcodes", "counts",   "gtf",          "tss-bed",
+                       "expression", "motifs",   "clusters", "cluster-names"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto get = [&](const char* k) { return (*vm)[k].as<std::string>(); };
@@ -63,12 +65,13 @@ int RunFeaturize(const std::vector<std::string>& args) {
   if (!get("chrom-map").empty()) o.chrom_map = ReadChromMap(get("chrom-map"));
   o.genome_build = get("genome-build");
   o.fragments = get("fragments");
+  o.bam = get("bam");
   o.barcodes = get("barcodes");
   o.single_celltype = get("celltype");
   o.counts = get("counts");
-  if (o.fragments.empty() == o.counts.empty()) {
+  if (!o.fragments.empty() + !o.bam.empty() + !o.counts.empty() != 1) {
     throw Error(ErrorCode::kInvalidArgument,
-                "getps featurize: give exactly one of --fragments and --counts");
+                "getps featurize: give exactly one of --fragments, --bam and --counts");
   }
   const std::string mode = get("count");
   if (mode != "fragments" && mode != "insertions") {
@@ -96,8 +99,8 @@ int RunFeaturize(const std::vector<std::string>& args) {
   o.threads = (*vm)["threads"].as<int>();
   o.device = get("device");
   o.progress = !(*vm)["quiet"].as<bool>();
-  for (const char* k : {"peaks", "genome", "fragments", "barcodes", "counts", "gtf", "tss-bed",
-                        "expression", "clusters", "cluster-names"}) {
+  for (const char* k : {"peaks", "genome", "fragments", "bam", "barcodes", "counts", "gtf",
+                        "tss-bed", "expression", "clusters", "cluster-names"}) {
     if (!get(k).empty()) o.checksum_inputs.push_back(get(k));
   }
   for (const auto& f : SplitList(get("motifs"))) o.checksum_inputs.push_back(f);

@@ -94,6 +94,30 @@ class CountAgainstBedtools(unittest.TestCase):
         self.assertEqual(ours, want)
         print(f"checked: insertion counts of {len(peaks)} peaks x 2 cell types against a Python count")
 
+    def test_bam_counts_equal_fragment_counts(self):
+        if not shutil.which("samtools"):
+            self.skipTest("samtools is not installed (launch/setup.sh installs it)")
+        # The fragments as proper read pairs (plus a duplicate and an unmapped
+        # read, which must not count), barcode in the CB tag, in file order.
+        sam = self.path("reads.sam")
+        with open(sam, "w") as f:
+            f.write("@HD\tVN:1.6\n@SQ\tSN:chr22\tLN:50818468\n")
+            for n, (c, s, e, b) in enumerate(fragments()):
+                tlen = e - s
+                r2 = max(s, e - 50)
+                f.write(f"p{n}\t99\t{c}\t{s + 1}\t60\t50M\t=\t{r2 + 1}\t{tlen}\t*\t*\tCB:Z:{b}\n")
+                f.write(f"p{n}\t147\t{c}\t{r2 + 1}\t60\t50M\t=\t{s + 1}\t{-tlen}\t*\t*\tCB:Z:{b}\n")
+                if n == 10:
+                    f.write(f"dup\t1123\t{c}\t{s + 1}\t60\t50M\t=\t{r2 + 1}\t{tlen}\t*\t*\tCB:Z:{b}\n")
+                    f.write(f"un\t4\t*\t0\t0\t*\t*\t0\t0\t*\t*\tCB:Z:{b}\n")
+        bam = self.path("reads.bam")
+        subprocess.run(["samtools", "view", "-b", "-o", bam, sam], check=True)
+        a, b = self.path("from_bam.tsv"), self.path("from_frags.tsv")
+        subprocess.run([GETPS, "count", "--peaks", PEAKS, "--bam", bam, "--out", a, "--quiet"], check=True)
+        subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", FRAGS, "--out", b, "--quiet"], check=True)
+        self.assertEqual(read_counts(a), read_counts(b))
+        print("checked: BAM read pairs give the same counts as the fragments file")
+
     def test_bad_inputs_name_file_and_line(self):
         table = self.path("dup.tsv")
         with open(table, "w") as f:
