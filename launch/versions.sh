@@ -25,6 +25,7 @@ GETPS_APT_PACKAGES=(
   "zlib1g-dev"
   "python3=3.11.2-1+b1"
   "python3-venv=3.11.2-1+b1"
+  "python3-dev=3.11.2-1+b1"
   "bedtools=2.30.0+dfsg-3"
   "tabix=1.16+ds-3"
   "samtools=1.16.1-1"
