@@ -1,6 +1,7 @@
 #include "featurizer/genome.h"
 
 #include <gtest/gtest.h>
+#include <htslib/bgzf.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,19 @@ TEST(Genome, FetchesAndCountsAHandWrittenFasta) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
+}
+
+TEST(Genome, BgzippedFastaGetsItsGziIndex) {
+  testing_util::TempDir dir("bgzf");
+  const std::string text = ">chrA\nACGTACGTAC\nNNacgt\n>chrB\nGGGG\n";
+  BGZF* out = bgzf_open(dir.Sub("g.fa.gz").c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(bgzf_write(out, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ASSERT_EQ(bgzf_close(out), 0);
+  auto g = Genome::Open(dir.Sub("g.fa.gz"));
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("g.fa.gz.gzi")));
+  EXPECT_EQ(g->Fetch("chrA", 8, 14), "ACNNac");
+  EXPECT_EQ(g->Fetch("chrB", 1, 3), "GG");
 }
 
 TEST(Genome, RealChr1FromAReadOnlyFolder) {

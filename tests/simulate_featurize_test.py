@@ -134,6 +134,31 @@ class SimulateFeaturize(unittest.TestCase):
         if p.returncode != 0:  # no GPU here: a clear refusal
             self.assertIn("--device cuda", p.stderr)
 
+    def test_chrom_map_and_an_empty_cell_type(self):
+        # Peaks named "1".."4" against a genome with "chr1".."chr4"; a third
+        # cell type whose barcodes have no fragments.
+        peaks = os.path.join(self.tmp.name, "renamed.bed")
+        with open(os.path.join(self.world, "peaks.bed")) as f, open(peaks, "w") as g:
+            for line in f:
+                g.write(line[3:])
+        cmap = os.path.join(self.tmp.name, "map.tsv")
+        with open(cmap, "w") as f:
+            f.write("".join(f"{k}\tchr{k}\n" for k in range(1, 5)))
+        barcodes = os.path.join(self.tmp.name, "bc.tsv")
+        with open(os.path.join(self.world, "barcodes.tsv")) as f, open(barcodes, "w") as g:
+            g.write(f.read())
+            g.write("".join(f"GHOST-{i}\tghost\n" for i in range(600)))
+        store = os.path.join(self.tmp.name, "mapped")
+        p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), "--peaks", peaks, "--chrom-map",
+                cmap, "--barcodes", barcodes, "--out", store, "--quiet", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("skipping cell type ghost: library size 0", p.stderr)
+        info = run("store", "info", "--store", store).stdout
+        self.assertIn("regions        2800 on 4 chromosomes", info)
+        _, rows = table(run("store", "region", "1:1-100000", "--store", store).stdout)
+        _, want = table(run("store", "region", "chr1:1-100000", "--store", self.store).stdout)
+        self.assertEqual([r[2:] for r in rows], [r[2:] for r in want])  # same sequence, same features
+
     def test_featurize_errors(self):
         bad_peaks = os.path.join(self.tmp.name, "bad.bed")
         with open(bad_peaks, "w") as f:
