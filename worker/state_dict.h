@@ -1,0 +1,26 @@
+// State dicts in PyTorch's own file format: SaveStateDict writes what
+// Python's torch.load(path) returns as a plain {name: tensor} dict (the
+// reference implementation's names, see get_model.h); LoadStateDict reads
+// such a dict written by torch.save in Python (or by SaveStateDict), checks
+// names and shapes against the module, and copies the values in.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <map>
+#include <string>
+
+namespace getps {
+
+std::map<std::string, torch::Tensor> StateDict(const torch::nn::Module& module);
+
+// Writes {name: tensor} as torch.save would (CPU copies), atomically:
+// temporary name, fsync, rename. Throws Error(kIOError).
+void SaveTensorDict(const std::map<std::string, torch::Tensor>& tensors, const std::string& path);
+void SaveStateDict(const torch::nn::Module& module, const std::string& path);
+
+// Throws Error(kInvalidArgument) naming the first missing, unexpected or
+// wrongly shaped entry; Error(kCorruption) for an unreadable file.
+void LoadStateDict(torch::nn::Module& module, const std::string& path);
+
+}  // namespace getps
