@@ -19,8 +19,9 @@ namespace getps {
 namespace {
 
 constexpr char kBases[] = "ACGT";
-constexpr int kWindowRegions = 8;      // regulatory neighbourhood: +-8 regions
-constexpr double kDecayRegions = 3.0;  // e-folding distance of a region's effect
+constexpr int kWindowRegions = 8;          // regulatory neighbourhood: +-8 regions
+constexpr double kDecayRegions = 3.0;      // e-folding distance of a region's effect
+constexpr std::size_t kDomainRegions = 8;  // regions per regulatory domain
 
 struct Instance {
   int tf;
@@ -90,7 +91,8 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
       for (int b = 0; b < 4; ++b) row[b] = b == best ? top : (1 - top) / 3;
       pwm[static_cast<std::size_t>(t)].push_back(row);
     }
-    const bool specific = t % 2 == 1;
+    const bool specific =
+        t % 2 == 1 && t != 0;  // TF01 (t = 0): the core promoter motif, everywhere
     const int on = static_cast<int>(rng.Below(static_cast<std::uint64_t>(C)));
     for (int c = 0; c < C; ++c) {
       activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(t)] =
@@ -122,17 +124,31 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
         const double u = rng.Uniform();
         ch = kBases[u < 0.29 ? 0 : u < 0.50 ? 1 : u < 0.71 ? 2 : 3];
       }
+      // Regulatory domains of kDomainRegions regions prefer their own three
+      // TFs (so a region's content is predictable from its neighbours), and
+      // promoters carry the core-promoter motif TF01 (and only they do).
+      std::vector<int> domain_tfs;
       for (std::size_t i = 0; i < chrom_regions.size(); ++i) {
         SimRegion& r = chrom_regions[i];
-        const int planted = static_cast<int>(Poisson(rng, 2.5));
+        if (i % kDomainRegions == 0) {
+          domain_tfs.clear();
+          for (int d = 0; d < 3; ++d)
+            domain_tfs.push_back(1 +
+                                 static_cast<int>(rng.Below(static_cast<std::uint64_t>(T - 1))));
+        }
+        const bool promoter = rng.Uniform() < 0.2;
+        const int planted = static_cast<int>(Poisson(rng, 2.5)) + (promoter ? 1 : 0);
         std::vector<std::pair<std::uint32_t, std::uint32_t>> used;
         for (int p = 0; p < planted; ++p) {
-          const int t = static_cast<int>(rng.Below(static_cast<std::uint64_t>(T)));
+          int t = p == 0 && promoter ? 0
+                  : rng.Uniform() < 0.7
+                      ? domain_tfs[rng.Below(domain_tfs.size())]
+                      : 1 + static_cast<int>(rng.Below(static_cast<std::uint64_t>(T - 1)));
           const auto& m = pwm[static_cast<std::size_t>(t)];
           const auto w = static_cast<std::uint32_t>(m.size());
           const std::uint32_t off = static_cast<std::uint32_t>(rng.Below(r.end - r.start - w));
           bool clash = false;
-          for (auto [s, e] : used) clash |= off < e && s < off + w;
+          for (auto [s0, e0] : used) clash |= off < e0 && s0 < off + w;
           if (clash) continue;
           used.emplace_back(off, off + w);
           const bool reverse = rng.Uniform() < 0.5;
@@ -142,10 +158,11 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
             for (double acc = m[j][0]; b < 3 && u > acc;
                  acc += m[j][static_cast<std::size_t>(++b)]) {
             }
-            if (reverse)
+            if (reverse) {
               seq[r.start + off + w - 1 - j] = kBases[3 - b];
-            else
+            } else {
               seq[r.start + off + j] = kBases[b];
+            }
           }
           r.instances.push_back({t, off});
         }
@@ -156,7 +173,7 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
             drive += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)];
           r.openness[static_cast<std::size_t>(c)] = 0.005 + 0.6 * drive;
         }
-        if (rng.Uniform() < 0.2) {
+        if (promoter) {
           r.gene = static_cast<int>(genes.size());
           genes.push_back({"SIMG" + std::to_string(genes.size() + 1), k, static_cast<int>(i),
                            rng.Uniform() < 0.5 ? '+' : '-'});

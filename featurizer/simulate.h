@@ -5,8 +5,11 @@
 // The grammar: T transcription factors, each with a PWM (width 8-14, strong
 // consensus) and a per-cell-type activity (ubiquitous, or on in one or two
 // cell types only) and an effect (mostly activating, some repressing).
-// Regions (peaks) carry planted instances of random TFs in random
-// orientation on a random background genome. A region's openness in a cell
+// Regions (peaks) carry planted instances of TFs in random orientation on a
+// random background genome; regions come in regulatory domains of 8 that
+// prefer three TFs of their own (70% of instances), so a region's content is
+// predictable from its neighbours. Promoters, and only they, carry the
+// core-promoter motif TF01. A region's openness in a cell
 // type grows with the activity of the TFs planted in it; fragments are drawn
 // per region and cell type from that openness (Poisson) and spread over the
 // cell type's barcodes. One region in five is a promoter holding a gene's

@@ -12,5 +12,6 @@ int RunScan(const std::vector<std::string>& args);
 int RunCount(const std::vector<std::string>& args);
 int RunFeaturize(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
+int RunTrain(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

@@ -24,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
     {"scan", "find motif matches in regions of a genome (like MOODS or FIMO)", getps::cli::RunScan},
     {"simulate", "write a synthetic world with a known regulatory grammar (demo data)",
      getps::cli::RunSimulate},
+    {"train", "pretrain or fine-tune GET on a feature store (CPU or one GPU)",
+     getps::cli::RunTrain},
     {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
 };
 

@@ -41,7 +41,10 @@ class WindowPlan {
   // outside the store's cell types or chromosomes.
   static WindowPlan Build(const StoreReader& store, const WindowPlanOptions& options);
 
-  const std::vector<Window>& windows() const { return windows_; }
+  // On a temporary plan (WindowPlan::Build(...).windows()) the windows are
+  // moved out, so a range-for over them cannot dangle.
+  const std::vector<Window>& windows() const& { return windows_; }
+  std::vector<Window> windows() && { return std::move(windows_); }
   std::size_t size() const { return windows_.size(); }
   std::uint32_t window_size() const { return window_size_; }
   std::uint32_t stride() const { return stride_; }

@@ -1,0 +1,118 @@
+// `getps train`: single-process pretraining or fine-tuning (worker/trainer.h).
+#include <iostream>
+
+#include "common/error.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+#include "worker/trainer.h"
+
+namespace getps::cli {
+
+int RunTrain(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "train", "--mode pretrain|finetune --store S --run-dir R [options]",
+      "Trains GET (or the MLP baseline) on CPU or one GPU: masked-element pretraining\n"
+      "(Bernoulli 0.5 region masks, MSE on masked regions) or fine-tuning (Poisson NLL on\n"
+      "expression per strand, stride-100 windows). AdamW (decay 0.05, none on 1-D/bias/\n"
+      "cls_token), cosine schedule with warmup, lr scaled by batch/256; checkpoints in\n"
+      "R/checkpoints, evaluations in R/metrics.jsonl.");
+  spec.options.add_options()("mode", po::value<std::string>()->default_value("finetune"),
+                             "pretrain or finetune")("store", po::value<std::string>()->required(),
+                                                     "feature store")(
+      "run-dir", po::value<std::string>()->required(),
+      "run directory (checkpoints, metrics.jsonl)")(
+      "model", po::value<std::string>()->default_value("get"), "get or mlp (the paper's baseline)")(
+      "model-size", po::value<std::string>()->default_value("small"),
+      "small (CPU tests, demo) or paper")(
+      "batch-size", po::value<std::int64_t>()->default_value(16), "windows per batch")(
+      "accumulation", po::value<int>()->default_value(1), "batches per optimiser step")(
+      "epochs", po::value<int>()->default_value(10), "maximum epochs")(
+      "lr", po::value<double>()->default_value(1.5e-4), "base learning rate per 256 windows")(
+      "min-lr", po::value<double>()->default_value(1e-6),
+      "final learning rate of the cosine schedule")(
+      "weight-decay", po::value<double>()->default_value(0.05), "AdamW weight decay")(
+      "warmup-fraction", po::value<double>()->default_value(0.1),
+      "linear warmup, fraction of all steps")("clip-grad", po::value<double>()->default_value(0),
+                                              "max gradient norm (0: off)")(
+      "seed", po::value<std::uint64_t>()->default_value(1), "random seed")(
+      "leave-out-chromosomes", po::value<std::string>()->default_value(""),
+      "held-out chromosomes, comma-separated")("leave-out-celltypes",
+                                               po::value<std::string>()->default_value(""),
+                                               "held-out cell types, comma-separated")(
+      "validation-fraction", po::value<double>()->default_value(0.1),
+      "validation share of the training windows")(
+      "patience", po::value<int>()->default_value(5),
+      "epochs without validation improvement before stopping")(
+      "train-fraction", po::value<double>()->default_value(1.0),
+      "train on this random fraction of windows")(
+      "mask-ratio", po::value<double>()->default_value(0.5),
+      "pretraining: chance a region is masked")("atac-loss", po::value<double>()->default_value(0),
+                                                "fine-tuning: weight of the ATAC head's loss")(
+      "atac", po::value<std::string>()->default_value("quantitative"),
+      "accessibility column: quantitative or binary")(
+      "init", po::value<std::string>()->default_value(""),
+      "start from this checkpoint (folder or model.pt)")(
+      "resume", po::value<std::string>()->default_value("no"),
+      "auto: continue from the newest valid checkpoint")(
+      "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
+      "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda[:N]")(
+      "quiet", po::bool_switch(), "no progress lines");
+  spec.path_options = {"store", "run-dir", "init"};
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  auto get = [&](const char* k) { return (*vm)[k].as<std::string>(); };
+  TrainOptions o;
+  o.mode = get("mode");
+  o.store = get("store");
+  o.run_dir = get("run-dir");
+  o.model = get("model");
+  o.model_size = get("model-size");
+  o.batch_size = (*vm)["batch-size"].as<std::int64_t>();
+  o.accumulation = (*vm)["accumulation"].as<int>();
+  o.epochs = (*vm)["epochs"].as<int>();
+  o.base_lr = (*vm)["lr"].as<double>();
+  o.min_lr = (*vm)["min-lr"].as<double>();
+  o.weight_decay = (*vm)["weight-decay"].as<double>();
+  o.warmup_fraction = (*vm)["warmup-fraction"].as<double>();
+  o.clip_grad = (*vm)["clip-grad"].as<double>();
+  o.seed = (*vm)["seed"].as<std::uint64_t>();
+  o.leave_out_chromosomes = SplitList(get("leave-out-chromosomes"));
+  o.leave_out_celltypes = SplitList(get("leave-out-celltypes"));
+  o.validation_fraction = (*vm)["validation-fraction"].as<double>();
+  o.patience = (*vm)["patience"].as<int>();
+  o.train_fraction = (*vm)["train-fraction"].as<double>();
+  o.mask_ratio = (*vm)["mask-ratio"].as<double>();
+  o.atac_loss_weight = (*vm)["atac-loss"].as<double>();
+  const std::string atac = get("atac");
+  if (atac != "quantitative" && atac != "binary") {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--atac must be quantitative or binary, not '" + atac + "'");
+  }
+  o.atac = atac == "binary" ? AtacMode::kBinary : AtacMode::kQuantitative;
+  o.init = get("init");
+  const std::string resume = get("resume");
+  if (resume != "auto" && resume != "no")
+    throw Error(ErrorCode::kInvalidArgument, "--resume takes auto or no");
+  o.resume = resume == "auto";
+  o.keep_last = (*vm)["keep-last"].as<int>();
+  o.device = get("device");
+  o.progress = !(*vm)["quiet"].as<bool>();
+  if (o.batch_size < 1 || o.accumulation < 1 || o.epochs < 1 ||
+      !(o.train_fraction > 0 && o.train_fraction <= 1)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--batch-size, --accumulation and --epochs must be >= 1, "
+                "--train-fraction in (0, 1]");
+  }
+  TrainSummary s = Train(o);
+  std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "
+            << s.best_validation_loss << " in " << s.best_checkpoint << "\n";
+  if (o.mode == "pretrain") {
+    std::cout << "held-out masked MSE " << s.test_masked_mse << " (baseline: feature means "
+              << s.test_baseline_mse << ")\n";
+  } else if (!o.leave_out_chromosomes.empty() || !o.leave_out_celltypes.empty()) {
+    std::cout << "held-out Pearson " << s.test_pearson << "\n";
+  }
+  return 0;
+}
+
+}  // namespace getps::cli

@@ -1,0 +1,63 @@
+#include "worker/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_store.h"
+#include "worker/state_dict.h"
+
+namespace getps {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Checkpoints, KeepLastAndBestAndSkipDamaged) {
+  testing_util::TempDir dir("ckpt");
+  torch::nn::Linear model(3, 2);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 2);
+  for (int step = 1; step <= 5; ++step) {
+    m.Save(step, *model, adamw, {{"step", step}}, /*is_best=*/step == 2);
+  }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path() / "checkpoints"))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"best", "step-00000002", "step-00000004", "step-00000005"}));
+  EXPECT_EQ(fs::path(*m.Best()).filename(), "step-00000002");
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000005");
+  // Damage the newest: its meta.json no longer parses.
+  std::ofstream(dir.path() / "checkpoints" / "step-00000005" / "meta.json") << "{ truncated";
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000004");
+  // The weights are a state dict with the module's names.
+  torch::nn::Linear other(3, 2);
+  LoadStateDict(*other, (dir.path() / "checkpoints" / "step-00000004" / "model.pt").string());
+  EXPECT_TRUE(torch::equal(other->weight, model->weight));
+}
+
+TEST(Checkpoints, UnwritableFolderIsAnErrorAndTheOldOnesStay) {
+  testing_util::TempDir dir("ckpt-ro");
+  torch::nn::Linear model(3, 2);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 2);
+  m.Save(1, *model, adamw, {{"step", 1}}, true);
+  // A file where the next checkpoint's folder must go: creating it fails
+  // (for root too, unlike permission bits).
+  std::ofstream(dir.path() / "checkpoints" / "step-00000002.tmp") << "in the way";
+  fs::permissions(dir.path() / "checkpoints" / "step-00000002.tmp", fs::perms::none);
+  std::ofstream(dir.path() / "blocker");
+  CheckpointManager blocked((dir.path() / "blocker").string(),
+                            2);  // its "checkpoints" lies under a file
+  EXPECT_THROW(blocked.Save(2, *model, adamw, {}, true), std::exception);
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
+}
+
+}  // namespace
+}  // namespace getps

@@ -1,0 +1,138 @@
+#include "worker/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <torch/serialize.h>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "worker/state_dict.h"
+
+namespace getps {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void FsyncPath(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".partial";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw Error(ErrorCode::kIOError, "cannot write " + tmp.string());
+  }
+  FsyncPath(tmp);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorCode::kIOError, "cannot write " + path.string() + ": " + ec.message());
+}
+
+std::vector<fs::path> StepDirs(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("step-", 0) == 0 && name.find('.') == std::string::npos)
+      out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+CheckpointManager::CheckpointManager(std::string run_dir, int keep_last)
+    : dir_((fs::path(run_dir) / "checkpoints").string()), keep_last_(std::max(1, keep_last)) {}
+
+nlohmann::json CheckpointManager::ReadMeta(const std::string& checkpoint_dir) {
+  std::ifstream in(fs::path(checkpoint_dir) / "meta.json");
+  if (!in)
+    throw Error(ErrorCode::kCorruption, "checkpoint " + checkpoint_dir + " has no meta.json");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kCorruption,
+                "checkpoint " + checkpoint_dir + ": unreadable meta.json (" + e.what() + ")");
+  }
+}
+
+std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& model,
+                                    torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
+                                    bool is_best) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(step));
+  const fs::path final_dir = fs::path(dir_) / name;
+  const fs::path tmp = fs::path(dir_) / (std::string(name) + ".tmp");
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp, ec) || ec) {
+    throw Error(ErrorCode::kIOError,
+                "cannot create checkpoint folder " + tmp.string() + ": " + ec.message());
+  }
+  try {
+    SaveStateDict(model, (tmp / "model.pt").string());
+    torch::save(optimizer, (tmp / "optimizer.pt").string());
+    FsyncPath(tmp / "optimizer.pt");
+    WriteFileAtomically(tmp / "meta.json", meta.dump(1));
+  } catch (const std::exception& e) {
+    fs::remove_all(tmp, ec);
+    throw Error(ErrorCode::kIOError,
+                "checkpoint " + final_dir.string() + " not written: " + e.what());
+  }
+  FsyncPath(tmp);
+  fs::remove_all(final_dir, ec);
+  fs::rename(tmp, final_dir, ec);
+  if (ec) throw Error(ErrorCode::kIOError, "cannot rename " + tmp.string() + ": " + ec.message());
+  FsyncPath(dir_);
+  if (is_best) WriteFileAtomically(fs::path(dir_) / "best", std::string(name) + "\n");
+  // Keep the last K and the best.
+  const auto best = Best();
+  auto dirs = StepDirs(dir_);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_last_) < dirs.size(); ++i) {
+    if (best && fs::path(*best) == dirs[i]) continue;
+    fs::remove_all(dirs[i], ec);
+  }
+  return final_dir.string();
+}
+
+std::optional<std::string> CheckpointManager::NewestValid() const {
+  auto dirs = StepDirs(dir_);
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    try {
+      ReadMeta(it->string());
+      if (!fs::exists(*it / "model.pt") || !fs::exists(*it / "optimizer.pt")) {
+        throw Error(ErrorCode::kCorruption,
+                    "checkpoint " + it->string() + " lacks model.pt or optimizer.pt");
+      }
+      return it->string();
+    } catch (const Error& e) {
+      LogWarning(std::string(e.what()) + "; skipping it");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckpointManager::Best() const {
+  std::ifstream in(fs::path(dir_) / "best");
+  std::string name;
+  if (!(in >> name)) return std::nullopt;
+  const fs::path p = fs::path(dir_) / name;
+  if (!fs::exists(p)) return std::nullopt;
+  return p.string();
+}
+
+}  // namespace getps

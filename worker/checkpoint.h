@@ -1,0 +1,40 @@
+// Checkpoints of a training run: RUN/checkpoints/step-00001234/ holding
+// model.pt (a state dict torch.load reads, reference parameter names),
+// optimizer.pt (LibTorch's AdamW state) and meta.json (step, epochs done,
+// options, model config, store fingerprint, losses). Each is written under a
+// temporary name, fsynced and renamed into place, so a crash never leaves a
+// half checkpoint that looks valid. The manager keeps the last K and the best
+// (by validation loss; named in RUN/checkpoints/best).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace getps {
+
+class CheckpointManager {
+ public:
+  CheckpointManager(std::string run_dir, int keep_last);
+
+  // Writes a checkpoint and prunes old ones. Returns its directory. Throws
+  // Error(kIOError) when it cannot be written (the previous ones stay).
+  std::string Save(std::int64_t step, const torch::nn::Module& model,
+                   torch::optim::Optimizer& optimizer, const nlohmann::json& meta, bool is_best);
+
+  // The newest checkpoint whose meta.json parses and whose files exist;
+  // damaged ones are skipped with a warning.
+  std::optional<std::string> NewestValid() const;
+  std::optional<std::string> Best() const;
+
+  static nlohmann::json ReadMeta(const std::string& checkpoint_dir);
+
+ private:
+  std::string dir_;
+  int keep_last_;
+};
+
+}  // namespace getps

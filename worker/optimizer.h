@@ -1,0 +1,32 @@
+// The training optimiser of the design (section 6): AdamW with weight decay
+// on weight matrices only (no decay on 1-D parameters, biases and
+// cls_token), and a per-step cosine schedule with linear warmup.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/adamw.h>
+
+#include <memory>
+
+namespace getps {
+
+struct OptimizerOptions {
+  double lr = 1e-3;  // already scaled by global batch / 256 by the caller
+  double min_lr = 1e-6;
+  double weight_decay = 0.05;
+  std::int64_t warmup_steps = 100;
+  std::int64_t total_steps = 1000;
+};
+
+// Two parameter groups: decayed (matrices) and not (1-D, biases,
+// cls_token). Frozen parameters (requires_grad false) are left out.
+std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
+                                               const OptimizerOptions& options);
+
+// Learning rate at `step` (0-based): linear warmup to lr, then cosine decay
+// to min_lr at total_steps.
+double ScheduledLearningRate(const OptimizerOptions& options, std::int64_t step);
+
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
+
+}  // namespace getps

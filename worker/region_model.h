@@ -1,0 +1,26 @@
+// RegionModel: what the trainer trains — the GET model, or the paper's MLP
+// baseline (per region: F -> 512 -> 256 -> 2, ReLU, softplus; it sees no
+// other region and has no pretraining head).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "worker/get_model.h"
+
+namespace getps {
+
+class RegionModel {
+ public:
+  virtual ~RegionModel() = default;
+  virtual GetOutputs Forward(const torch::Tensor& x, const torch::Tensor& mask, bool finetune,
+                             bool pretrain) = 0;
+  virtual torch::nn::Module& module() = 0;
+  virtual bool can_pretrain() const = 0;
+};
+
+// kind "get" (config used) or "mlp" (config.num_features used). Throws
+// Error(kInvalidArgument) for another kind.
+std::unique_ptr<RegionModel> MakeRegionModel(const std::string& kind, const GetModelConfig& config);
+
+}  // namespace getps

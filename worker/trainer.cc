@@ -1,0 +1,407 @@
+#include "worker/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "common/random.h"
+#include "storage/store_reader.h"
+#include "storage/window_plan.h"
+#include "worker/batch_tensors.h"
+#include "worker/checkpoint.h"
+#include "worker/metrics.h"
+#include "worker/optimizer.h"
+#include "worker/region_model.h"
+#include "worker/state_dict.h"
+
+namespace getps {
+namespace {
+
+namespace F = torch::nn::functional;
+using nlohmann::json;
+
+struct Splits {
+  std::vector<Window> train, validation, test;
+};
+
+void Shuffle(std::vector<Window>* w, std::uint64_t seed) {
+  Rng rng(seed);
+  for (std::size_t i = w->size(); i > 1; --i) std::swap((*w)[i - 1], (*w)[rng.Below(i)]);
+}
+
+Splits MakeSplits(const StoreReader& store, const TrainOptions& o, std::uint32_t stride) {
+  std::set<int> out_chroms, out_cts;
+  for (const auto& c : o.leave_out_chromosomes) out_chroms.insert(store.ChromosomeIndex(c));
+  for (const auto& c : o.leave_out_celltypes) out_cts.insert(store.CellTypeIndex(c));
+  WindowPlanOptions po;
+  po.stride = stride;
+  Splits s;
+  std::vector<Window> pool;
+  for (const Window& w : WindowPlan::Build(store, po).windows()) {
+    (out_chroms.count(w.chrom) || out_cts.count(w.celltype) ? s.test : pool).push_back(w);
+  }
+  Shuffle(&pool, MixSeed(o.seed, 0xA11));
+  const auto n_val = static_cast<std::size_t>(
+      std::llround(o.validation_fraction * static_cast<double>(pool.size())));
+  s.validation.assign(pool.begin(), pool.begin() + static_cast<long>(std::min(n_val, pool.size())));
+  s.train.assign(pool.begin() + static_cast<long>(s.validation.size()), pool.end());
+  if (o.train_fraction < 1.0) {
+    s.train.resize(static_cast<std::size_t>(
+        std::ceil(o.train_fraction * static_cast<double>(s.train.size()))));
+  }
+  if (s.train.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "no training windows left in " + store.path() +
+                                                 " after the held-out and validation splits");
+  }
+  return s;
+}
+
+// One batch through the model; returns the loss (and the outputs).
+torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const TrainOptions& o,
+                        GetOutputs* out) {
+  if (o.mode == "pretrain") {
+    auto mask =
+        torch::rand({t.features.size(0), t.features.size(1)}, t.features.options()) < o.mask_ratio;
+    *out = model.Forward(t.features, mask, false, true);
+    auto per_region = (out->masked - t.features).pow(2).mean(-1);
+    auto m = mask.to(per_region.dtype());
+    return (per_region * m).sum() / m.sum().clamp_min(1.0);
+  }
+  const bool atac = o.atac_loss_weight > 0;
+  *out = model.Forward(t.features, {}, true, atac);
+  auto nll = F::PoissonNLLLossFuncOptions().log_input(false).eps(1e-8).reduction(torch::kMean);
+  auto loss = F::poisson_nll_loss(out->expression, t.expression, nll);
+  if (atac) loss = loss + o.atac_loss_weight * F::poisson_nll_loss(out->atac, t.atac, nll);
+  return loss;
+}
+
+class Run {
+ public:
+  explicit Run(const TrainOptions& o)
+      : o_(o),
+        store_(StoreReader::Open(o.store)),
+        device_(o.device),
+        assembler_(*store_, {200, o.atac}),
+        checkpoints_(o.run_dir, o.keep_last) {
+    if (o_.mode != "pretrain" && o_.mode != "finetune") {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--mode must be pretrain or finetune, not '" + o_.mode + "'");
+    }
+    if (device_.is_cuda() && !torch::cuda::is_available()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--device " + o.device + ": no CUDA in this build or no GPU");
+    }
+    std::filesystem::create_directories(o.run_dir);
+    config_ =
+        GetModelConfig::Named(o.model_size, static_cast<std::int64_t>(store_->num_motifs() + 1));
+    torch::manual_seed(o.seed);
+    model_ = MakeRegionModel(o.model, config_);
+    if (o_.mode == "pretrain" && !model_->can_pretrain()) {
+      throw Error(ErrorCode::kInvalidArgument, "the " + o.model + " model cannot be pretrained");
+    }
+    model_->module().to(device_);
+    splits_ = MakeSplits(*store_, o_, o_.mode == "pretrain" ? 200 : 100);
+    steps_per_epoch_ = static_cast<std::int64_t>(
+        (splits_.train.size() + static_cast<std::size_t>(o.batch_size * o.accumulation) - 1) /
+        static_cast<std::size_t>(o.batch_size * o.accumulation));
+    opt_.lr = o.base_lr * static_cast<double>(o.batch_size * o.accumulation) / 256.0;
+    opt_.min_lr = o.min_lr;
+    opt_.weight_decay = o.weight_decay;
+    opt_.total_steps = steps_per_epoch_ * o.epochs;
+    opt_.warmup_steps = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(o.warmup_fraction * static_cast<double>(opt_.total_steps)));
+    optimizer_ = MakeAdamW(model_->module(), opt_);
+    metrics_.open(std::filesystem::path(o.run_dir) / "metrics.jsonl", std::ios::app);
+    LogInfo(o_.mode + ": " + std::to_string(splits_.train.size()) + " training, " +
+            std::to_string(splits_.validation.size()) + " validation, " +
+            std::to_string(splits_.test.size()) + " held-out windows; " + o.model + " model (" +
+            o.model_size + "), lr " + std::to_string(opt_.lr));
+  }
+
+  TrainSummary Go() {
+    StartFrom();
+    TrainSummary summary;
+    for (int epoch = epochs_done_; epoch < o_.epochs && bad_epochs_ < o_.patience; ++epoch) {
+      TrainEpoch(epoch);
+      const double val = splits_.validation.empty() ? last_train_loss_ : Loss(splits_.validation);
+      const bool best = val < best_val_;
+      if (best) {
+        best_val_ = val;
+        bad_epochs_ = 0;
+      } else {
+        ++bad_epochs_;
+      }
+      epochs_done_ = epoch + 1;
+      Record({{"kind", "validation"},
+              {"epoch", epochs_done_},
+              {"step", step_},
+              {"train_loss", last_train_loss_},
+              {"validation_loss", val}});
+      try {
+        checkpoints_.Save(step_, model_->module(), *optimizer_, Meta(val), best);
+      } catch (const Error& e) {
+        LogError(std::string(e.what()) + " (training goes on)");
+      }
+    }
+    summary.steps = step_;
+    summary.epochs = epochs_done_;
+    summary.best_validation_loss = best_val_;
+    if (auto best = checkpoints_.Best()) {
+      summary.best_checkpoint = *best;
+      LoadStateDict(model_->module(), *best + "/model.pt");
+    }
+    if (!splits_.test.empty()) Test(&summary);
+    return summary;
+  }
+
+ private:
+  void StartFrom() {
+    if (o_.resume) {
+      if (auto dir = checkpoints_.NewestValid()) {
+        json meta = CheckpointManager::ReadMeta(*dir);
+        if (meta.at("store_fingerprint") != store_->fingerprint()) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "checkpoint " + *dir + " was trained on a store with fingerprint " +
+                          meta.at("store_fingerprint").get<std::string>() + ", but " +
+                          store_->path() + " has " + store_->fingerprint());
+        }
+        if (meta.at("model_config") != ConfigJson() || meta.at("mode") != o_.mode) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "checkpoint " + *dir + " has another mode or model configuration (" +
+                          meta.at("model_config").dump() + ")");
+        }
+        LoadStateDict(model_->module(), *dir + "/model.pt");
+        torch::load(*optimizer_, *dir + "/optimizer.pt");
+        step_ = meta.at("step");
+        epochs_done_ = meta.at("epochs_done");
+        best_val_ = meta.at("best_validation_loss");
+        bad_epochs_ = meta.at("bad_epochs");
+        LogInfo("resuming from " + *dir + " (epoch " + std::to_string(epochs_done_) + ", step " +
+                std::to_string(step_) + ")");
+        return;
+      }
+      LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
+    }
+    if (!o_.init.empty()) {
+      const std::string path =
+          std::filesystem::is_directory(o_.init) ? o_.init + "/model.pt" : o_.init;
+      LoadStateDict(model_->module(), path);
+      LogInfo("initialised from " + path);
+    }
+  }
+
+  json ConfigJson() const {
+    return {{"model", o_.model},      {"num_features", config_.num_features},
+            {"dim", config_.dim},     {"depth", config_.depth},
+            {"heads", config_.heads}, {"mlp_ratio", config_.mlp_ratio}};
+  }
+
+  json Meta(double val) const {
+    return {{"step", step_},
+            {"epochs_done", epochs_done_},
+            {"mode", o_.mode},
+            {"model_config", ConfigJson()},
+            {"store", o_.store},
+            {"store_fingerprint", store_->fingerprint()},
+            {"seed", o_.seed},
+            {"validation_loss", val},
+            {"best_validation_loss", best_val_},
+            {"bad_epochs", bad_epochs_}};
+  }
+
+  void Record(json record) {
+    record["time"] =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    metrics_ << record.dump() << "\n";
+    metrics_.flush();
+  }
+
+  BatchTensors Assemble(std::span<const Window> windows) {
+    assembler_.Assemble(windows, &batch_);
+    return CopyBatch(batch_, device_);
+  }
+
+  void TrainEpoch(int epoch) {
+    model_->module().train();
+    std::vector<Window> order = splits_.train;
+    Shuffle(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
+    const auto per_step = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
+    auto t0 = std::chrono::steady_clock::now(), last_print = t0;
+    double loss_sum = 0;
+    std::size_t seen = 0;
+    for (std::size_t first = 0; first < order.size(); first += per_step) {
+      torch::manual_seed(MixSeed(o_.seed, static_cast<std::uint64_t>(step_)));
+      SetLearningRate(*optimizer_, ScheduledLearningRate(opt_, step_));
+      optimizer_->zero_grad();
+      const std::size_t end = std::min(order.size(), first + per_step);
+      for (std::size_t b = first; b < end; b += static_cast<std::size_t>(o_.batch_size)) {
+        const std::size_t n = std::min(end, b + static_cast<std::size_t>(o_.batch_size)) - b;
+        GetOutputs out;
+        auto loss = BatchLoss(*model_, Assemble({order.data() + b, n}), o_, &out);
+        (loss * (static_cast<double>(n) / static_cast<double>(end - first))).backward();
+        loss_sum += loss.item<double>() * static_cast<double>(n);
+        seen += n;
+      }
+      if (o_.clip_grad > 0)
+        torch::nn::utils::clip_grad_norm_(model_->module().parameters(), o_.clip_grad);
+      optimizer_->step();
+      ++step_;
+      auto now = std::chrono::steady_clock::now();
+      if (o_.progress && (now - last_print > std::chrono::seconds(2) || end == order.size())) {
+        last_print = now;
+        const double secs = std::chrono::duration<double>(now - t0).count();
+        const double rate = static_cast<double>(seen) / std::max(secs, 1e-9);
+        const double left =
+            static_cast<double>(order.size() - end + (o_.epochs - epoch - 1) * order.size()) / rate;
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "epoch %d/%d step %lld loss %.4f lr %.2e %.1f samples/s ETA %s", epoch + 1,
+                      o_.epochs, static_cast<long long>(step_),
+                      loss_sum / static_cast<double>(seen), ScheduledLearningRate(opt_, step_),
+                      rate, FormatDuration(left).c_str());
+        LogInfo(line);
+      }
+    }
+    last_train_loss_ = loss_sum / static_cast<double>(std::max<std::size_t>(1, seen));
+  }
+
+  // Mean loss over `windows` in eval mode, masks seeded per batch.
+  double Loss(const std::vector<Window>& windows) {
+    torch::NoGradGuard no_grad;
+    model_->module().eval();
+    double sum = 0;
+    for (std::size_t b = 0; b < windows.size(); b += static_cast<std::size_t>(o_.batch_size)) {
+      const std::size_t n =
+          std::min(windows.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
+      torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+      GetOutputs out;
+      sum += BatchLoss(*model_, Assemble({windows.data() + b, n}), o_, &out).item<double>() *
+             static_cast<double>(n);
+    }
+    return sum / static_cast<double>(std::max<std::size_t>(1, windows.size()));
+  }
+
+  void Test(TrainSummary* summary) {
+    torch::NoGradGuard no_grad;
+    model_->module().eval();
+    if (o_.mode == "pretrain") {
+      summary->test_masked_mse = Loss(splits_.test);
+      summary->test_baseline_mse = BaselineMse();
+      Record({{"kind", "test"},
+              {"step", step_},
+              {"masked_mse", summary->test_masked_mse},
+              {"baseline_mse", summary->test_baseline_mse},
+              {"windows", splits_.test.size()}});
+      return;
+    }
+    // Predictions per (cell type, region, strand) averaged over the windows
+    // holding the region, for TSS entries only; metrics over all of them.
+    std::map<std::tuple<int, std::uint32_t, int>, std::pair<double, int>> pred;
+    std::map<std::tuple<int, std::uint32_t, int>, double> obs;
+    for (std::size_t b = 0; b < splits_.test.size(); b += static_cast<std::size_t>(o_.batch_size)) {
+      const std::size_t n =
+          std::min(splits_.test.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
+      BatchTensors t = Assemble({splits_.test.data() + b, n});
+      auto e = model_->Forward(t.features, {}, true, false).expression.to(torch::kCPU).contiguous();
+      const float* p = e.data_ptr<float>();
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t r = 0; r < 200; ++r) {
+          for (int s = 0; s < 2; ++s) {
+            const std::size_t k = (i * 200 + r) * 2 + static_cast<std::size_t>(s);
+            if (batch_.tss_mask[k] == 0) continue;
+            auto key = std::make_tuple(static_cast<int>(batch_.windows[i].celltype),
+                                       batch_.region_ids[i * 200 + r], s);
+            auto& [sum, count] = pred[key];
+            sum += p[k];
+            ++count;
+            obs[key] = batch_.expression[k];
+          }
+        }
+      }
+    }
+    std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
+    std::vector<double> all_p, all_o;
+    for (const auto& [key, v] : pred) {
+      const double p = v.first / v.second, ob = obs[key];
+      by_ct[std::get<0>(key)].first.push_back(p);
+      by_ct[std::get<0>(key)].second.push_back(ob);
+      all_p.push_back(p);
+      all_o.push_back(ob);
+    }
+    auto to_json = [](const RegressionMetrics& m) {
+      return json{{"n", m.n}, {"pearson", m.pearson}, {"spearman", m.spearman}, {"r2", m.r2}};
+    };
+    json per_ct = json::object();
+    for (const auto& [ct, v] : by_ct)
+      per_ct[store_->celltypes()[static_cast<std::size_t>(ct)].name] =
+          to_json(ComputeRegressionMetrics(v.first, v.second));
+    const RegressionMetrics pooled = ComputeRegressionMetrics(all_p, all_o);
+    summary->test_pearson = pooled.pearson;
+    Record({{"kind", "test"},
+            {"step", step_},
+            {"pooled", to_json(pooled)},
+            {"per_celltype", per_ct},
+            {"leave_out_chromosomes", o_.leave_out_chromosomes},
+            {"leave_out_celltypes", o_.leave_out_celltypes}});
+    LogInfo("test: pooled Pearson " + std::to_string(pooled.pearson) + ", Spearman " +
+            std::to_string(pooled.spearman) + ", R2 " + std::to_string(pooled.r2) + " over " +
+            std::to_string(pooled.n) + " TSS entries");
+  }
+
+  // The trivial pretraining baseline: predict each feature's mean over the
+  // training windows; its masked MSE on the test windows.
+  double BaselineMse() {
+    torch::Tensor sum;
+    double count = 0;
+    for (std::size_t b = 0; b < splits_.train.size();
+         b += static_cast<std::size_t>(o_.batch_size)) {
+      const std::size_t n =
+          std::min(splits_.train.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
+      auto x = Assemble({splits_.train.data() + b, n}).features;
+      auto s = x.sum(std::vector<std::int64_t>{0, 1});
+      sum = sum.defined() ? sum + s : s;
+      count += static_cast<double>(x.size(0) * x.size(1));
+    }
+    auto mean = sum / count;
+    double se = 0, regions = 0;
+    for (std::size_t b = 0; b < splits_.test.size(); b += static_cast<std::size_t>(o_.batch_size)) {
+      const std::size_t n =
+          std::min(splits_.test.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
+      auto x = Assemble({splits_.test.data() + b, n}).features;
+      se += (x - mean).pow(2).mean(-1).sum().item<double>();
+      regions += static_cast<double>(x.size(0) * x.size(1));
+    }
+    return se / std::max(1.0, regions);
+  }
+
+  TrainOptions o_;
+  std::unique_ptr<StoreReader> store_;
+  torch::Device device_;
+  BatchAssembler assembler_;
+  Batch batch_;
+  CheckpointManager checkpoints_;
+  GetModelConfig config_;
+  std::unique_ptr<RegionModel> model_;
+  Splits splits_;
+  OptimizerOptions opt_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::ofstream metrics_;
+  std::int64_t steps_per_epoch_ = 0, step_ = 0;
+  int epochs_done_ = 0, bad_epochs_ = 0;
+  double best_val_ = INFINITY, last_train_loss_ = 0;
+};
+
+}  // namespace
+
+TrainSummary Train(const TrainOptions& options) { return Run(options).Go(); }
+
+}  // namespace getps
