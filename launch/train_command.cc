@@ -52,6 +52,14 @@ int RunTrain(const std::vector<std::string>& args) {
       "accessibility column: quantitative or binary")(
       "init", po::value<std::string>()->default_value(""),
       "start from this checkpoint (folder or model.pt)")(
+      "freeze", po::value<std::string>()->default_value(""),
+      "regex: parameters whose names match are not trained")(
+      "lora", po::value<std::string>()->default_value(""),
+      "regex of Linear layers to give LoRA adapters (e.g. 'attn\\.(qkv|proj)$'); the rest is "
+      "frozen")("lora-rank", po::value<std::int64_t>()->default_value(8), "LoRA rank")(
+      "lora-alpha", po::value<double>()->default_value(1.0), "LoRA alpha (scale alpha / rank)")(
+      "lora-trainable", po::value<std::string>()->default_value("^head_"),
+      "with --lora: regex of base parameters that still train")(
       "resume", po::value<std::string>()->default_value("no"),
       "auto: continue from the newest valid checkpoint")(
       "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
@@ -90,6 +98,11 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   o.atac = atac == "binary" ? AtacMode::kBinary : AtacMode::kQuantitative;
   o.init = get("init");
+  o.freeze = get("freeze");
+  o.lora = get("lora");
+  o.lora_rank = (*vm)["lora-rank"].as<std::int64_t>();
+  o.lora_alpha = (*vm)["lora-alpha"].as<double>();
+  o.lora_trainable = get("lora-trainable");
   const std::string resume = get("resume");
   if (resume != "auto" && resume != "no")
     throw Error(ErrorCode::kInvalidArgument, "--resume takes auto or no");

@@ -82,6 +82,25 @@ class TrainCli(unittest.TestCase):
         self.assertEqual(rb[2]["validation_loss"], ra[2]["validation_loss"])
         self.assertEqual(rb[3]["pooled"], ra[3]["pooled"])
 
+    def test_lora_trains_adapters_only_and_writes_a_merged_state_dict(self):
+        run("train", "--store", self.store, "--run-dir", self.path("base"), "--epochs", "1", *COMMON)
+        base_best = open(self.path("base/checkpoints/best")).read().strip()
+        init = self.path(f"base/checkpoints/{base_best}")
+        run("train", "--store", self.store, "--run-dir", self.path("lora"), "--epochs", "1", "--init", init,
+            "--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4", *COMMON)
+        best = open(self.path("lora/checkpoints/best")).read().strip()
+        adapters = torch.load(self.path(f"lora/checkpoints/{best}/adapters.pt"))
+        self.assertEqual(len(adapters), 4 * 2 * 2)  # 4 blocks x (qkv, proj) x (A, B)
+        self.assertTrue(all(".lora_" in k for k in adapters))
+        before = torch.load(os.path.join(init, "model.pt"))
+        after = torch.load(self.path(f"lora/checkpoints/{best}/model.pt"))
+        self.assertEqual(sorted(before), sorted(after))
+        self.assertTrue(torch.equal(before["encoder.blocks.0.attn.qkv.weight"], after["encoder.blocks.0.attn.qkv.weight"]))
+        self.assertFalse(torch.equal(before["head_exp.head.weight"], after["head_exp.head.weight"]))
+        merged = torch.load(self.path("lora/merged.pt"))
+        self.assertEqual(sorted(merged), sorted(before))
+        self.assertFalse(torch.equal(merged["encoder.blocks.0.attn.qkv.weight"], before["encoder.blocks.0.attn.qkv.weight"]))
+
     def test_resume_refuses_another_store(self):
         run("train", "--store", self.store, "--run-dir", self.path("c"), "--epochs", "1", *COMMON)
         p = run("train", "--store", self.path("store2"), "--run-dir", self.path("c"), "--epochs", "2", "--resume",

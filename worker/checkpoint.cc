@@ -85,6 +85,8 @@ std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& 
   }
   try {
     SaveStateDict(model, (tmp / "model.pt").string());
+    const auto adapters = AdapterDict(model);
+    if (!adapters.empty()) SaveTensorDict(adapters, (tmp / "adapters.pt").string());
     torch::save(optimizer, (tmp / "optimizer.pt").string());
     FsyncPath(tmp / "optimizer.pt");
     WriteFileAtomically(tmp / "meta.json", meta.dump(1));

@@ -1,6 +1,7 @@
 // Checkpoints of a training run: RUN/checkpoints/step-00001234/ holding
 // model.pt (a state dict torch.load reads, reference parameter names),
-// optimizer.pt (LibTorch's AdamW state) and meta.json (step, epochs done,
+// adapters.pt (LoRA adapters, when the model has them), optimizer.pt
+// (LibTorch's AdamW state) and meta.json (step, epochs done,
 // options, model config, store fingerprint, losses). Each is written under a
 // temporary name, fsynced and renamed into place, so a crash never leaves a
 // half checkpoint that looks valid. The manager keeps the last K and the best

@@ -6,9 +6,31 @@
 
 #include "common/error.h"
 
+#include <cmath>
+#include <regex>
+
 namespace getps {
 
 namespace F = torch::nn::functional;
+
+namespace {
+
+// Every Linear of the model runs through here, so adapters apply wherever
+// they were added.
+torch::Tensor Linear(const torch::nn::Linear& l, const torch::Tensor& x, const LoraRegistry& lora,
+                     const torch::Tensor& bias) {
+  auto y = F::linear(x, l->weight, bias);
+  auto it = lora.scale.find(l.get());
+  if (it == lora.scale.end()) return y;
+  const auto params = l->named_parameters(/*recurse=*/false);
+  return y + F::linear(F::linear(x, params["lora_A"]), params["lora_B"]) * it->second;
+}
+
+torch::Tensor Linear(const torch::nn::Linear& l, const torch::Tensor& x, const LoraRegistry& lora) {
+  return Linear(l, x, lora, l->bias);
+}
+
+}  // namespace
 
 GetModelConfig GetModelConfig::Paper(std::int64_t num_features) {
   GetModelConfig c;
@@ -32,8 +54,9 @@ GetModelConfig GetModelConfig::Named(const std::string& name, std::int64_t num_f
               "--model-size must be small or paper, not '" + name + "'");
 }
 
-GetBlockImpl::GetBlockImpl(const GetModelConfig& c, double drop_path)
-    : heads_(c.heads), drop_path_(drop_path) {
+GetBlockImpl::GetBlockImpl(const GetModelConfig& c, double drop_path,
+                           std::shared_ptr<const LoraRegistry> lora)
+    : heads_(c.heads), drop_path_(drop_path), lora_(std::move(lora)) {
   if (c.dim % c.heads != 0) {
     throw Error(ErrorCode::kInvalidArgument, "model dim " + std::to_string(c.dim) +
                                                  " is not a multiple of " +
@@ -60,10 +83,10 @@ torch::Tensor GetBlockImpl::Attention(const torch::Tensor& x) {
   // k's bias is fixed at zero: only q and v carry one.
   auto bias = torch::cat(
       {q_bias_, torch::zeros_like(v_bias_, torch::TensorOptions().requires_grad(false)), v_bias_});
-  auto qkv = F::linear(x, qkv_->weight, bias).reshape({b, n, 3, h, d / h}).permute({2, 0, 3, 1, 4});
+  auto qkv = Linear(qkv_, x, *lora_, bias).reshape({b, n, 3, h, d / h}).permute({2, 0, 3, 1, 4});
   auto out = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], {}, 0.0, false,
                                               1.0 / std::sqrt(static_cast<double>(d / h)));
-  return proj_(out.transpose(1, 2).reshape({b, n, d}));
+  return Linear(proj_, out.transpose(1, 2).reshape({b, n, d}), *lora_);
 }
 
 torch::Tensor GetBlockImpl::DropPath(const torch::Tensor& x) {
@@ -77,7 +100,8 @@ torch::Tensor GetBlockImpl::DropPath(const torch::Tensor& x) {
 
 torch::Tensor GetBlockImpl::forward(const torch::Tensor& x) {
   auto y = x + DropPath(Attention(norm1_(x)));
-  return y + DropPath(fc2_(F::gelu(fc1_(norm2_(y)), F::GELUFuncOptions().approximate("none"))));
+  auto hidden = F::gelu(Linear(fc1_, norm2_(y), *lora_), F::GELUFuncOptions().approximate("none"));
+  return y + DropPath(Linear(fc2_, hidden, *lora_));
 }
 
 GetModelImpl::GetModelImpl(const GetModelConfig& config) : config_(config) {
@@ -92,7 +116,7 @@ GetModelImpl::GetModelImpl(const GetModelConfig& config) : config_(config) {
     const double dp = config.depth > 1 ? config.drop_path_max * static_cast<double>(i) /
                                              static_cast<double>(config.depth - 1)
                                        : 0.0;
-    blocks_->push_back(GetBlock(config, dp));
+    blocks_->push_back(GetBlock(config, dp, lora_));
   }
   norm_ = encoder->register_module(
       "norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.dim}).eps(1e-6)));
@@ -122,7 +146,7 @@ void GetModelImpl::Initialise() {
 
 GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, bool finetune,
                                  bool pretrain) {
-  auto h = embed_(x);
+  auto h = Linear(embed_, x, *lora_);
   if (mask.defined()) {
     auto w = mask.unsqueeze(-1).to(h.dtype());
     h = h * (1 - w) + mask_token_.expand_as(h) * w;
@@ -133,10 +157,10 @@ GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& ma
   GetOutputs out;
   out.hidden = h;
   if (finetune) {
-    out.expression = F::softplus(head_exp_(h));
-    out.atac = F::softplus(head_atac_(h)).squeeze(-1);
+    out.expression = F::softplus(Linear(head_exp_, h, *lora_));
+    out.atac = F::softplus(Linear(head_atac_, h, *lora_)).squeeze(-1);
   }
-  if (pretrain) out.masked = head_mask_(h);
+  if (pretrain) out.masked = Linear(head_mask_, h, *lora_);
   return out;
 }
 
@@ -144,6 +168,55 @@ std::int64_t GetModelImpl::NumParameters() const {
   std::int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();
   return n;
+}
+
+std::vector<std::string> GetModelImpl::AddLora(const LoraOptions& o) {
+  if (o.rank < 1) throw Error(ErrorCode::kInvalidArgument, "LoRA rank must be >= 1");
+  const std::regex pattern(o.pattern);
+  std::vector<std::string> adapted;
+  for (const auto& item : named_modules("", /*include_self=*/false)) {
+    auto* linear = item.value()->as<torch::nn::Linear>();
+    if (!linear || !std::regex_search(item.key(), pattern) || lora_->scale.count(linear)) continue;
+    const auto out = linear->weight.size(0), in = linear->weight.size(1);
+    auto a = torch::empty({o.rank, in}, linear->weight.options());
+    torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));
+    linear->register_parameter("lora_A", a);
+    linear->register_parameter("lora_B", torch::zeros({out, o.rank}, linear->weight.options()));
+    lora_->scale[linear] = o.alpha / static_cast<double>(o.rank);
+    adapted.push_back(item.key());
+  }
+  if (adapted.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "LoRA pattern '" + o.pattern + "' matches no Linear layer");
+  }
+  return adapted;
+}
+
+void GetModelImpl::MergeLora() {
+  torch::NoGradGuard no_grad;
+  for (const auto& item : named_modules("", /*include_self=*/false)) {
+    auto* linear = item.value()->as<torch::nn::Linear>();
+    auto it = linear ? lora_->scale.find(linear) : lora_->scale.end();
+    if (it == lora_->scale.end()) continue;
+    const auto params = linear->named_parameters(/*recurse=*/false);
+    linear->weight.add_(torch::matmul(params["lora_B"], params["lora_A"]) * it->second);
+    // LibTorch cannot unregister a parameter: zero B and drop the layer from
+    // the registry, so the adapter is inert; StateDict() leaves lora_* out.
+    params["lora_B"].zero_();
+    lora_->scale.erase(it);
+  }
+}
+
+std::size_t FreezeParameters(torch::nn::Module& module, const std::string& pattern) {
+  const std::regex re(pattern);
+  std::size_t frozen = 0;
+  for (auto& p : module.named_parameters()) {
+    if (std::regex_search(p.key(), re)) {
+      p.value().set_requires_grad(false);
+      ++frozen;
+    }
+  }
+  return frozen;
 }
 
 }  // namespace getps

@@ -24,7 +24,10 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace getps {
 
@@ -43,6 +46,21 @@ struct GetModelConfig {
   static GetModelConfig Named(const std::string& name, std::int64_t num_features);
 };
 
+// LoRA adapters (Hu et al. 2021) on the Linear layers whose dotted names
+// match `pattern`: y = W x + b + (alpha / rank) B A x, A [rank, in]
+// Kaiming-uniform, B [out, rank] zero, so a fresh adapter changes nothing.
+// The adapters are parameters named <layer>.lora_A / <layer>.lora_B.
+struct LoraOptions {
+  std::string pattern = "attn\\.(qkv|proj)$";
+  std::int64_t rank = 8;
+  double alpha = 1.0;
+};
+
+// The scale of each adapted layer, shared by the model and its blocks.
+struct LoraRegistry {
+  std::map<const torch::nn::Module*, double> scale;
+};
+
 struct GetOutputs {
   torch::Tensor hidden;      // [B, R, D]
   torch::Tensor expression;  // [B, R, 2]  (finetune heads)
@@ -52,7 +70,7 @@ struct GetOutputs {
 
 class GetBlockImpl : public torch::nn::Module {
  public:
-  GetBlockImpl(const GetModelConfig& c, double drop_path);
+  GetBlockImpl(const GetModelConfig& c, double drop_path, std::shared_ptr<const LoraRegistry> lora);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -61,6 +79,7 @@ class GetBlockImpl : public torch::nn::Module {
 
   std::int64_t heads_;
   double drop_path_;
+  std::shared_ptr<const LoraRegistry> lora_;
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr}, fc1_{nullptr}, fc2_{nullptr};
   torch::Tensor q_bias_, v_bias_;
@@ -80,10 +99,18 @@ class GetModelImpl : public torch::nn::Module {
   const GetModelConfig& config() const { return config_; }
   std::int64_t NumParameters() const;
 
+  // Adds adapters to the matching layers (none matching: Error
+  // kInvalidArgument) and returns their names.
+  std::vector<std::string> AddLora(const LoraOptions& options);
+  // Folds every adapter into its layer's weight and removes the adapters:
+  // the outputs do not change, the state dict is the reference's again.
+  void MergeLora();
+
  private:
   void Initialise();
 
   GetModelConfig config_;
+  std::shared_ptr<LoraRegistry> lora_ = std::make_shared<LoraRegistry>();
   torch::nn::Linear embed_{nullptr};
   torch::Tensor cls_token_, mask_token_;
   torch::nn::ModuleList blocks_;
@@ -91,5 +118,13 @@ class GetModelImpl : public torch::nn::Module {
   torch::nn::Linear head_exp_{nullptr}, head_atac_{nullptr}, head_mask_{nullptr};
 };
 TORCH_MODULE(GetModel);
+
+}  // namespace getps
+
+namespace getps {
+
+// Sets requires_grad false on every parameter whose dotted name matches
+// `pattern` (ECMAScript regex, searched); returns how many.
+std::size_t FreezeParameters(torch::nn::Module& module, const std::string& pattern);
 
 }  // namespace getps

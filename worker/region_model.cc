@@ -16,6 +16,8 @@ class GetRegionModel : public RegionModel {
   }
   torch::nn::Module& module() override { return *model_; }
   bool can_pretrain() const override { return true; }
+  std::vector<std::string> AddLora(const LoraOptions& o) override { return model_->AddLora(o); }
+  void MergeLora() override { model_->MergeLora(); }
 
  private:
   GetModel model_;
@@ -45,6 +47,10 @@ class MlpRegionModel : public RegionModel {
   }
   torch::nn::Module& module() override { return *mlp_; }
   bool can_pretrain() const override { return false; }
+  std::vector<std::string> AddLora(const LoraOptions&) override {
+    throw Error(ErrorCode::kInvalidArgument, "LoRA applies to the GET model, not the MLP baseline");
+  }
+  void MergeLora() override {}
 
  private:
   std::shared_ptr<MlpImpl> mlp_;

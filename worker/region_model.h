@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "worker/get_model.h"
 
@@ -17,6 +18,9 @@ class RegionModel {
                              bool pretrain) = 0;
   virtual torch::nn::Module& module() = 0;
   virtual bool can_pretrain() const = 0;
+  // LoRA (GET only; the MLP throws Error(kInvalidArgument)).
+  virtual std::vector<std::string> AddLora(const LoraOptions& options) = 0;
+  virtual void MergeLora() = 0;
 };
 
 // kind "get" (config used) or "mlp" (config.num_features used). Throws

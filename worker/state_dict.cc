@@ -17,11 +17,28 @@
 
 namespace getps {
 
-std::map<std::string, torch::Tensor> StateDict(const torch::nn::Module& module) {
+namespace {
+
+bool IsAdapter(const std::string& name) { return name.find(".lora_") != std::string::npos; }
+
+std::map<std::string, torch::Tensor> Named(const torch::nn::Module& module, bool adapters) {
   std::map<std::string, torch::Tensor> out;
-  for (const auto& p : module.named_parameters(/*recurse=*/true)) out[p.key()] = p.value();
-  for (const auto& b : module.named_buffers(/*recurse=*/true)) out[b.key()] = b.value();
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    if (IsAdapter(p.key()) == adapters) out[p.key()] = p.value();
+  }
+  if (!adapters) {
+    for (const auto& b : module.named_buffers(/*recurse=*/true)) out[b.key()] = b.value();
+  }
   return out;
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> StateDict(const torch::nn::Module& module) {
+  return Named(module, false);
+}
+std::map<std::string, torch::Tensor> AdapterDict(const torch::nn::Module& module) {
+  return Named(module, true);
 }
 
 void SaveTensorDict(const std::map<std::string, torch::Tensor>& tensors, const std::string& path) {
@@ -119,9 +136,7 @@ std::pair<std::vector<char>, bool> PlainDictArchive(const std::vector<char>& byt
   return {out, rewritten};
 }
 
-}  // namespace
-
-void LoadStateDict(torch::nn::Module& module, const std::string& path) {
+void LoadNamed(torch::nn::Module& module, const std::string& path, bool adapters) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kNotFound, "cannot read state dict " + path);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
@@ -143,7 +158,7 @@ void LoadStateDict(torch::nn::Module& module, const std::string& path) {
     }
     loaded[entry.key().toStringRef()] = entry.value().toTensor();
   }
-  auto own = StateDict(module);
+  auto own = Named(module, adapters);
   for (const auto& [name, t] : own) {
     auto it = loaded.find(name);
     if (it == loaded.end())
@@ -160,6 +175,15 @@ void LoadStateDict(torch::nn::Module& module, const std::string& path) {
   }
   torch::NoGradGuard no_grad;
   for (auto& [name, t] : own) t.copy_(loaded[name]);
+}
+
+}  // namespace
+
+void LoadStateDict(torch::nn::Module& module, const std::string& path) {
+  LoadNamed(module, path, false);
+}
+void LoadAdapters(torch::nn::Module& module, const std::string& path) {
+  LoadNamed(module, path, true);
 }
 
 }  // namespace getps

@@ -12,7 +12,11 @@
 
 namespace getps {
 
+// Parameters and buffers by dotted name, LoRA adapters (*.lora_A/B) left
+// out: the reference's state dict.
 std::map<std::string, torch::Tensor> StateDict(const torch::nn::Module& module);
+// Only the LoRA adapters (empty without LoRA).
+std::map<std::string, torch::Tensor> AdapterDict(const torch::nn::Module& module);
 
 // Writes {name: tensor} as torch.save would (CPU copies), atomically:
 // temporary name, fsync, rename. Throws Error(kIOError).
@@ -22,5 +26,7 @@ void SaveStateDict(const torch::nn::Module& module, const std::string& path);
 // Throws Error(kInvalidArgument) naming the first missing, unexpected or
 // wrongly shaped entry; Error(kCorruption) for an unreadable file.
 void LoadStateDict(torch::nn::Module& module, const std::string& path);
+// The same for the adapters (a file written from AdapterDict).
+void LoadAdapters(torch::nn::Module& module, const std::string& path);
 
 }  // namespace getps

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "common/error.h"
@@ -108,6 +109,22 @@ class Run {
     if (o_.mode == "pretrain" && !model_->can_pretrain()) {
       throw Error(ErrorCode::kInvalidArgument, "the " + o.model + " model cannot be pretrained");
     }
+    if (!o_.init.empty() && !o_.resume) LoadInit();
+    if (!o_.lora.empty()) {
+      auto adapted = model_->AddLora({o_.lora, o_.lora_rank, o_.lora_alpha});
+      const std::regex keep(o_.lora_trainable);
+      for (auto& p : model_->module().named_parameters()) {
+        const bool adapter = p.key().find(".lora_") != std::string::npos;
+        if (!adapter && (o_.lora_trainable.empty() || !std::regex_search(p.key(), keep)))
+          p.value().set_requires_grad(false);
+      }
+      LogInfo("LoRA on " + std::to_string(adapted.size()) + " layers (rank " +
+              std::to_string(o_.lora_rank) + ")");
+    }
+    if (!o_.freeze.empty()) {
+      LogInfo("froze " + std::to_string(FreezeParameters(model_->module(), o_.freeze)) +
+              " parameters matching " + o_.freeze);
+    }
     model_->module().to(device_);
     splits_ = MakeSplits(*store_, o_, o_.mode == "pretrain" ? 200 : 100);
     steps_per_epoch_ = static_cast<std::int64_t>(
@@ -157,7 +174,11 @@ class Run {
     summary.best_validation_loss = best_val_;
     if (auto best = checkpoints_.Best()) {
       summary.best_checkpoint = *best;
-      LoadStateDict(model_->module(), *best + "/model.pt");
+      LoadCheckpointWeights(*best);
+    }
+    if (!o_.lora.empty()) {
+      model_->MergeLora();
+      SaveStateDict(model_->module(), (std::filesystem::path(o_.run_dir) / "merged.pt").string());
     }
     if (!splits_.test.empty()) Test(&summary);
     return summary;
@@ -179,7 +200,7 @@ class Run {
                       "checkpoint " + *dir + " has another mode or model configuration (" +
                           meta.at("model_config").dump() + ")");
         }
-        LoadStateDict(model_->module(), *dir + "/model.pt");
+        LoadCheckpointWeights(*dir);
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         step_ = meta.at("step");
         epochs_done_ = meta.at("epochs_done");
@@ -191,18 +212,30 @@ class Run {
       }
       LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
     }
-    if (!o_.init.empty()) {
-      const std::string path =
-          std::filesystem::is_directory(o_.init) ? o_.init + "/model.pt" : o_.init;
-      LoadStateDict(model_->module(), path);
-      LogInfo("initialised from " + path);
-    }
+    if (!o_.init.empty() && o_.resume) LoadInit();  // resume asked, nothing to resume yet
+  }
+
+  void LoadInit() {
+    const std::string path =
+        std::filesystem::is_directory(o_.init) ? o_.init + "/model.pt" : o_.init;
+    LoadStateDict(model_->module(), path);
+    LogInfo("initialised from " + path);
+  }
+
+  void LoadCheckpointWeights(const std::string& dir) {
+    LoadStateDict(model_->module(), dir + "/model.pt");
+    if (std::filesystem::exists(dir + "/adapters.pt"))
+      LoadAdapters(model_->module(), dir + "/adapters.pt");
   }
 
   json ConfigJson() const {
-    return {{"model", o_.model},      {"num_features", config_.num_features},
-            {"dim", config_.dim},     {"depth", config_.depth},
-            {"heads", config_.heads}, {"mlp_ratio", config_.mlp_ratio}};
+    return {{"model", o_.model},
+            {"lora", o_.lora},
+            {"num_features", config_.num_features},
+            {"dim", config_.dim},
+            {"depth", config_.depth},
+            {"heads", config_.heads},
+            {"mlp_ratio", config_.mlp_ratio}};
   }
 
   json Meta(double val) const {

@@ -47,6 +47,12 @@ struct TrainOptions {
   AtacMode atac = AtacMode::kQuantitative;
   std::string init;     // checkpoint folder or model.pt to start from
   bool resume = false;  // continue from the newest valid checkpoint
+  std::string freeze;   // regex: parameters matching it are not trained
+  std::string lora;     // regex of Linear layers given LoRA adapters; then only
+                        // the adapters and `lora_trainable` parameters train
+  std::int64_t lora_rank = 8;
+  double lora_alpha = 1.0;
+  std::string lora_trainable = "^head_";
   int keep_last = 2;
   std::string device = "cpu";
   bool progress = true;
