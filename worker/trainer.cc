@@ -19,6 +19,7 @@
 #include "storage/window_plan.h"
 #include "worker/batch_tensors.h"
 #include "worker/checkpoint.h"
+#include "worker/data_splits.h"
 #include "worker/metrics.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
@@ -29,42 +30,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 using nlohmann::json;
-
-struct Splits {
-  std::vector<Window> train, validation, test;
-};
-
-void Shuffle(std::vector<Window>* w, std::uint64_t seed) {
-  Rng rng(seed);
-  for (std::size_t i = w->size(); i > 1; --i) std::swap((*w)[i - 1], (*w)[rng.Below(i)]);
-}
-
-Splits MakeSplits(const StoreReader& store, const TrainOptions& o, std::uint32_t stride) {
-  std::set<int> out_chroms, out_cts;
-  for (const auto& c : o.leave_out_chromosomes) out_chroms.insert(store.ChromosomeIndex(c));
-  for (const auto& c : o.leave_out_celltypes) out_cts.insert(store.CellTypeIndex(c));
-  WindowPlanOptions po;
-  po.stride = stride;
-  Splits s;
-  std::vector<Window> pool;
-  for (const Window& w : WindowPlan::Build(store, po).windows()) {
-    (out_chroms.count(w.chrom) || out_cts.count(w.celltype) ? s.test : pool).push_back(w);
-  }
-  Shuffle(&pool, MixSeed(o.seed, 0xA11));
-  const auto n_val = static_cast<std::size_t>(
-      std::llround(o.validation_fraction * static_cast<double>(pool.size())));
-  s.validation.assign(pool.begin(), pool.begin() + static_cast<long>(std::min(n_val, pool.size())));
-  s.train.assign(pool.begin() + static_cast<long>(s.validation.size()), pool.end());
-  if (o.train_fraction < 1.0) {
-    s.train.resize(static_cast<std::size_t>(
-        std::ceil(o.train_fraction * static_cast<double>(s.train.size()))));
-  }
-  if (s.train.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "no training windows left in " + store.path() +
-                                                 " after the held-out and validation splits");
-  }
-  return s;
-}
 
 // One batch through the model; returns the loss (and the outputs).
 torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const TrainOptions& o,
@@ -126,7 +91,9 @@ class Run {
               " parameters matching " + o_.freeze);
     }
     model_->module().to(device_);
-    splits_ = MakeSplits(*store_, o_, o_.mode == "pretrain" ? 200 : 100);
+    splits_ = MakeSplits(*store_,
+                         {o_.leave_out_chromosomes, o_.leave_out_celltypes, o_.validation_fraction,
+                          o_.train_fraction, o_.seed, o_.mode == "pretrain" ? 200u : 100u});
     steps_per_epoch_ = static_cast<std::int64_t>(
         (splits_.train.size() + static_cast<std::size_t>(o.batch_size * o.accumulation) - 1) /
         static_cast<std::size_t>(o.batch_size * o.accumulation));
@@ -266,7 +233,7 @@ class Run {
   void TrainEpoch(int epoch) {
     model_->module().train();
     std::vector<Window> order = splits_.train;
-    Shuffle(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
+    ShuffleWindows(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
     const auto per_step = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
     auto t0 = std::chrono::steady_clock::now(), last_print = t0;
     double loss_sum = 0;

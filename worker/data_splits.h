@@ -1,0 +1,38 @@
+// DataSplits: which windows of a store train, validate and test a model.
+// Windows on held-out chromosomes or of held-out cell types are the test
+// set; of the rest a seeded `validation_fraction` validates (early
+// stopping), and a seeded `train_fraction` of the remainder trains. The same
+// options give the same split on every host.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/window_plan.h"
+
+namespace getps {
+
+class StoreReader;
+
+struct SplitOptions {
+  std::vector<std::string> leave_out_chromosomes;
+  std::vector<std::string> leave_out_celltypes;
+  double validation_fraction = 0.1;
+  double train_fraction = 1.0;
+  std::uint64_t seed = 1;
+  std::uint32_t stride = 100;  // 200 (non-overlapping) for pretraining
+};
+
+struct Splits {
+  std::vector<Window> train, validation, test;
+};
+
+// Throws Error(kNotFound) for an unknown chromosome or cell type and
+// Error(kInvalidArgument) when no training window is left.
+Splits MakeSplits(const StoreReader& store, const SplitOptions& options);
+
+// Fisher-Yates with getps::Rng: the same permutation for the same seed.
+void ShuffleWindows(std::vector<Window>* windows, std::uint64_t seed);
+
+}  // namespace getps
