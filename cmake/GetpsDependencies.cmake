@@ -4,20 +4,20 @@ find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(ZLIB REQUIRED)
 
-# Debian's librocksdb-dev ships no CMake config: find header and library.
-find_path(ROCKSDB_INCLUDE_DIR rocksdb/db.h REQUIRED)
-find_library(ROCKSDB_LIBRARY rocksdb REQUIRED)
-add_library(getps::rocksdb UNKNOWN IMPORTED)
-set_target_properties(getps::rocksdb PROPERTIES
-  IMPORTED_LOCATION "${ROCKSDB_LIBRARY}"
-  INTERFACE_INCLUDE_DIRECTORIES "${ROCKSDB_INCLUDE_DIR}")
+# getps_import_library(TARGET HEADER LIBRARY): an imported target for a
+# Debian package that ships no CMake config (librocksdb-dev, libhts-dev).
+function(getps_import_library target header library)
+  string(MAKE_C_IDENTIFIER "${library}" id)
+  find_path(${id}_INCLUDE_DIR ${header} REQUIRED)
+  find_library(${id}_LIBRARY ${library} REQUIRED)
+  add_library(${target} UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES
+    IMPORTED_LOCATION "${${id}_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${${id}_INCLUDE_DIR}")
+endfunction()
 
-find_path(HTSLIB_INCLUDE_DIR htslib/hts.h REQUIRED)
-find_library(HTSLIB_LIBRARY hts REQUIRED)
-add_library(getps::htslib UNKNOWN IMPORTED)
-set_target_properties(getps::htslib PROPERTIES
-  IMPORTED_LOCATION "${HTSLIB_LIBRARY}"
-  INTERFACE_INCLUDE_DIRECTORIES "${HTSLIB_INCLUDE_DIR}")
+getps_import_library(getps::rocksdb rocksdb/db.h rocksdb)
+getps_import_library(getps::htslib htslib/hts.h hts)
 
 if(GETPS_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED)

@@ -11,14 +11,8 @@ import unittest
 
 import numpy as np
 
-GETPS = os.environ["GETPS_BIN"]
+from getps_cli import GETPS, run  # noqa: E402
 
-
-def run(*args, check=True):
-    p = subprocess.run([GETPS, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError(f"getps {' '.join(args)} failed ({p.returncode}): {p.stderr}")
-    return p
 
 
 def read_tsv(text):

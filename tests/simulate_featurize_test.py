@@ -9,14 +9,8 @@ import subprocess
 import tempfile
 import unittest
 
-GETPS = os.environ["GETPS_BIN"]
+from getps_cli import GETPS, run  # noqa: E402
 
-
-def run(*args, check=True):
-    p = subprocess.run([GETPS, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError(f"getps {' '.join(args)}: {p.stderr}")
-    return p
 
 
 def digest(directory):

@@ -12,15 +12,9 @@ import unittest
 
 import torch
 
-GETPS = os.environ["GETPS_BIN"]
+from getps_cli import GETPS, run  # noqa: E402
 COMMON = ["--batch-size", "8", "--lr", "0.02", "--leave-out-chromosomes", "chr4", "--quiet"]
 
-
-def run(*args, check=True):
-    p = subprocess.run([GETPS, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError(f"getps {' '.join(args)}: {p.stderr}")
-    return p
 
 
 def records(run_dir):
