@@ -20,7 +20,7 @@ namespace {
 
 constexpr char kBases[] = "ACGT";
 constexpr int kWindowRegions = 8;          // regulatory neighbourhood: +-8 regions
-constexpr double kDecayRegions = 3.0;      // e-folding distance of a region's effect
+constexpr double kDecayRegions = 1.5;      // e-folding distance of a region's effect
 constexpr std::size_t kDomainRegions = 8;  // regions per regulatory domain
 
 struct Instance {
@@ -226,7 +226,7 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
                    std::min(1.0, r.openness[static_cast<std::size_t>(c)]);
         }
         const double log_tpm =
-            std::max(0.0, 0.3 + 0.9 * drive +
+            std::max(0.0, 0.3 + 0.35 * drive +
                               0.08 * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
                                   std::cos(2 * M_PI * rng.Uniform()));
         exp << "\t" << std::pow(10.0, log_tpm) - 1.0;

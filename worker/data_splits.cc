@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "common/error.h"
 #include "common/random.h"
@@ -29,7 +30,18 @@ Splits MakeSplits(const StoreReader& store, const SplitOptions& o) {
   const auto n_val = static_cast<std::size_t>(
       std::llround(o.validation_fraction * static_cast<double>(pool.size())));
   s.validation.assign(pool.begin(), pool.begin() + static_cast<long>(std::min(n_val, pool.size())));
-  s.train.assign(pool.begin() + static_cast<long>(s.validation.size()), pool.end());
+  // With overlapping windows (stride < size), a training window sharing
+  // regions with a validation window would leak it: such windows are dropped.
+  std::set<std::tuple<int, int, std::uint32_t>> held;  // (cell type, chromosome, first)
+  for (const Window& w : s.validation) held.insert({w.celltype, w.chrom, w.first});
+  for (auto it = pool.begin() + static_cast<long>(s.validation.size()); it != pool.end(); ++it) {
+    bool overlaps = false;
+    for (std::uint32_t d = 0; d < o.window_size && !overlaps; d += o.stride) {
+      overlaps = held.count({it->celltype, it->chrom, it->first + d}) ||
+                 (it->first >= d && held.count({it->celltype, it->chrom, it->first - d}));
+    }
+    if (!overlaps) s.train.push_back(*it);
+  }
   if (o.train_fraction < 1.0) {
     s.train.resize(static_cast<std::size_t>(
         std::ceil(o.train_fraction * static_cast<double>(s.train.size()))));

@@ -1,8 +1,10 @@
 // DataSplits: which windows of a store train, validate and test a model.
 // Windows on held-out chromosomes or of held-out cell types are the test
 // set; of the rest a seeded `validation_fraction` validates (early
-// stopping), and a seeded `train_fraction` of the remainder trains. The same
-// options give the same split on every host.
+// stopping), training windows that share regions with a validation window
+// are dropped (no leak through overlapping windows), and a seeded
+// `train_fraction` of the remainder trains. The same options give the same
+// split on every host.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@ struct SplitOptions {
   double train_fraction = 1.0;
   std::uint64_t seed = 1;
   std::uint32_t stride = 100;  // 200 (non-overlapping) for pretraining
+  std::uint32_t window_size = 200;
 };
 
 struct Splits {
