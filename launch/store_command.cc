@@ -113,20 +113,20 @@ int StoreExport(const std::vector<std::string>& args) {
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
-  WindowPlanOptions po_;
-  po_.celltypes = Indices((*vm)["celltypes"].as<std::string>(), *store, true);
-  po_.chromosomes = Indices((*vm)["chroms"].as<std::string>(), *store, false);
-  po_.window_size = (*vm)["window-size"].as<std::uint32_t>();
-  po_.stride = (*vm)["stride"].as<std::uint32_t>();
+  WindowPlanOptions plan_options;
+  plan_options.celltypes = Indices((*vm)["celltypes"].as<std::string>(), *store, true);
+  plan_options.chromosomes = Indices((*vm)["chroms"].as<std::string>(), *store, false);
+  plan_options.window_size = (*vm)["window-size"].as<std::uint32_t>();
+  plan_options.stride = (*vm)["stride"].as<std::uint32_t>();
   BatchAssemblerOptions bo;
-  bo.window_size = po_.window_size;
+  bo.window_size = plan_options.window_size;
   const std::string atac = (*vm)["atac"].as<std::string>();
   if (atac != "quantitative" && atac != "binary") {
     throw Error(ErrorCode::kInvalidArgument,
                 "--atac must be quantitative or binary, not '" + atac + "'");
   }
   bo.atac = atac == "binary" ? AtacMode::kBinary : AtacMode::kQuantitative;
-  WindowPlan plan = WindowPlan::Build(*store, po_);
+  WindowPlan plan = WindowPlan::Build(*store, plan_options);
   std::vector<Window> windows = vm->count("shuffle-seed")
                                     ? plan.Shuffled((*vm)["shuffle-seed"].as<std::uint64_t>(), 0)
                                     : plan.windows();
@@ -136,7 +136,7 @@ int StoreExport(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
   const fs::path out = (*vm)["out"].as<std::string>();
   fs::create_directories(out);
-  const std::uint64_t n = windows.size(), w = po_.window_size;
+  const std::uint64_t n = windows.size(), w = plan_options.window_size;
   BatchAssembler assembler(*store, bo);
   NpyWriter features((out / "features.npy").string(), "<f4", {n, w, assembler.num_features()});
   NpyWriter expression((out / "expression.npy").string(), "<f4", {n, w, 2});
