@@ -32,6 +32,18 @@ TEST(DataSplits, HeldOutTestAndNoOverlapBetweenTrainingAndValidation) {
           << "training window at " << t.first << " overlaps validation " << v.first;
     }
   }
+  // Nor does any region of a validation window appear in a training window
+  // of another cell type: validation holds out genomic blocks.
+  std::set<std::uint32_t> validated;
+  for (const Window& v : s.validation) {
+    const auto& ids = store->Accessible(v.celltype, v.chrom).ids;
+    validated.insert(ids.begin() + v.first, ids.begin() + v.first + 200);
+  }
+  for (const Window& t : s.train) {
+    const auto& ids = store->Accessible(t.celltype, t.chrom).ids;
+    for (std::uint32_t k = t.first; k < t.first + 200; ++k)
+      ASSERT_FALSE(validated.count(ids[k])) << ids[k];
+  }
   // Deterministic for a seed; another seed, another split.
   EXPECT_EQ(MakeSplits(*store, o).train, s.train);
   o.seed = 2;

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <set>
-#include <tuple>
 
 #include "common/error.h"
 #include "common/random.h"
@@ -26,22 +25,37 @@ Splits MakeSplits(const StoreReader& store, const SplitOptions& o) {
   for (const Window& w : WindowPlan::Build(store, po).windows()) {
     (out_chroms.count(w.chrom) || out_cts.count(w.celltype) ? s.test : pool).push_back(w);
   }
-  ShuffleWindows(&pool, MixSeed(o.seed, 0xA11));
+  // Validation holds out genomic blocks of kBlockRegions regions for every
+  // cell type at once: a region's motif features are the same in all cell
+  // types, so validating on a region trained in another cell type would only
+  // measure memorisation. Validation windows lie wholly in held blocks,
+  // training windows wholly outside them; windows across an edge are dropped.
+  constexpr std::uint32_t kBlockRegions = 400;
+  auto block = [](std::uint32_t region_id) { return region_id / kBlockRegions; };
+  std::set<std::uint32_t> blocks;
+  for (const Window& w : pool)
+    blocks.insert(block(store.Accessible(w.celltype, w.chrom).ids[w.first]));
+  std::vector<std::uint32_t> order(blocks.begin(), blocks.end());
+  Rng rng(MixSeed(o.seed, 0xA11));
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.Below(i)]);
   const auto n_val = static_cast<std::size_t>(
-      std::llround(o.validation_fraction * static_cast<double>(pool.size())));
-  s.validation.assign(pool.begin(), pool.begin() + static_cast<long>(std::min(n_val, pool.size())));
-  // With overlapping windows (stride < size), a training window sharing
-  // regions with a validation window would leak it: such windows are dropped.
-  std::set<std::tuple<int, int, std::uint32_t>> held;  // (cell type, chromosome, first)
-  for (const Window& w : s.validation) held.insert({w.celltype, w.chrom, w.first});
-  for (auto it = pool.begin() + static_cast<long>(s.validation.size()); it != pool.end(); ++it) {
-    bool overlaps = false;
-    for (std::uint32_t d = 0; d < o.window_size && !overlaps; d += o.stride) {
-      overlaps = held.count({it->celltype, it->chrom, it->first + d}) ||
-                 (it->first >= d && held.count({it->celltype, it->chrom, it->first - d}));
+      std::llround(o.validation_fraction * static_cast<double>(order.size())));
+  const std::set<std::uint32_t> held(
+      order.begin(), order.begin() + static_cast<long>(std::min(n_val, order.size())));
+  for (const Window& w : pool) {
+    const auto& ids = store.Accessible(w.celltype, w.chrom).ids;
+    std::size_t held_blocks = 0, all_blocks = 0;
+    for (std::uint32_t b = block(ids[w.first]); b <= block(ids[w.first + o.window_size - 1]); ++b) {
+      held_blocks += held.count(b);
+      ++all_blocks;
     }
-    if (!overlaps) s.train.push_back(*it);
+    if (held_blocks == all_blocks) {
+      s.validation.push_back(w);
+    } else if (held_blocks == 0) {
+      s.train.push_back(w);
+    }  // else it straddles a validation block's edge: used by neither
   }
+  ShuffleWindows(&s.train, MixSeed(o.seed, 0xA12));
   if (o.train_fraction < 1.0) {
     s.train.resize(static_cast<std::size_t>(
         std::ceil(o.train_fraction * static_cast<double>(s.train.size()))));

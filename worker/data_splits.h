@@ -1,10 +1,11 @@
 // DataSplits: which windows of a store train, validate and test a model.
 // Windows on held-out chromosomes or of held-out cell types are the test
-// set; of the rest a seeded `validation_fraction` validates (early
-// stopping), training windows that share regions with a validation window
-// are dropped (no leak through overlapping windows), and a seeded
-// `train_fraction` of the remainder trains. The same options give the same
-// split on every host.
+// set. Of the rest, a seeded `validation_fraction` of genomic blocks (400
+// consecutive regions, all cell types at once) validates (early stopping);
+// training windows touching a validation block are dropped, so neither an
+// overlapping window nor the same region in another cell type leaks; and a
+// seeded `train_fraction` of the remainder trains. The same options give the
+// same split on every host.
 #pragma once
 
 #include <cstdint>
