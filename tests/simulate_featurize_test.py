@@ -70,12 +70,9 @@ class SimulateFeaturize(unittest.TestCase):
             h, rows = table(run("store", "region", f"chr{k + 1}", "--store", self.store).stdout)
             raw[k] = [[float(x) for x in r[2:]] for r in rows]
             names = h[2:]
-        planted = set()
-        found = 0
-        for k, i, tf, _ in self.truth["planted"]:
-            col = names.index(f"TF{tf + 1:02d}")
-            planted.add((k, i, col))
-            found += raw[k][i][col] > 0
+        # (chromosome, region, feature) cells holding at least one planted instance
+        planted = {(k, i, names.index(f"TF{tf + 1:02d}")) for k, i, tf, _ in self.truth["planted"]}
+        found = sum(raw[k][i][col] > 0 for k, i, col in planted)
         # Instances are drawn from the PWMs, so some miss the p = 1e-4 threshold,
         # as real sites do; chance matches elsewhere must be far rarer.
         recall = found / len(planted)
@@ -85,7 +82,7 @@ class SimulateFeaturize(unittest.TestCase):
         self.assertGreater(len(planted), 5000)
         self.assertGreater(recall, 0.8)
         self.assertLess(false_rate, 0.1)
-        print(f"checked: {recall:.3f} of {len(planted)} planted instances scored; chance matches in "
+        print(f"checked: {recall:.3f} of {len(planted)} region x TF cells with planted instances scored; chance matches in "
               f"{false_rate:.3f} of other region x TF cells")
 
     def test_labels_follow_the_expression_table_and_gtf(self):
