@@ -15,7 +15,8 @@ namespace getps::cli {
 int RunCount(const std::vector<std::string>& args) {
   CommandSpec spec(
       "count",
-      "--peaks BED --fragments TSV.GZ [--barcodes TSV] [--count fragments|insertions] --out TSV",
+      "--peaks BED (--fragments TSV.GZ | --bam BAM) [--barcodes TSV] [--count "
+      "fragments|insertions] --out TSV",
       "Counts fragments (as `bedtools intersect -c` does: once per overlapped peak) or Tn5\n"
       "insertions per peak and cell type. The fragments file may be plain, gzip or BGZF and in\n"
       "any order; no index is needed. Without --barcodes every fragment counts for one\n"

@@ -12,7 +12,8 @@ namespace getps::cli {
 int RunFeaturize(const std::vector<std::string>& args) {
   CommandSpec spec(
       "featurize",
-      "--peaks BED --genome FA --motifs FILES (--fragments F [--barcodes T] | --counts M) "
+      "--peaks BED --genome FA --motifs FILES ((--fragments F | --bam B) [--barcodes T] | --counts "
+      "M) "
       "[--gtf G | --tss-bed B] [--expression E] --out STORE",
       "Builds a feature store: the union peak set as regions; per region the motif feature\n"
       "values (sum of non-overlapping best matches per cluster, both strands); per cell type\n"
