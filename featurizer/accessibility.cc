@@ -1,11 +1,11 @@
 #include "featurizer/accessibility.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <memory>
 
 #include "common/error.h"
+#include "common/parse.h"
 #include "common/progress.h"
 #include "featurizer/text_reader.h"
 
@@ -15,13 +15,12 @@ namespace getps {
 namespace {
 
 std::uint32_t Coordinate(std::string_view text, const TextReader& in, const char* what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v > UINT32_MAX) {
+  std::uint32_t v = 0;
+  if (!ParseUint32(text, &v)) {
     throw Error(ErrorCode::kInvalidArgument,
                 in.Where() + "expected a " + what + " coordinate, got '" + std::string(text) + "'");
   }
-  return static_cast<std::uint32_t>(v);
+  return v;
 }
 
 // Adds one to every region of `chrom` overlapping [start, end) (kFragments)
@@ -237,8 +236,7 @@ AccessibilityCounts ReadCountMatrix(const std::string& path, const RegionIndex& 
     }
     for (std::size_t c = 0; c < nct; ++c) {
       double v = 0;
-      auto [p, ec] = std::from_chars(f[3 + c].data(), f[3 + c].data() + f[3 + c].size(), v);
-      if (ec != std::errc() || p != f[3 + c].data() + f[3 + c].size() || !(v >= 0)) {
+      if (!ParseDouble(f[3 + c], &v) || !(v >= 0)) {
         throw Error(ErrorCode::kInvalidArgument, in.Where() + "count '" + std::string(f[3 + c]) +
                                                      "' for " + out.celltypes[c] +
                                                      " is not a non-negative number");

@@ -1,22 +1,21 @@
 #include "featurizer/annotation.h"
 
-#include <charconv>
 #include <cmath>
 
 #include "common/error.h"
+#include "common/parse.h"
 #include "featurizer/text_reader.h"
 
 namespace getps {
 namespace {
 
 std::uint32_t Position(std::string_view text, const TextReader& in) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || text.empty() || v > UINT32_MAX) {
+  std::uint32_t v = 0;
+  if (!ParseUint32(text, &v)) {
     throw Error(ErrorCode::kInvalidArgument,
                 in.Where() + "expected a position, got '" + std::string(text) + "'");
   }
-  return static_cast<std::uint32_t>(v);
+  return v;
 }
 
 // Value of attribute `key` in a GTF attribute column (key "value"; ...).
@@ -126,8 +125,7 @@ ExpressionTable ReadExpression(const std::string& path, bool log10_plus_one) {
     std::vector<double> values;
     for (std::size_t c = 1; c < f.size(); ++c) {
       double v = 0;
-      auto [p, ec] = std::from_chars(f[c].data(), f[c].data() + f[c].size(), v);
-      if (ec != std::errc() || p != f[c].data() + f[c].size() || !(v >= 0) || !std::isfinite(v)) {
+      if (!ParseDouble(f[c], &v) || !(v >= 0) || !std::isfinite(v)) {
         throw Error(ErrorCode::kInvalidArgument, in.Where() + "expression '" + f[c] + "' of " +
                                                      f[0] + " in " + header[c] +
                                                      " is not a non-negative number");

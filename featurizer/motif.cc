@@ -1,11 +1,11 @@
 #include "featurizer/motif.h"
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/parse.h"
 #include "featurizer/text_reader.h"
 
 namespace getps {
@@ -32,8 +32,7 @@ std::vector<double> Numbers(std::string_view line, const TextReader& in) {
   std::string tok;
   while (ss >> tok) {
     double v = 0;
-    auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
-    if (ec != std::errc() || ptr != tok.data() + tok.size() || !std::isfinite(v) || v < 0) {
+    if (!ParseDouble(tok, &v) || !std::isfinite(v) || v < 0) {
       Fail(in, "expected a non-negative number, got '" + tok + "'");
     }
     out.push_back(v);

@@ -1,25 +1,11 @@
 #include "storage/region_bed.h"
 
-#include <charconv>
 #include <fstream>
 
 #include "common/error.h"
+#include "common/parse.h"
 
 namespace getps {
-namespace {
-
-bool ParseCoordinate(std::string_view text, std::uint32_t* out) {
-  std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || v > UINT32_MAX) {
-    return false;
-  }
-  *out = static_cast<std::uint32_t>(v);
-  return true;
-}
-
-}  // namespace
-
 bool IsBedHeaderLine(std::string_view line) {
   return line.empty() || line[0] == '#' || line.rfind("track", 0) == 0 ||
          line.rfind("browser", 0) == 0;
@@ -39,7 +25,7 @@ Region ParseBedLine(std::string_view line, const std::string& where) {
   }
   Region r;
   r.chrom = std::string(cols[0]);
-  if (r.chrom.empty() || !ParseCoordinate(cols[1], &r.start) || !ParseCoordinate(cols[2], &r.end) ||
+  if (r.chrom.empty() || !ParseUint32(cols[1], &r.start) || !ParseUint32(cols[2], &r.end) ||
       r.end <= r.start) {
     throw Error(ErrorCode::kInvalidArgument,
                 where + "expected chrom, start, end with 0 <= start < end, got '" +

@@ -1,10 +1,10 @@
 #include "storage/region_index.h"
 
 #include <algorithm>
-#include <charconv>
 #include <numeric>
 
 #include "common/error.h"
+#include "common/parse.h"
 #include "storage/chromosome_order.h"
 
 namespace getps {
@@ -15,15 +15,13 @@ std::uint32_t ParsePosition(std::string_view digits, std::string_view whole) {
   for (char c : digits) {
     if (c != ',') clean.push_back(c);
   }
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(clean.data(), clean.data() + clean.size(), value);
-  if (ec != std::errc() || ptr != clean.data() + clean.size() || clean.empty() ||
-      value > UINT32_MAX) {
+  std::uint32_t value = 0;
+  if (!ParseUint32(clean, &value)) {
     throw Error(ErrorCode::kInvalidArgument,
                 "locus '" + std::string(whole) + "': '" + std::string(digits) +
                     "' is not a position (expected chrom:start-end, 1-based)");
   }
-  return static_cast<std::uint32_t>(value);
+  return value;
 }
 
 }  // namespace
