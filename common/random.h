@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace getps {
 
@@ -35,6 +37,13 @@ class Rng {
  private:
   std::uint64_t state_;
 };
+
+// Fisher-Yates shuffle of `v` driven by `rng`: the same permutation for the
+// same generator state on every platform.
+template <typename T>
+void Shuffle(std::vector<T>* v, Rng* rng) {
+  for (std::size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[rng->Below(i)]);
+}
 
 // Mixes two 64-bit values into one seed (for "seed + epoch" streams).
 inline std::uint64_t MixSeed(std::uint64_t a, std::uint64_t b) {

@@ -53,10 +53,7 @@ WindowPlan WindowPlan::Build(const StoreReader& store, const WindowPlanOptions& 
 std::vector<Window> WindowPlan::Shuffled(std::uint64_t seed, std::uint64_t epoch) const {
   std::vector<Window> out = windows_;
   Rng rng(MixSeed(seed, epoch));
-  for (std::size_t i = out.size(); i > 1; --i) {
-    std::size_t j = rng.Below(i);
-    std::swap(out[i - 1], out[j]);
-  }
+  Shuffle(&out, &rng);
   return out;
 }
 

@@ -11,7 +11,7 @@ namespace getps {
 
 void ShuffleWindows(std::vector<Window>* w, std::uint64_t seed) {
   Rng rng(seed);
-  for (std::size_t i = w->size(); i > 1; --i) std::swap((*w)[i - 1], (*w)[rng.Below(i)]);
+  Shuffle(w, &rng);
 }
 
 Splits MakeSplits(const StoreReader& store, const SplitOptions& o) {
@@ -37,7 +37,7 @@ Splits MakeSplits(const StoreReader& store, const SplitOptions& o) {
     blocks.insert(block(store.Accessible(w.celltype, w.chrom).ids[w.first]));
   std::vector<std::uint32_t> order(blocks.begin(), blocks.end());
   Rng rng(MixSeed(o.seed, 0xA11));
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.Below(i)]);
+  Shuffle(&order, &rng);
   const auto n_val = static_cast<std::size_t>(
       std::llround(o.validation_fraction * static_cast<double>(order.size())));
   const std::set<std::uint32_t> held(
