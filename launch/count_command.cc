@@ -9,6 +9,7 @@
 #include "featurizer/peaks.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/option_values.h"
 
 namespace getps::cli {
 
@@ -34,11 +35,7 @@ int RunCount(const std::vector<std::string>& args) {
       "quiet", po::bool_switch(), "no progress lines");
   auto vm = Parse(args, spec);
   if (!vm) return 0;
-  const std::string mode = (*vm)["count"].as<std::string>();
-  if (mode != "fragments" && mode != "insertions") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--count must be fragments or insertions, not '" + mode + "'");
-  }
+  const CountMode count_mode = ParseCountMode((*vm)["count"].as<std::string>());
   std::vector<Region> peaks =
       ReadPeaks((*vm)["peaks"].as<std::string>(),
                 (*vm)["merge-overlaps"].as<bool>() ? OverlapPolicy::kMerge : OverlapPolicy::kError);
@@ -54,7 +51,6 @@ int RunCount(const std::vector<std::string>& args) {
     throw Error(ErrorCode::kInvalidArgument,
                 "getps count: give exactly one of --fragments and --bam");
   }
-  const CountMode count_mode = mode == "fragments" ? CountMode::kFragments : CountMode::kInsertions;
   const std::string celltype = (*vm)["celltype"].as<std::string>();
   const bool progress = !(*vm)["quiet"].as<bool>();
   AccessibilityCounts counts =
@@ -62,10 +58,7 @@ int RunCount(const std::vector<std::string>& args) {
           ? CountFragments(fragments, regions, barcodes.get(), count_mode, celltype, progress)
           : CountBam(bam, regions, barcodes.get(), count_mode, celltype, progress);
   const std::string out = (*vm)["out"].as<std::string>();
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
-      out == "-" ? stdout : std::fopen(out.c_str(), "w"),
-      out == "-" ? [](std::FILE*) { return 0; } : std::fclose);
-  if (!file) throw Error(ErrorCode::kIOError, "cannot write " + out);
+  OutputFile file = OpenOutput(out);
   std::fputs("chrom\tstart\tend", file.get());
   for (const auto& c : counts.celltypes) std::fprintf(file.get(), "\t%s", c.c_str());
   std::fputc('\n', file.get());

@@ -6,6 +6,7 @@
 #include "featurizer/motif_options.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/option_values.h"
 
 namespace getps::cli {
 
@@ -74,12 +75,7 @@ int RunFeaturize(const std::vector<std::string>& args) {
     throw Error(ErrorCode::kInvalidArgument,
                 "getps featurize: give exactly one of --fragments, --bam and --counts");
   }
-  const std::string mode = get("count");
-  if (mode != "fragments" && mode != "insertions") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--count must be fragments or insertions, not '" + mode + "'");
-  }
-  o.count_mode = mode == "fragments" ? CountMode::kFragments : CountMode::kInsertions;
+  o.count_mode = ParseCountMode(get("count"));
   o.logcpm_scale = (*vm)["logcpm-scale"].as<double>();
   o.min_cells = (*vm)["min-cells"].as<std::int64_t>();
   o.min_library = (*vm)["min-library"].as<double>();
@@ -91,12 +87,7 @@ int RunFeaturize(const std::vector<std::string>& args) {
   o.expression = get("expression");
   o.log_expression = (*vm)["log-expression"].as<bool>();
   o.min_acpm = (*vm)["min-acpm"].as<double>();
-  const std::string dtype = get("dtype");
-  if (dtype != "float16" && dtype != "float32") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--dtype must be float16 or float32, not '" + dtype + "'");
-  }
-  o.dtype = dtype == "float16" ? MotifDtype::kFloat16 : MotifDtype::kFloat32;
+  o.dtype = ParseMotifDtype(get("dtype"));
   o.threads = (*vm)["threads"].as<int>();
   o.device = get("device");
   o.progress = !(*vm)["quiet"].as<bool>();

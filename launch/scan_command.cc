@@ -14,6 +14,7 @@
 #include "featurizer/torch_motif_scanner.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/option_values.h"
 
 namespace getps::cli {
 
@@ -50,10 +51,7 @@ int RunScan(const std::vector<std::string>& args) {
   std::unique_ptr<TorchMotifScanner> device_scanner;
   if (device != "cpu") device_scanner = std::make_unique<TorchMotifScanner>(set.pssms, device);
   const std::string out_path = (*vm)["out"].as<std::string>();
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
-      out_path == "-" ? stdout : std::fopen(out_path.c_str(), "w"),
-      out_path == "-" ? [](std::FILE*) { return 0; } : std::fclose);
-  if (!file) throw Error(ErrorCode::kIOError, "cannot write " + out_path);
+  OutputFile file = OpenOutput(out_path);
   const bool per_region = (*vm)["per-region"].as<bool>();
   if (per_region) {
     std::fputs("chrom\tstart\tend", file.get());

@@ -8,6 +8,7 @@
 #include "common/progress.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/option_values.h"
 #include "launch/store_commands.h"
 #include "storage/batch_assembler.h"
 #include "storage/npy_writer.h"
@@ -47,13 +48,8 @@ int StoreSynth(const std::vector<std::string>& args) {
   o.accessible_fraction = (*vm)["accessible-fraction"].as<double>();
   o.seed = (*vm)["seed"].as<std::uint64_t>();
   o.progress = !(*vm)["quiet"].as<bool>();
-  const std::string dtype = (*vm)["dtype"].as<std::string>();
-  if (dtype != "float16" && dtype != "float32") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--dtype must be float16 or float32, not '" + dtype + "'");
-  }
+  o.dtype = ParseMotifDtype((*vm)["dtype"].as<std::string>());
   if (o.num_motifs == 0) throw Error(ErrorCode::kInvalidArgument, "--motifs must be positive");
-  o.dtype = dtype == "float16" ? MotifDtype::kFloat16 : MotifDtype::kFloat32;
   std::vector<Region> regions = vm->count("peaks")
                                     ? ReadRegionsBed((*vm)["peaks"].as<std::string>())
                                     : SyntheticRegions(o.num_regions, o.seed);
@@ -120,12 +116,7 @@ int StoreExport(const std::vector<std::string>& args) {
   plan_options.stride = (*vm)["stride"].as<std::uint32_t>();
   BatchAssemblerOptions bo;
   bo.window_size = plan_options.window_size;
-  const std::string atac = (*vm)["atac"].as<std::string>();
-  if (atac != "quantitative" && atac != "binary") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--atac must be quantitative or binary, not '" + atac + "'");
-  }
-  bo.atac = atac == "binary" ? AtacMode::kBinary : AtacMode::kQuantitative;
+  bo.atac = ParseAtacMode((*vm)["atac"].as<std::string>());
   WindowPlan plan = WindowPlan::Build(*store, plan_options);
   std::vector<Window> windows = vm->count("shuffle-seed")
                                     ? plan.Shuffled((*vm)["shuffle-seed"].as<std::uint64_t>(), 0)

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "launch/command_line.h"
+#include "launch/option_values.h"
 #include "launch/store_commands.h"
 #include "storage/batch_assembler.h"
 #include "storage/store_reader.h"
@@ -22,13 +23,6 @@ void AddStoreOption(CommandSpec& spec) {
 
 std::unique_ptr<StoreReader> OpenStore(const po::variables_map& vm) {
   return StoreReader::Open(vm["store"].as<std::string>());
-}
-
-AtacMode ParseAtac(const std::string& text) {
-  if (text == "quantitative") return AtacMode::kQuantitative;
-  if (text == "binary") return AtacMode::kBinary;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--atac must be quantitative or binary, not '" + text + "'");
 }
 
 std::string HumanBytes(std::uint64_t bytes) {
@@ -199,7 +193,7 @@ int StoreWindow(const std::vector<std::string>& args) {
                     " windows of " + std::to_string(size) + " regions (stride " +
                     std::to_string(stride) + ", " + std::to_string(n) + " accessible regions)");
   }
-  BatchAssembler assembler(*store, {size, ParseAtac((*vm)["atac"].as<std::string>())});
+  BatchAssembler assembler(*store, {size, ParseAtacMode((*vm)["atac"].as<std::string>())});
   Batch batch;
   Window win{static_cast<std::uint16_t>(ct), static_cast<std::uint16_t>(chrom), index * stride};
   assembler.Assemble({&win, 1}, &batch);
@@ -252,7 +246,7 @@ int StoreGene(const std::vector<std::string>& args) {
   const auto k = static_cast<std::uint32_t>(it - acc.ids.begin());
   const std::uint32_t first =
       std::min(k > size / 2 ? k - size / 2 : 0, static_cast<std::uint32_t>(acc.size()) - size);
-  BatchAssembler assembler(*store, {size, ParseAtac((*vm)["atac"].as<std::string>())});
+  BatchAssembler assembler(*store, {size, ParseAtacMode((*vm)["atac"].as<std::string>())});
   Batch batch;
   Window win{static_cast<std::uint16_t>(ct), static_cast<std::uint16_t>(chrom), first};
   assembler.Assemble({&win, 1}, &batch);

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/option_values.h"
 #include "worker/trainer.h"
 
 namespace getps::cli {
@@ -91,12 +92,7 @@ int RunTrain(const std::vector<std::string>& args) {
   o.train_fraction = (*vm)["train-fraction"].as<double>();
   o.mask_ratio = (*vm)["mask-ratio"].as<double>();
   o.atac_loss_weight = (*vm)["atac-loss"].as<double>();
-  const std::string atac = get("atac");
-  if (atac != "quantitative" && atac != "binary") {
-    throw Error(ErrorCode::kInvalidArgument,
-                "--atac must be quantitative or binary, not '" + atac + "'");
-  }
-  o.atac = atac == "binary" ? AtacMode::kBinary : AtacMode::kQuantitative;
+  o.atac = ParseAtacMode(get("atac"));
   o.init = get("init");
   o.freeze = get("freeze");
   o.lora = get("lora");
