@@ -145,9 +145,8 @@ int StoreRegion(const std::vector<std::string>& args) {
       const auto& scale = store->MotifScale(ct);
       for (std::size_t j = 0; j < m; ++j) std::cout << "\t" << std::min(row[j] * scale[j], 1.0f);
       const AccessibleRegions& acc = store->Accessible(ct, chrom);
-      auto it = std::lower_bound(acc.ids.begin(), acc.ids.end(), id);
-      if (it != acc.ids.end() && *it == id) {
-        const std::size_t k = static_cast<std::size_t>(it - acc.ids.begin());
+      if (const std::ptrdiff_t at = acc.IndexOf(id); at >= 0) {
+        const auto k = static_cast<std::size_t>(at);
         std::cout << "\tyes\t" << acc.counts[k] << "\t" << acc.logcpm[k] << "\t"
                   << acc.expression[2 * k] << "\t" << acc.expression[2 * k + 1] << "\t"
                   << int(acc.tss[2 * k]) << "\t" << int(acc.tss[2 * k + 1]);
@@ -231,8 +230,8 @@ int StoreGene(const std::vector<std::string>& args) {
   const auto id = static_cast<std::uint32_t>(gene->region_id);
   const int chrom = store->regions().ChromosomeOf(id);
   const AccessibleRegions& acc = store->Accessible(ct, chrom);
-  auto it = std::lower_bound(acc.ids.begin(), acc.ids.end(), id);
-  if (it == acc.ids.end() || *it != id) {
+  const std::ptrdiff_t at = acc.IndexOf(id);
+  if (at < 0) {
     throw Error(ErrorCode::kNotFound, "gene " + name + ": its TSS region " +
                                           store->regions().Describe(id) + " is not accessible in " +
                                           ct_name);
@@ -243,7 +242,7 @@ int StoreGene(const std::vector<std::string>& args) {
                                             gene->chrom + ", fewer than a window of " +
                                             std::to_string(size));
   }
-  const auto k = static_cast<std::uint32_t>(it - acc.ids.begin());
+  const auto k = static_cast<std::uint32_t>(at);
   const std::uint32_t first =
       std::min(k > size / 2 ? k - size / 2 : 0, static_cast<std::uint32_t>(acc.size()) - size);
   BatchAssembler assembler(*store, {size, ParseAtacMode((*vm)["atac"].as<std::string>())});

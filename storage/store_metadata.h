@@ -3,6 +3,8 @@
 // JSON (de)serialisation for the store's metadata column family.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -59,6 +61,11 @@ struct AccessibleRegions {
   std::vector<float> expression;  // 2 per region: + strand, - strand
   std::vector<std::uint8_t> tss;  // 2 per region: TSS on + / - strand
   std::size_t size() const { return ids.size(); }
+  // Position of region `id` in `ids`, or -1 when it is not accessible.
+  std::ptrdiff_t IndexOf(std::uint32_t id) const {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    return it != ids.end() && *it == id ? it - ids.begin() : -1;
+  }
 };
 
 std::string EncodeMetadata(const StoreMetadata& m);
