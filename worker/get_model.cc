@@ -20,10 +20,10 @@ namespace {
 torch::Tensor Linear(const torch::nn::Linear& l, const torch::Tensor& x, const LoraRegistry& lora,
                      const torch::Tensor& bias) {
   auto y = F::linear(x, l->weight, bias);
-  auto it = lora.scale.find(l.get());
-  if (it == lora.scale.end()) return y;
-  const auto params = l->named_parameters(/*recurse=*/false);
-  return y + F::linear(F::linear(x, params["lora_A"]), params["lora_B"]) * it->second;
+  auto it = lora.adapters.find(l.get());
+  if (it == lora.adapters.end()) return y;
+  const LoraRegistry::Adapter& ad = it->second;
+  return y + F::linear(F::linear(x, ad.a), ad.b) * ad.scale;
 }
 
 torch::Tensor Linear(const torch::nn::Linear& l, const torch::Tensor& x, const LoraRegistry& lora) {
@@ -176,13 +176,17 @@ std::vector<std::string> GetModelImpl::AddLora(const LoraOptions& o) {
   std::vector<std::string> adapted;
   for (const auto& item : named_modules("", /*include_self=*/false)) {
     auto* linear = item.value()->as<torch::nn::Linear>();
-    if (!linear || !std::regex_search(item.key(), pattern) || lora_->scale.count(linear)) continue;
+    if (!linear || !std::regex_search(item.key(), pattern) || lora_->adapters.count(linear))
+      continue;
     const auto out = linear->weight.size(0), in = linear->weight.size(1);
     auto a = torch::empty({o.rank, in}, linear->weight.options());
     torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));
-    linear->register_parameter("lora_A", a);
-    linear->register_parameter("lora_B", torch::zeros({out, o.rank}, linear->weight.options()));
-    lora_->scale[linear] = o.alpha / static_cast<double>(o.rank);
+    LoraRegistry::Adapter& ad = lora_->adapters[linear];
+    ad.weight = linear->weight;
+    ad.a = linear->register_parameter("lora_A", a);
+    ad.b =
+        linear->register_parameter("lora_B", torch::zeros({out, o.rank}, linear->weight.options()));
+    ad.scale = o.alpha / static_cast<double>(o.rank);
     adapted.push_back(item.key());
   }
   if (adapted.empty()) {
@@ -194,17 +198,13 @@ std::vector<std::string> GetModelImpl::AddLora(const LoraOptions& o) {
 
 void GetModelImpl::MergeLora() {
   torch::NoGradGuard no_grad;
-  for (const auto& item : named_modules("", /*include_self=*/false)) {
-    auto* linear = item.value()->as<torch::nn::Linear>();
-    auto it = linear ? lora_->scale.find(linear) : lora_->scale.end();
-    if (it == lora_->scale.end()) continue;
-    const auto params = linear->named_parameters(/*recurse=*/false);
-    linear->weight.add_(torch::matmul(params["lora_B"], params["lora_A"]) * it->second);
+  for (auto& [layer, ad] : lora_->adapters) {
+    ad.weight.add_(torch::matmul(ad.b, ad.a) * ad.scale);
     // LibTorch cannot unregister a parameter: zero B and drop the layer from
     // the registry, so the adapter is inert; StateDict() leaves lora_* out.
-    params["lora_B"].zero_();
-    lora_->scale.erase(it);
+    ad.b.zero_();
   }
+  lora_->adapters.clear();
 }
 
 std::size_t FreezeParameters(torch::nn::Module& module, const std::string& pattern) {

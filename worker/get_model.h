@@ -56,9 +56,16 @@ struct LoraOptions {
   double alpha = 1.0;
 };
 
-// The scale of each adapted layer, shared by the model and its blocks.
+// Each adapted layer's adapter, shared by the model and its blocks. The
+// tensors are handles of the registered parameters (Module::to and copy_
+// keep them the same objects), so the forward needs no name lookup.
 struct LoraRegistry {
-  std::map<const torch::nn::Module*, double> scale;
+  struct Adapter {
+    torch::Tensor weight;  // the layer's own weight (merged into)
+    torch::Tensor a, b;    // the registered lora_A / lora_B parameters
+    double scale = 0;      // alpha / rank
+  };
+  std::map<const torch::nn::Module*, Adapter> adapters;
 };
 
 struct GetOutputs {
