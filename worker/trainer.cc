@@ -273,19 +273,27 @@ class Run {
     last_train_loss_ = loss_sum / static_cast<double>(std::max<std::size_t>(1, seen));
   }
 
+  // Calls fn(first, n, tensors) for consecutive batches of `windows`;
+  // batch_ holds the assembled batch during the call.
+  template <typename Fn>
+  void ForEachBatch(const std::vector<Window>& windows, Fn&& fn) {
+    const auto size = static_cast<std::size_t>(o_.batch_size);
+    for (std::size_t b = 0; b < windows.size(); b += size) {
+      const std::size_t n = std::min(windows.size(), b + size) - b;
+      fn(b, n, Assemble({windows.data() + b, n}));
+    }
+  }
+
   // Mean loss over `windows` in eval mode, masks seeded per batch.
   double Loss(const std::vector<Window>& windows) {
     torch::NoGradGuard no_grad;
     model_->module().eval();
     double sum = 0;
-    for (std::size_t b = 0; b < windows.size(); b += static_cast<std::size_t>(o_.batch_size)) {
-      const std::size_t n =
-          std::min(windows.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
+    ForEachBatch(windows, [&](std::size_t b, std::size_t n, const BatchTensors& t) {
       torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
       GetOutputs out;
-      sum += BatchLoss(*model_, Assemble({windows.data() + b, n}), o_, &out).item<double>() *
-             static_cast<double>(n);
-    }
+      sum += BatchLoss(*model_, t, o_, &out).item<double>() * static_cast<double>(n);
+    });
     return sum / static_cast<double>(std::max<std::size_t>(1, windows.size()));
   }
 
@@ -306,10 +314,7 @@ class Run {
     // holding the region, for TSS entries only; metrics over all of them.
     std::map<std::tuple<int, std::uint32_t, int>, std::pair<double, int>> pred;
     std::map<std::tuple<int, std::uint32_t, int>, double> obs;
-    for (std::size_t b = 0; b < splits_.test.size(); b += static_cast<std::size_t>(o_.batch_size)) {
-      const std::size_t n =
-          std::min(splits_.test.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
-      BatchTensors t = Assemble({splits_.test.data() + b, n});
+    ForEachBatch(splits_.test, [&](std::size_t, std::size_t n, const BatchTensors& t) {
       auto e = model_->Forward(t.features, {}, true, false).expression.to(torch::kCPU).contiguous();
       const float* p = e.data_ptr<float>();
       for (std::size_t i = 0; i < n; ++i) {
@@ -326,7 +331,7 @@ class Run {
           }
         }
       }
-    }
+    });
     std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
     std::vector<double> all_p, all_o;
     for (const auto& [key, v] : pred) {
@@ -361,24 +366,17 @@ class Run {
   double BaselineMse() {
     torch::Tensor sum;
     double count = 0;
-    for (std::size_t b = 0; b < splits_.train.size();
-         b += static_cast<std::size_t>(o_.batch_size)) {
-      const std::size_t n =
-          std::min(splits_.train.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
-      auto x = Assemble({splits_.train.data() + b, n}).features;
-      auto s = x.sum(std::vector<std::int64_t>{0, 1});
+    ForEachBatch(splits_.train, [&](std::size_t, std::size_t, const BatchTensors& t) {
+      auto s = t.features.sum(std::vector<std::int64_t>{0, 1});
       sum = sum.defined() ? sum + s : s;
-      count += static_cast<double>(x.size(0) * x.size(1));
-    }
+      count += static_cast<double>(t.features.size(0) * t.features.size(1));
+    });
     auto mean = sum / count;
     double se = 0, regions = 0;
-    for (std::size_t b = 0; b < splits_.test.size(); b += static_cast<std::size_t>(o_.batch_size)) {
-      const std::size_t n =
-          std::min(splits_.test.size(), b + static_cast<std::size_t>(o_.batch_size)) - b;
-      auto x = Assemble({splits_.test.data() + b, n}).features;
-      se += (x - mean).pow(2).mean(-1).sum().item<double>();
-      regions += static_cast<double>(x.size(0) * x.size(1));
-    }
+    ForEachBatch(splits_.test, [&](std::size_t, std::size_t, const BatchTensors& t) {
+      se += (t.features - mean).pow(2).mean(-1).sum().item<double>();
+      regions += static_cast<double>(t.features.size(0) * t.features.size(1));
+    });
     return se / std::max(1.0, regions);
   }
 
