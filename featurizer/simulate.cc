@@ -19,9 +19,14 @@ namespace getps {
 namespace {
 
 constexpr char kBases[] = "ACGT";
-constexpr int kWindowRegions = 8;          // regulatory neighbourhood: +-8 regions
-constexpr double kDecayRegions = 1.5;      // e-folding distance of a region's effect
-constexpr std::size_t kDomainRegions = 8;  // regions per regulatory domain
+// GET has no positional encoding: within a window it sees a set of regions.
+// So the grammar's context is positional only at the scale of domains (about
+// half a window), never "the region next door".
+constexpr std::size_t kDomainRegions = 400;  // regions per chromatin domain
+constexpr int kDomainTfs = 3;                // TFs a domain prefers
+constexpr double kDomainShare = 0.9;         // share of instances from the domain's TFs
+constexpr double kClosedDomain = 0.3;        // chance a domain is closed in a cell type
+constexpr double kClosedScale = 0.25;        // openness factor of a closed domain
 
 struct Instance {
   int tf;
@@ -40,6 +45,7 @@ struct SimGene {
   int chrom;
   int region;
   char strand;
+  std::vector<double> domain_state;  // per cell type: 1 open, kClosedScale closed
 };
 
 double Poisson(Rng& rng, double mean) {  // Knuth for small means, normal approximation above
@@ -83,11 +89,13 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
                                             std::vector<double>(static_cast<std::size_t>(T)));
   std::vector<double> effect(static_cast<std::size_t>(T));
   for (int t = 0; t < T; ++t) {
-    const int width = 8 + static_cast<int>(rng.Below(7));
+    // TF01, the core-promoter motif, is long and sharp: promoters must be
+    // recognisable, as they are in a real genome.
+    const int width = t == 0 ? 16 : 8 + static_cast<int>(rng.Below(7));
     for (int j = 0; j < width; ++j) {
       std::array<double, 4> row{};
       const int best = static_cast<int>(rng.Below(4));
-      const double top = 0.82 + 0.15 * rng.Uniform();
+      const double top = t == 0 ? 0.97 : 0.82 + 0.15 * rng.Uniform();
       for (int b = 0; b < 4; ++b) row[b] = b == best ? top : (1 - top) / 3;
       pwm[static_cast<std::size_t>(t)].push_back(row);
     }
@@ -124,24 +132,29 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
         const double u = rng.Uniform();
         ch = kBases[u < 0.29 ? 0 : u < 0.50 ? 1 : u < 0.71 ? 2 : 3];
       }
-      // Regulatory domains of kDomainRegions regions prefer their own three
-      // TFs (so a region's content is predictable from its neighbours), and
-      // promoters carry the core-promoter motif TF01 (and only they do).
+      // Chromatin domains of kDomainRegions regions prefer kDomainTfs TFs of
+      // their own (so a region's content is predictable from the window it
+      // sits in) and are open or closed per cell type (so is its openness).
+      // Promoters carry the core-promoter motif TF01, and only they do.
       std::vector<int> domain_tfs;
+      std::vector<double> domain_state(static_cast<std::size_t>(C));
       for (std::size_t i = 0; i < chrom_regions.size(); ++i) {
         SimRegion& r = chrom_regions[i];
         if (i % kDomainRegions == 0) {
           domain_tfs.clear();
-          for (int d = 0; d < 3; ++d)
+          for (int d = 0; d < kDomainTfs; ++d)
             domain_tfs.push_back(1 +
                                  static_cast<int>(rng.Below(static_cast<std::uint64_t>(T - 1))));
+          for (auto& state : domain_state)
+            state = rng.Uniform() < kClosedDomain ? kClosedScale : 1.0;
         }
         const bool promoter = rng.Uniform() < 0.2;
-        const int planted = static_cast<int>(Poisson(rng, 2.5)) + (promoter ? 1 : 0);
+        const int core = promoter ? 2 : 0;  // two TF01 sites
+        const int planted = static_cast<int>(Poisson(rng, 4.0)) + core;
         std::vector<std::pair<std::uint32_t, std::uint32_t>> used;
         for (int p = 0; p < planted; ++p) {
-          int t = p == 0 && promoter ? 0
-                  : rng.Uniform() < 0.7
+          int t = p < core ? 0
+                  : rng.Uniform() < kDomainShare
                       ? domain_tfs[rng.Below(domain_tfs.size())]
                       : 1 + static_cast<int>(rng.Below(static_cast<std::uint64_t>(T - 1)));
           const auto& m = pwm[static_cast<std::size_t>(t)];
@@ -166,17 +179,23 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
           }
           r.instances.push_back({t, off});
         }
+        // Enhancers open with the activity of the TFs planted in them, damped
+        // in a closed domain; promoters are held open by the core-promoter
+        // machinery (TF01) whatever their domain, so their own accessibility
+        // says little about which TFs act there or whether they are silenced.
         r.openness.resize(static_cast<std::size_t>(C));
         for (int c = 0; c < C; ++c) {
+          const auto& act = activity[static_cast<std::size_t>(c)];
           double drive = 0;
-          for (const auto& inst : r.instances)
-            drive += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)];
-          r.openness[static_cast<std::size_t>(c)] = 0.005 + 0.6 * drive;
+          for (const auto& inst : r.instances) drive += act[static_cast<std::size_t>(inst.tf)];
+          r.openness[static_cast<std::size_t>(c)] =
+              promoter ? 0.4 + 0.4 * act[0]
+                       : domain_state[static_cast<std::size_t>(c)] * (0.005 + 0.6 * drive);
         }
         if (promoter) {
           r.gene = static_cast<int>(genes.size());
           genes.push_back({"SIMG" + std::to_string(genes.size() + 1), k, static_cast<int>(i),
-                           rng.Uniform() < 0.5 ? '+' : '-'});
+                           rng.Uniform() < 0.5 ? '+' : '-', domain_state});
         }
       }
       fa << ">chr" << k + 1 << "\n";
@@ -211,20 +230,16 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
           << "\t.\tgene_id \"" << g.name << ".1\"; gene_name \"" << g.name << "\";\n";
       exp << g.name;
       for (int c = 0; c < C; ++c) {
-        double drive = 0;
-        const auto& chrom_regions = regions[static_cast<std::size_t>(g.chrom)];
-        for (int d = -kWindowRegions; d <= kWindowRegions; ++d) {
-          const int i = g.region + d;
-          if (i < 0 || i >= static_cast<int>(chrom_regions.size())) continue;
-          const SimRegion& r = chrom_regions[static_cast<std::size_t>(i)];
-          double content = 0;
-          for (const auto& inst : r.instances) {
-            content += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)] *
-                       effect[static_cast<std::size_t>(inst.tf)];
-          }
-          drive += std::exp(-std::abs(d) / kDecayRegions) * content *
-                   std::min(1.0, r.openness[static_cast<std::size_t>(c)]);
+        // The promoter's own TFs, weighted by their activity in this cell
+        // type and silenced in a closed domain. Neither shows in the
+        // promoter's own features; the window shows both (how open the
+        // enhancers around it are, and which of their motifs are open).
+        double content = 0;
+        for (const auto& inst : p.instances) {
+          content += activity[static_cast<std::size_t>(c)][static_cast<std::size_t>(inst.tf)] *
+                     effect[static_cast<std::size_t>(inst.tf)];
         }
+        const double drive = content * g.domain_state[static_cast<std::size_t>(c)];
         const double log_tpm =
             std::max(0.0, 0.3 + 0.35 * drive +
                               0.08 * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
@@ -315,8 +330,7 @@ void SimulateWorld(const std::string& dir, const SimulationScale& sc, std::uint6
     truth["seed"] = seed;
     truth["activity"] = activity;
     truth["effect"] = effect;
-    truth["window_regions"] = kWindowRegions;
-    truth["decay_regions"] = kDecayRegions;
+    truth["domain_regions"] = kDomainRegions;
     // Planted instances: [chromosome, region index, tf, offset in region].
     nlohmann::json planted = nlohmann::json::array();
     for (std::size_t k = 0; k < regions.size(); ++k) {

@@ -2,20 +2,27 @@
 // deterministic by seed — the built-in demo data and the ground truth for
 // learning tests.
 //
-// The grammar: T transcription factors, each with a PWM (width 8-14, strong
-// consensus) and a per-cell-type activity (ubiquitous, or on in one or two
-// cell types only) and an effect (mostly activating, some repressing).
-// Regions (peaks) carry planted instances of TFs in random orientation on a
-// random background genome; regions come in regulatory domains of 8 that
-// prefer three TFs of their own (70% of instances), so a region's content is
-// predictable from its neighbours. Promoters, and only they, carry the
-// core-promoter motif TF01. A region's openness in a cell
-// type grows with the activity of the TFs planted in it; fragments are drawn
-// per region and cell type from that openness (Poisson) and spread over the
-// cell type's barcodes. One region in five is a promoter holding a gene's
-// TSS; the gene's log10(TPM + 1) in a cell type is a known function of the
-// motif content x activity x openness of the regions around it, decaying
-// with distance (in regions), plus small noise.
+// The grammar is built for a model without positional encoding (GET sees a
+// window as a set of regions), so its context acts at the scale of chromatin
+// domains of 400 regions, never "the region next door":
+// - T transcription factors, each with a PWM (width 8-14, strong consensus;
+//   TF01, the core-promoter motif, 16 wide and sharp), a per-cell-type
+//   activity (ubiquitous, or on in one or two cell types only) and an effect
+//   (mostly activating, some repressing).
+// - Regions (peaks) carry planted instances in random orientation on a
+//   random background genome. A domain prefers three TFs (90% of its
+//   instances), so a masked region's content is predictable from its window.
+// - A domain is open or closed (openness x 0.25) per cell type. An
+//   enhancer's openness grows with the activity of its TFs; promoters (one
+//   region in five, two TF01 sites, and only they carry TF01) are held open
+//   whatever their domain. Fragments are drawn per region and cell type from
+//   openness (Poisson) and spread over the cell type's barcodes.
+// - A gene's log10(TPM + 1) in a cell type is 0.3 + 0.35 x (sum over its
+//   promoter's TF instances of activity x effect) x domain state, plus
+//   N(0, 0.08) noise, floored at 0. Neither the TF activities nor the domain
+//   state show in the promoter's own features; the window shows both (how
+//   open the enhancers are, and which motifs the open ones carry). That is
+//   what GET can use and the per-region MLP baseline cannot.
 //
 // Files in DIR: genome.fa(.fai), peaks.bed, fragments.tsv.gz(.tbi, BGZF,
 // position-sorted), barcodes.tsv, motifs.meme, clusters.tsv,

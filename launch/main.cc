@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
     } catch (const getps::Error& e) {
       std::cerr << "getps: error: " << e.what() << "\n";
       return getps::ExitCodeFor(e.code());
-    } catch (const std::exception& e) {
-      std::cerr << "getps: internal error: " << e.what() << "\n";
+    } catch (const std::exception& e) {  // first line only: c10 appends a backtrace
+      const std::string what = e.what();
+      std::cerr << "getps: internal error: " << what.substr(0, what.find('\n')) << "\n";
       return 1;
     }
   }

@@ -65,7 +65,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "auto: continue from the newest valid checkpoint")(
       "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda[:N]")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "precision", po::value<std::string>()->default_value("auto"),
+      "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")("quiet", po::bool_switch(),
+                                                                 "no progress lines");
   spec.path_options = {"store", "run-dir", "init"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
@@ -105,6 +107,7 @@ int RunTrain(const std::vector<std::string>& args) {
   o.resume = resume == "auto";
   o.keep_last = (*vm)["keep-last"].as<int>();
   o.device = get("device");
+  o.precision = get("precision");
   o.progress = !(*vm)["quiet"].as<bool>();
   if (o.batch_size < 1 || o.accumulation < 1 || o.epochs < 1 ||
       !(o.train_fraction > 0 && o.train_fraction <= 1)) {

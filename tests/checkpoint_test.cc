@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/error.h"
 #include "tests/test_store.h"
 #include "worker/state_dict.h"
 
@@ -57,6 +58,32 @@ TEST(Checkpoints, UnwritableFolderIsAnErrorAndTheOldOnesStay) {
                             2);  // its "checkpoints" lies under a file
   EXPECT_THROW(blocked.Save(2, *model, adamw, {}, true), std::exception);
   EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
+}
+
+TEST(Checkpoints, WeightsPathAcceptsWhatAUserWouldPass) {
+  testing_util::TempDir dir("ckpt-path");
+  torch::nn::Linear model(3, 2);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 1);
+  m.Save(1, *model, adamw, {{"step", 1}}, /*is_best=*/true);
+  m.Save(2, *model, adamw, {{"step", 2}}, /*is_best=*/false);
+  const fs::path run = dir.path(), ckpts = run / "checkpoints";
+  const std::string best = (ckpts / "step-00000001" / "model.pt").string();
+  EXPECT_EQ(CheckpointWeightsPath(run.string()), best);
+  EXPECT_EQ(CheckpointWeightsPath((ckpts).string() + "/"), best);
+  EXPECT_EQ(CheckpointWeightsPath((ckpts / "best").string()), best);
+  EXPECT_EQ(CheckpointWeightsPath((ckpts / "step-00000002").string()),
+            (ckpts / "step-00000002" / "model.pt").string());
+  EXPECT_EQ(CheckpointWeightsPath(best), best);
+  try {
+    CheckpointWeightsPath((run / "nothing-here").string());
+    FAIL() << "a missing path must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find("nothing-here"), std::string::npos);
+  }
+  fs::create_directories(run / "empty");
+  EXPECT_THROW(CheckpointWeightsPath((run / "empty").string()), Error);
 }
 
 }  // namespace

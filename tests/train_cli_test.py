@@ -95,6 +95,32 @@ class TrainCli(unittest.TestCase):
         self.assertEqual(sorted(merged), sorted(before))
         self.assertFalse(torch.equal(merged["encoder.blocks.0.attn.qkv.weight"], before["encoder.blocks.0.attn.qkv.weight"]))
 
+    def test_bf16_autocast_on_cpu_trains_close_to_fp32(self):
+        run("train", "--store", self.store, "--run-dir", self.path("fp32"), "--epochs", "1", *COMMON)
+        run("train", "--store", self.store, "--run-dir", self.path("bf16"), "--epochs", "1", "--precision", "bf16",
+            *COMMON)
+        fp32, bf16 = records(self.path("fp32"))[0], records(self.path("bf16"))[0]
+        self.assertNotEqual(fp32["train_loss"], bf16["train_loss"])  # autocast was on
+        self.assertAlmostEqual(bf16["train_loss"], fp32["train_loss"], delta=0.05 * fp32["train_loss"])
+        p = run("train", "--store", self.store, "--run-dir", self.path("fp16"), "--precision", "fp16", *COMMON,
+                check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--precision must be auto, fp32 or bf16", p.stderr)
+
+    def test_init_takes_a_run_directory_and_a_bad_file_is_one_clear_line(self):
+        run("train", "--store", self.store, "--run-dir", self.path("i0"), "--epochs", "1", *COMMON)
+        p = run("train", "--store", self.store, "--run-dir", self.path("i1"), "--epochs", "1", "--init",
+                self.path("i0"), *COMMON)
+        best = open(self.path("i0/checkpoints/best")).read().strip()
+        self.assertIn(f"initialised from {self.path('i0/checkpoints/' + best + '/model.pt')}", p.stderr)
+        with open(self.path("junk.pt"), "w") as f:
+            f.write("not a zip archive\n")
+        p = run("train", "--store", self.store, "--run-dir", self.path("i2"), "--init", self.path("junk.pt"),
+                *COMMON, check=False)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("junk.pt is not a readable PyTorch state dict", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)  # no C++ backtrace
+
     def test_resume_refuses_another_store(self):
         run("train", "--store", self.store, "--run-dir", self.path("c"), "--epochs", "1", *COMMON)
         p = run("train", "--store", self.path("store2"), "--run-dir", self.path("c"), "--epochs", "2", "--resume",

@@ -137,4 +137,24 @@ std::optional<std::string> CheckpointManager::Best() const {
   return p.string();
 }
 
+std::string CheckpointWeightsPath(const std::string& path) {
+  fs::path p = fs::path(path).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();  // "dir/"
+  if (fs::is_regular_file(p) && p.filename() == "best")
+    return CheckpointWeightsPath(p.parent_path().string());
+  if (!fs::is_directory(p)) {
+    if (fs::is_regular_file(p)) return path;
+    throw Error(ErrorCode::kNotFound, "no checkpoint at " + path);
+  }
+  if (fs::exists(p / "model.pt")) return (p / "model.pt").string();
+  for (const fs::path& checkpoints : {p, p / "checkpoints"}) {
+    if (!fs::exists(checkpoints / "best")) continue;
+    if (auto best = CheckpointManager(checkpoints.parent_path().string(), 1).Best())
+      return (fs::path(*best) / "model.pt").string();
+  }
+  throw Error(ErrorCode::kNotFound, path +
+                                        ": expected model.pt, a checkpoint directory, or a run or "
+                                        "checkpoints directory with a best checkpoint");
+}
+
 }  // namespace getps

@@ -38,4 +38,10 @@ class CheckpointManager {
   int keep_last_;
 };
 
+// The weights file a user means by PATH (for --init and friends): a model.pt
+// itself; a checkpoint directory; a checkpoints/ folder or its `best` pointer
+// file (the best checkpoint); or a run directory (its best checkpoint).
+// Throws Error(kNotFound) naming PATH when none of these holds.
+std::string CheckpointWeightsPath(const std::string& path);
+
 }  // namespace getps

@@ -6,6 +6,55 @@
 #include <cmath>
 
 namespace getps {
+namespace {
+
+// AdamW whose step runs at::_fused_adamw_ over each parameter group. The
+// per-parameter state is torch::optim::AdamW's own (exp_avg, exp_avg_sq,
+// integer step), so save/load and a switch between fused and unfused runs
+// keep working.
+class FusedAdamW : public torch::optim::AdamW {
+ public:
+  using AdamW::AdamW;
+
+  torch::Tensor step(LossClosure closure = nullptr) override {
+    torch::NoGradGuard no_grad;
+    torch::Tensor loss;
+    if (closure) {
+      at::AutoGradMode enable_grad(true);
+      loss = closure();
+    }
+    for (auto& group : param_groups_) {
+      const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
+      TORCH_CHECK(!o.amsgrad(), "FusedAdamW: amsgrad is not supported");
+      std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+      for (auto& p : group.params()) {
+        if (!p.grad().defined()) continue;
+        auto& slot = state_[p.unsafeGetTensorImpl()];
+        if (!slot) {
+          auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+          fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+          fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+          slot = std::move(fresh);
+        }
+        auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
+        state.step(state.step() + 1);
+        params.push_back(p);
+        grads.push_back(p.grad());
+        exp_avgs.push_back(state.exp_avg());
+        exp_avg_sqs.push_back(state.exp_avg_sq());
+        steps.push_back(
+            torch::full({}, static_cast<double>(state.step()), p.options().dtype(torch::kFloat)));
+      }
+      if (params.empty()) continue;
+      at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, o.lr(),
+                        std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(),
+                        /*amsgrad=*/false, /*maximize=*/false);
+    }
+    return loss;
+  }
+};
+
+}  // namespace
 
 std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
                                                const OptimizerOptions& o) {
@@ -27,6 +76,7 @@ std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
   without->weight_decay(0.0);
   groups.emplace_back(decay, std::move(with_decay));
   groups.emplace_back(no_decay, std::move(without));
+  if (o.fused) return std::make_unique<FusedAdamW>(groups, torch::optim::AdamWOptions(o.lr));
   return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr));
 }
 

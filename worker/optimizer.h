@@ -16,10 +16,16 @@ struct OptimizerOptions {
   double weight_decay = 0.05;
   std::int64_t warmup_steps = 100;
   std::int64_t total_steps = 1000;
+  // One fused kernel per parameter group (at::_fused_adamw_, as
+  // torch.optim.AdamW(fused=True)) instead of a handful of ops per tensor.
+  // Same update and the same state (so the same optimizer.pt); the trainer
+  // turns it on for CUDA.
+  bool fused = false;
 };
 
 // Two parameter groups: decayed (matrices) and not (1-D, biases,
-// cls_token). Frozen parameters (requires_grad false) are left out.
+// cls_token). Frozen parameters (requires_grad false) are left out. With
+// options.fused the returned optimizer's step() is the fused one.
 std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
                                                const OptimizerOptions& options);
 

@@ -145,6 +145,9 @@ void LoadNamed(torch::nn::Module& module, const std::string& path, bool adapters
     auto [archive, rewritten] = PlainDictArchive(bytes);
     value = torch::pickle_load(archive);
     if (rewritten) value = value.toTupleRef().elements().at(0);
+  } catch (const c10::Error& e) {  // what() would carry a C++ backtrace
+    throw Error(ErrorCode::kCorruption,
+                path + " is not a readable PyTorch state dict: " + e.what_without_backtrace());
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kCorruption,
                 path + " is not a readable PyTorch state dict: " + e.what());

@@ -55,6 +55,7 @@ struct TrainOptions {
   std::string lora_trainable = "^head_";
   int keep_last = 2;
   std::string device = "cpu";
+  std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
   bool progress = true;
 };
 

@@ -1,0 +1,77 @@
+"""It must actually learn (issue 4): on the small simulated world, CPU, small
+model, with chr6 held out,
+- masked-element pretraining lowers the held-out masked MSE clearly below
+  the trivial baseline (each feature's training mean);
+- fine-tuning from that pretraining checkpoint reaches Pearson >= 0.6 over
+  the held-out chromosome's TSS entries, and beats the MLP baseline trained
+  the same way.
+
+The world's grammar (featurizer/simulate.h) puts the information the MLP
+lacks in the window: whether the gene's domain is open in this cell type,
+and which TFs are active there. The runs are seeded, so the figures are
+fixed for a given LibTorch build (measured: masked MSE 0.91 x baseline,
+Pearson 0.69 vs MLP 0.43; see docs/benchmarks.md for the command lines)."""
+import json
+import os
+import tempfile
+import unittest
+
+from getps_cli import run  # noqa: E402
+
+HELD_OUT = ["--leave-out-chromosomes", "chr6", "--quiet"]
+
+
+def test_record(run_dir):
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        records = [json.loads(l) for l in f]
+    tests = [r for r in records if r["kind"] == "test"]
+    assert len(tests) == 1, f"{run_dir}: expected one test record, got {len(tests)}"
+    return tests[0]
+
+
+class Learning(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-learn-")
+        world, cls.store = cls.path("world"), cls.path("store")
+        run("simulate", "--out", world, "--scale", "small", "--seed", "1", "--quiet")
+        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store,
+            "--quiet")
+        # Small batches: the pretraining set is ~170 windows, and the model
+        # needs steps more than it needs large batches.
+        run("train", "--mode", "pretrain", "--store", cls.store, "--run-dir",
+            cls.path("pretrain"), "--epochs", "30", "--patience", "30", "--batch-size", "4",
+            "--lr", "0.2", *HELD_OUT)
+        finetune = ["--mode", "finetune", "--store", cls.store, "--epochs", "30", "--patience",
+                    "8", "--batch-size", "16", "--lr", "0.05", *HELD_OUT]
+        # --init takes the pretraining run directory: its best checkpoint.
+        run("train", *finetune, "--run-dir", cls.path("finetune"), "--init",
+            cls.path("pretrain"))
+        run("train", *finetune, "--model", "mlp", "--run-dir", cls.path("mlp"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.tmp.name, name)
+
+    def test_pretraining_beats_feature_means(self):
+        t = test_record(self.path("pretrain"))
+        self.assertGreater(t["windows"], 30)
+        self.assertLess(t["masked_mse"], 0.95 * t["baseline_mse"], t)
+
+    def test_finetuned_get_predicts_held_out_expression(self):
+        pooled = test_record(self.path("finetune"))["pooled"]
+        self.assertGreater(pooled["n"], 1000)
+        self.assertGreaterEqual(pooled["pearson"], 0.6, pooled)
+
+    def test_get_beats_the_mlp_baseline(self):
+        get = test_record(self.path("finetune"))["pooled"]["pearson"]
+        mlp = test_record(self.path("mlp"))["pooled"]["pearson"]
+        self.assertGreater(get, mlp + 0.1, f"GET {get} vs MLP {mlp}")
+
+
+if __name__ == "__main__":
+    unittest.main()
