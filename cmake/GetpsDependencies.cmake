@@ -18,6 +18,7 @@ endfunction()
 
 getps_import_library(getps::rocksdb rocksdb/db.h rocksdb)
 getps_import_library(getps::htslib htslib/hts.h hts)
+getps_import_library(getps::zmq zmq.h zmq)  # libzmq3-dev; cppzmq-dev's zmq.hpp sits beside it
 
 if(GETPS_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED)

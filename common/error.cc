@@ -18,6 +18,10 @@ const char* ErrorCodeName(ErrorCode code) {
       return "format mismatch";
     case ErrorCode::kBusy:
       return "busy";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kRefused:
+      return "refused";
     case ErrorCode::kInternal:
       return "internal error";
   }
@@ -36,6 +40,9 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kIOError:
     case ErrorCode::kBusy:
       return 4;
+    case ErrorCode::kTimeout:
+    case ErrorCode::kRefused:
+      return 5;
     case ErrorCode::kInternal:
       return 1;
   }

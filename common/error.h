@@ -18,6 +18,8 @@ enum class ErrorCode {
   kIOError,          // the operating system refused a read or write
   kFormatMismatch,   // data written by an incompatible version
   kBusy,             // the resource is being written by someone else
+  kTimeout,          // a peer did not answer within the allowed time
+  kRefused,          // a peer refused us (wrong run key, protocol version)
   kInternal,         // a broken invariant inside getps
 };
 
@@ -33,7 +35,8 @@ class Error : public std::runtime_error {
 };
 
 // Exit status of the getps binary for an Error of this code (2: bad usage or
-// input, 3: corruption or format, 4: I/O, 1: anything else).
+// input, 3: corruption or format, 4: I/O, 5: a peer timed out or refused,
+// 1: anything else).
 int ExitCodeFor(ErrorCode code);
 
 }  // namespace getps

@@ -1,0 +1,111 @@
+// The control plane of a run (design section 7): the coordinator's
+// ControlServer (ZeroMQ ROUTER) and each worker's ControlClient (DEALER),
+// CURVE-encrypted and authenticated with the run's keys (run_keys.h).
+//
+// Error contract:
+// - every blocking call takes or has a timeout and throws Error(kTimeout)
+//   (client) or returns nothing (server) when it passes;
+// - a peer with the wrong run key never gets a byte through: the server's
+//   ZAP handler refuses its CURVE handshake, so its requests time out;
+// - a peer speaking another protocol version is answered with kReject
+//   naming both versions, and ControlClient::Join throws Error(kRefused);
+// - a malformed message does not stop the server: Receive reports it (peer
+//   and reason) and the next message is read as usual;
+// - sending to a peer that has gone away throws Error(kNotFound)
+//   (ZMQ_ROUTER_MANDATORY), never blocks or drops silently.
+// Each object is used from one thread (the server runs its ZAP handler on
+// a thread of its own).
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "protocol/codec.h"
+#include "protocol/message.h"
+#include "protocol/run_keys.h"
+
+namespace getps {
+
+struct ControlServerOptions {
+  std::string bind = "tcp://127.0.0.1:0";  // port 0: an ephemeral port (see endpoint())
+  RunKeys keys;
+  DecodeLimits limits;
+};
+
+// What Receive read: a message from `peer`, or why its frames were refused.
+struct Incoming {
+  std::string peer;  // the ROUTER identity of the sender
+  std::optional<Message> message;
+  std::string error;  // set when message is empty
+};
+
+class ControlServer {
+ public:
+  explicit ControlServer(const ControlServerOptions& options);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // The endpoint workers connect to, with the real port.
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Waits up to `timeout` for one message; nullopt when none came. A hello
+  // in another protocol version is answered with kReject here and reported
+  // as an error.
+  std::optional<Incoming> Receive(std::chrono::milliseconds timeout);
+
+  void Send(const std::string& peer, const Message& message);
+
+ private:
+  void ServeZap();
+
+  ControlServerOptions options_;
+  zmq::context_t context_;
+  zmq::socket_t zap_;
+  zmq::socket_t router_;
+  std::string endpoint_;
+  std::atomic<bool> stopping_{false};
+  std::thread zap_thread_;
+};
+
+struct ControlClientOptions {
+  std::string coordinator;  // e.g. tcp://10.0.0.1:5555
+  RunKeys keys;             // needs server_public, client_public, client_secret
+  std::string name;         // shown in the coordinator's log
+  std::chrono::milliseconds timeout{10000};
+  DecodeLimits limits;
+};
+
+class ControlClient {
+ public:
+  explicit ControlClient(const ControlClientOptions& options);
+  ControlClient(const ControlClient&) = delete;
+  ControlClient& operator=(const ControlClient&) = delete;
+
+  // The version handshake: sends kHello, returns the kWelcome body. Throws
+  // Error(kRefused) with the coordinator's reason, Error(kTimeout) when no
+  // answer comes (coordinator down, or this process's run key is wrong).
+  nlohmann::json Join();
+
+  void Send(const Message& message);
+  // Throws Error(kTimeout) after `timeout`; a malformed reply throws the
+  // decoder's error.
+  Message Receive(std::chrono::milliseconds timeout);
+  Message Request(const Message& message) {
+    Send(message);
+    return Receive(options_.timeout);
+  }
+
+ private:
+  ControlClientOptions options_;
+  zmq::context_t context_;
+  zmq::socket_t dealer_;
+};
+
+}  // namespace getps

@@ -1,0 +1,82 @@
+#include "protocol/message.h"
+
+#include <cstring>
+
+#include "common/error.h"
+
+namespace getps {
+
+const char* MessageTypeName(MessageType type) {
+  switch (type) {
+    case MessageType::kHello:
+      return "hello";
+    case MessageType::kWelcome:
+      return "welcome";
+    case MessageType::kReject:
+      return "reject";
+    case MessageType::kHeartbeat:
+      return "heartbeat";
+    case MessageType::kShardRequest:
+      return "shard-request";
+    case MessageType::kShardGrant:
+      return "shard-grant";
+    case MessageType::kShardDone:
+      return "shard-done";
+    case MessageType::kPushGradients:
+      return "push-gradients";
+    case MessageType::kPullParameters:
+      return "pull-parameters";
+    case MessageType::kParameters:
+      return "parameters";
+    case MessageType::kMetrics:
+      return "metrics";
+    case MessageType::kShutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
+std::size_t DtypeSize(TensorDtype dtype) {
+  switch (dtype) {
+    case TensorDtype::kFloat32:
+      return 4;
+    case TensorDtype::kBFloat16:
+    case TensorDtype::kFloat16:
+      return 2;
+    case TensorDtype::kInt64:
+      return 8;
+  }
+  throw Error(ErrorCode::kInternal, "unknown tensor dtype");
+}
+
+const char* DtypeName(TensorDtype dtype) {
+  switch (dtype) {
+    case TensorDtype::kFloat32:
+      return "float32";
+    case TensorDtype::kBFloat16:
+      return "bfloat16";
+    case TensorDtype::kFloat16:
+      return "float16";
+    case TensorDtype::kInt64:
+      return "int64";
+  }
+  return "unknown";
+}
+
+TensorFrame CopyTensor(std::string name, TensorDtype dtype, std::vector<std::int64_t> shape,
+                       const void* data) {
+  std::size_t n = DtypeSize(dtype);
+  for (auto d : shape) n *= static_cast<std::size_t>(d);
+  auto buffer = std::shared_ptr<std::byte[]>(new std::byte[n]);
+  if (n > 0) std::memcpy(buffer.get(), data, n);
+  TensorFrame t;
+  t.name = std::move(name);
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.data = buffer.get();
+  t.bytes = n;
+  t.owner = std::shared_ptr<const void>(buffer, buffer.get());
+  return t;
+}
+
+}  // namespace getps

@@ -1,0 +1,71 @@
+// Message: one coordinator <-> worker <-> server message of the control
+// plane, in the one versioned schema of getps (design section 7).
+//
+// On the wire a message is a ZeroMQ multipart message (codec.h):
+//   frame 0  a fixed 32-byte header: magic "GTPS", protocol version, type,
+//            generation, step, body size, tensor count (little-endian);
+//   frame 1  the body: a JSON object (small: shard ranges, metrics, names);
+//   frame 2+ one raw frame per tensor, described in body["tensors"] by name,
+//            dtype and shape; sent and received without extra copies.
+// The protocol library knows nothing of LibTorch: a tensor is bytes plus
+// a descriptor, and whoever builds one decides how its memory is owned.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace getps {
+
+constexpr std::uint16_t kProtocolVersion = 1;
+
+enum class MessageType : std::uint16_t {
+  kHello = 1,      // worker -> coordinator: join (body: version, worker name)
+  kWelcome = 2,    // coordinator -> worker: accepted (body: run id, rank)
+  kReject = 3,     // either way: refused (body: reason)
+  kHeartbeat = 4,  // either way: still alive
+  kShardRequest = 5,
+  kShardGrant = 6,
+  kShardDone = 7,
+  kPushGradients = 8,
+  kPullParameters = 9,
+  kParameters = 10,
+  kMetrics = 11,
+  kShutdown = 12,
+};
+constexpr std::uint16_t kMaxMessageType = 12;
+
+const char* MessageTypeName(MessageType type);
+
+enum class TensorDtype : std::uint8_t { kFloat32, kBFloat16, kFloat16, kInt64 };
+
+std::size_t DtypeSize(TensorDtype dtype);
+const char* DtypeName(TensorDtype dtype);
+
+// A tensor travelling as one frame. `data` stays valid while `owner` lives
+// (the sender's buffer, or the received ZeroMQ frame).
+struct TensorFrame {
+  std::string name;
+  TensorDtype dtype = TensorDtype::kFloat32;
+  std::vector<std::int64_t> shape;
+  const void* data = nullptr;
+  std::size_t bytes = 0;
+  std::shared_ptr<const void> owner;
+};
+
+struct Message {
+  MessageType type = MessageType::kHeartbeat;
+  std::uint32_t generation = 0;  // elastic generation the sender is in
+  std::uint64_t step = 0;        // optimiser step the message refers to
+  nlohmann::json body = nlohmann::json::object();
+  std::vector<TensorFrame> tensors;
+};
+
+// A tensor frame that owns a copy of `bytes` bytes at `data`.
+TensorFrame CopyTensor(std::string name, TensorDtype dtype, std::vector<std::int64_t> shape,
+                       const void* data);
+
+}  // namespace getps
