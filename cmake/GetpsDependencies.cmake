@@ -3,6 +3,7 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(MPI REQUIRED COMPONENTS CXX)  # openmpi (libopenmpi-dev); we use its C API
 
 # getps_import_library(TARGET HEADER LIBRARY): an imported target for a
 # Debian package that ships no CMake config (librocksdb-dev, libhts-dev).

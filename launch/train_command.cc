@@ -1,9 +1,11 @@
-// `getps train`: single-process pretraining or fine-tuning (worker/trainer.h).
+// `getps train`: pretraining or fine-tuning (worker/trainer.h), in one
+// process or, with --sync under mpirun, data-parallel (distributed_train.h).
 #include <iostream>
 
 #include "common/error.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/distributed_train.h"
 #include "launch/option_values.h"
 #include "worker/trainer.h"
 
@@ -65,6 +67,14 @@ int RunTrain(const std::vector<std::string>& args) {
       "auto: continue from the newest valid checkpoint")(
       "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda[:N]")(
+      "sync", po::value<std::string>()->default_value(""),
+      "distributed under mpirun: mpi (allreduce) or ps (parameter server on rank 0)")(
+      "bind", po::value<std::string>()->default_value("tcp://*:0"),
+      "with --sync: the coordinator's control endpoint (port 0: any free port)")(
+      "timeout", po::value<int>()->default_value(300),
+      "with --sync: seconds any control-channel wait may take")(
+      "drop-path", po::value<double>()->default_value(0.1),
+      "stochastic depth rate of the last block (linspace from 0)")(
       "precision", po::value<std::string>()->default_value("auto"),
       "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")("quiet", po::bool_switch(),
                                                                  "no progress lines");
@@ -108,12 +118,16 @@ int RunTrain(const std::vector<std::string>& args) {
   o.keep_last = (*vm)["keep-last"].as<int>();
   o.device = get("device");
   o.precision = get("precision");
+  o.drop_path = (*vm)["drop-path"].as<double>();
   o.progress = !(*vm)["quiet"].as<bool>();
   if (o.batch_size < 1 || o.accumulation < 1 || o.epochs < 1 ||
       !(o.train_fraction > 0 && o.train_fraction <= 1)) {
     throw Error(ErrorCode::kInvalidArgument,
                 "--batch-size, --accumulation and --epochs must be >= 1, "
                 "--train-fraction in (0, 1]");
+  }
+  if (!get("sync").empty()) {
+    return RunDistributedTrain(o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>()});
   }
   TrainSummary s = Train(o);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "

@@ -31,7 +31,7 @@ void ReleaseOwner(void*, void* hint) { delete static_cast<std::shared_ptr<const 
 
 TensorDtype DtypeNamed(const std::string& name) {
   for (auto d : {TensorDtype::kFloat32, TensorDtype::kBFloat16, TensorDtype::kFloat16,
-                 TensorDtype::kInt64}) {
+                 TensorDtype::kInt64, TensorDtype::kUInt8}) {
     if (name == DtypeName(d)) return d;
   }
   Malformed("unknown tensor dtype '" + name + "'");

@@ -32,6 +32,10 @@ const char* MessageTypeName(MessageType type) {
       return "metrics";
     case MessageType::kShutdown:
       return "shutdown";
+    case MessageType::kCheckpoint:
+      return "checkpoint";
+    case MessageType::kCheckpointDone:
+      return "checkpoint-done";
   }
   return "unknown";
 }
@@ -45,6 +49,8 @@ std::size_t DtypeSize(TensorDtype dtype) {
       return 2;
     case TensorDtype::kInt64:
       return 8;
+    case TensorDtype::kUInt8:
+      return 1;
   }
   throw Error(ErrorCode::kInternal, "unknown tensor dtype");
 }
@@ -59,6 +65,8 @@ const char* DtypeName(TensorDtype dtype) {
       return "float16";
     case TensorDtype::kInt64:
       return "int64";
+    case TensorDtype::kUInt8:
+      return "uint8";
   }
   return "unknown";
 }

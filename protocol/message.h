@@ -35,12 +35,14 @@ enum class MessageType : std::uint16_t {
   kParameters = 10,
   kMetrics = 11,
   kShutdown = 12,
+  kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record
+  kCheckpointDone = 14,  // coordinator -> replica 0: it is on disk (body: dir)
 };
-constexpr std::uint16_t kMaxMessageType = 12;
+constexpr std::uint16_t kMaxMessageType = 14;
 
 const char* MessageTypeName(MessageType type);
 
-enum class TensorDtype : std::uint8_t { kFloat32, kBFloat16, kFloat16, kInt64 };
+enum class TensorDtype : std::uint8_t { kFloat32, kBFloat16, kFloat16, kInt64, kUInt8 };
 
 std::size_t DtypeSize(TensorDtype dtype);
 const char* DtypeName(TensorDtype dtype);

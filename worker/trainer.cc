@@ -19,6 +19,7 @@
 #include "worker/autocast.h"
 #include "worker/batch_tensors.h"
 #include "worker/checkpoint.h"
+#include "worker/data_parallel.h"
 #include "worker/data_splits.h"
 #include "worker/metrics.h"
 #include "worker/optimizer.h"
@@ -66,8 +67,9 @@ torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const TrainOp
 
 class Run {
  public:
-  explicit Run(const TrainOptions& o)
+  Run(const TrainOptions& o, DataParallel* dp)
       : o_(o),
+        dp_(dp),
         store_(StoreReader::Open(o.store)),
         device_(o.device),
         precision_(PrecisionNamed(o.precision, device_.type())),
@@ -84,6 +86,7 @@ class Run {
     std::filesystem::create_directories(o.run_dir);
     config_ =
         GetModelConfig::Named(o.model_size, static_cast<std::int64_t>(store_->num_motifs() + 1));
+    config_.drop_path_max = o.drop_path;
     torch::manual_seed(o.seed);
     model_ = MakeRegionModel(o.model, config_);
     if (o_.mode == "pretrain" && !model_->can_pretrain()) {
@@ -106,13 +109,13 @@ class Run {
               " parameters matching " + o_.freeze);
     }
     model_->module().to(device_);
+    if (dp_) dp_->SynchroniseWeights(model_->module());
     splits_ = MakeSplits(*store_,
                          {o_.leave_out_chromosomes, o_.leave_out_celltypes, o_.validation_fraction,
                           o_.train_fraction, o_.seed, o_.mode == "pretrain" ? 200u : 100u});
-    steps_per_epoch_ = static_cast<std::int64_t>(
-        (splits_.train.size() + static_cast<std::size_t>(o.batch_size * o.accumulation) - 1) /
-        static_cast<std::size_t>(o.batch_size * o.accumulation));
-    opt_.lr = o.base_lr * static_cast<double>(o.batch_size * o.accumulation) / 256.0;
+    const std::size_t global = GlobalStep();
+    steps_per_epoch_ = static_cast<std::int64_t>((splits_.train.size() + global - 1) / global);
+    opt_.lr = o.base_lr * static_cast<double>(global) / 256.0;
     opt_.min_lr = o.min_lr;
     opt_.weight_decay = o.weight_decay;
     opt_.total_steps = steps_per_epoch_ * o.epochs;
@@ -120,11 +123,12 @@ class Run {
         1, static_cast<std::int64_t>(o.warmup_fraction * static_cast<double>(opt_.total_steps)));
     opt_.fused = device_.is_cuda();  // the fused kernel pays off on the GPU
     optimizer_ = MakeAdamW(model_->module(), opt_);
-    metrics_.open(std::filesystem::path(o.run_dir) / "metrics.jsonl", std::ios::app);
-    LogInfo(o_.mode + ": " + std::to_string(splits_.train.size()) + " training, " +
-            std::to_string(splits_.validation.size()) + " validation, " +
-            std::to_string(splits_.test.size()) + " held-out windows; " + o.model + " model (" +
-            o.model_size + "), lr " + std::to_string(opt_.lr));
+    if (!dp_) metrics_.open(std::filesystem::path(o.run_dir) / "metrics.jsonl", std::ios::app);
+    if (Lead())
+      LogInfo(o_.mode + ": " + std::to_string(splits_.train.size()) + " training, " +
+              std::to_string(splits_.validation.size()) + " validation, " +
+              std::to_string(splits_.test.size()) + " held-out windows; " + o.model + " model (" +
+              o.model_size + "), lr " + std::to_string(opt_.lr));
   }
 
   TrainSummary Go() {
@@ -146,10 +150,14 @@ class Run {
               {"step", step_},
               {"train_loss", last_train_loss_},
               {"validation_loss", val}});
-      try {
-        checkpoints_.Save(step_, model_->module(), *optimizer_, Meta(val), best);
-      } catch (const Error& e) {
-        LogError(std::string(e.what()) + " (training goes on)");
+      if (dp_) {
+        dp_->Checkpoint(step_, model_->module(), *optimizer_, Meta(val), best);
+      } else {
+        try {
+          checkpoints_.Save(step_, model_->module(), *optimizer_, Meta(val), best);
+        } catch (const Error& e) {
+          LogError(std::string(e.what()) + " (training goes on)");
+        }
       }
     }
     summary.steps = step_;
@@ -159,11 +167,12 @@ class Run {
       summary.best_checkpoint = *best;
       LoadCheckpointWeights(*best);
     }
-    if (!o_.lora.empty()) {
+    if (!o_.lora.empty() && Lead()) {
       model_->MergeLora();
       SaveStateDict(model_->module(), (std::filesystem::path(o_.run_dir) / "merged.pt").string());
     }
     if (!splits_.test.empty()) Test(&summary);
+    if (dp_) dp_->Finish();
     return summary;
   }
 
@@ -233,7 +242,18 @@ class Run {
             {"bad_epochs", bad_epochs_}};
   }
 
+  bool Lead() const { return !dp_ || dp_->replica() == 0; }
+  int Replicas() const { return dp_ ? dp_->replicas() : 1; }
+  int Replica() const { return dp_ ? dp_->replica() : 0; }
+  std::size_t GlobalStep() const {
+    return static_cast<std::size_t>(o_.batch_size * o_.accumulation * Replicas());
+  }
+
   void Record(json record) {
+    if (dp_) {
+      if (Lead()) dp_->Record(record);
+      return;
+    }
     record["time"] =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     metrics_ << record.dump() << "\n";
@@ -249,7 +269,8 @@ class Run {
     model_->module().train();
     std::vector<Window> order = splits_.train;
     ShuffleWindows(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
-    const auto per_step = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
+    const std::size_t per_step = GlobalStep(),
+                      mine = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
     auto t0 = std::chrono::steady_clock::now(), last_print = t0;
     double loss_sum = 0;
     std::size_t seen = 0;
@@ -258,23 +279,33 @@ class Run {
       SetLearningRate(*optimizer_, ScheduledLearningRate(opt_, step_));
       optimizer_->zero_grad();
       const std::size_t end = std::min(order.size(), first + per_step);
-      for (std::size_t b = first; b < end; b += static_cast<std::size_t>(o_.batch_size)) {
-        const std::size_t n = std::min(end, b + static_cast<std::size_t>(o_.batch_size)) - b;
+      // This replica's slice of the global step (all of it without dp_).
+      const std::size_t from = std::min(end, first + mine * static_cast<std::size_t>(Replica()));
+      const std::size_t to = std::min(end, from + mine);
+      for (std::size_t b = from; b < to; b += static_cast<std::size_t>(o_.batch_size)) {
+        const std::size_t n = std::min(to, b + static_cast<std::size_t>(o_.batch_size)) - b;
         GetOutputs out;
         auto loss = BatchLoss(*model_, Assemble({order.data() + b, n}), o_, precision_, &out);
         (loss * (static_cast<double>(n) / static_cast<double>(end - first))).backward();
         loss_sum += loss.item<double>() * static_cast<double>(n);
         seen += n;
       }
-      if (o_.clip_grad > 0)
-        torch::nn::utils::clip_grad_norm_(model_->module().parameters(), o_.clip_grad);
-      optimizer_->step();
+      const bool updated =
+          dp_ && dp_->SynchroniseGradients(model_->module(), step_,
+                                           ScheduledLearningRate(opt_, step_), o_.clip_grad);
+      if (!updated) {
+        if (o_.clip_grad > 0)
+          torch::nn::utils::clip_grad_norm_(model_->module().parameters(), o_.clip_grad);
+        optimizer_->step();
+      }
       ++step_;
       auto now = std::chrono::steady_clock::now();
-      if (o_.progress && (now - last_print > std::chrono::seconds(2) || end == order.size())) {
+      if (o_.progress && Lead() &&
+          (now - last_print > std::chrono::seconds(2) || end == order.size())) {
         last_print = now;
         const double secs = std::chrono::duration<double>(now - t0).count();
-        const double rate = static_cast<double>(seen) / std::max(secs, 1e-9);
+        const double rate =
+            static_cast<double>(seen * static_cast<std::size_t>(Replicas())) / std::max(secs, 1e-9);
         const double left =
             static_cast<double>(order.size() - end + (o_.epochs - epoch - 1) * order.size()) / rate;
         char line[256];
@@ -286,15 +317,25 @@ class Run {
         LogInfo(line);
       }
     }
+    if (dp_) {
+      const auto total = dp_->Sum({loss_sum, static_cast<double>(seen)});
+      loss_sum = total[0];
+      seen = static_cast<std::size_t>(total[1]);
+    }
     last_train_loss_ = loss_sum / static_cast<double>(std::max<std::size_t>(1, seen));
   }
 
   // Calls fn(first, n, tensors) for consecutive batches of `windows`;
   // batch_ holds the assembled batch during the call.
   template <typename Fn>
-  void ForEachBatch(const std::vector<Window>& windows, Fn&& fn) {
+  // With `sliced`, a data-parallel replica takes batch k when k % replicas
+  // is its own index.
+  void ForEachBatch(const std::vector<Window>& windows, Fn&& fn, bool sliced = false) {
     const auto size = static_cast<std::size_t>(o_.batch_size);
     for (std::size_t b = 0; b < windows.size(); b += size) {
+      if (sliced &&
+          static_cast<int>((b / size) % static_cast<std::size_t>(Replicas())) != Replica())
+        continue;
       const std::size_t n = std::min(windows.size(), b + size) - b;
       fn(b, n, Assemble({windows.data() + b, n}));
     }
@@ -305,11 +346,16 @@ class Run {
     torch::NoGradGuard no_grad;
     model_->module().eval();
     double sum = 0;
-    ForEachBatch(windows, [&](std::size_t b, std::size_t n, const BatchTensors& t) {
-      torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
-      GetOutputs out;
-      sum += BatchLoss(*model_, t, o_, precision_, &out).item<double>() * static_cast<double>(n);
-    });
+    ForEachBatch(
+        windows,
+        [&](std::size_t b, std::size_t n, const BatchTensors& t) {
+          torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+          GetOutputs out;
+          sum +=
+              BatchLoss(*model_, t, o_, precision_, &out).item<double>() * static_cast<double>(n);
+        },
+        /*sliced=*/true);
+    if (dp_) sum = dp_->Sum({sum})[0];
     return sum / static_cast<double>(std::max<std::size_t>(1, windows.size()));
   }
 
@@ -330,25 +376,31 @@ class Run {
     // holding the region, for TSS entries only; metrics over all of them.
     std::map<std::tuple<int, std::uint32_t, int>, std::pair<double, int>> pred;
     std::map<std::tuple<int, std::uint32_t, int>, double> obs;
-    ForEachBatch(splits_.test, [&](std::size_t, std::size_t n, const BatchTensors& t) {
-      auto e =
-          Forward(*model_, t, {}, true, false, precision_).expression.to(torch::kCPU).contiguous();
-      const float* p = e.data_ptr<float>();
-      for (std::size_t i = 0; i < n; ++i) {
-        for (std::size_t r = 0; r < 200; ++r) {
-          for (int s = 0; s < 2; ++s) {
-            const std::size_t k = (i * 200 + r) * 2 + static_cast<std::size_t>(s);
-            if (batch_.tss_mask[k] == 0) continue;
-            auto key = std::make_tuple(static_cast<int>(batch_.windows[i].celltype),
-                                       batch_.region_ids[i * 200 + r], s);
-            auto& [sum, count] = pred[key];
-            sum += p[k];
-            ++count;
-            obs[key] = batch_.expression[k];
+    ForEachBatch(
+        splits_.test,
+        [&](std::size_t, std::size_t n, const BatchTensors& t) {
+          auto e = Forward(*model_, t, {}, true, false, precision_)
+                       .expression.to(torch::kCPU)
+                       .contiguous();
+          const float* p = e.data_ptr<float>();
+          for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t r = 0; r < 200; ++r) {
+              for (int s = 0; s < 2; ++s) {
+                const std::size_t k = (i * 200 + r) * 2 + static_cast<std::size_t>(s);
+                if (batch_.tss_mask[k] == 0) continue;
+                auto key = std::make_tuple(static_cast<int>(batch_.windows[i].celltype),
+                                           batch_.region_ids[i * 200 + r], s);
+                auto& [sum, count] = pred[key];
+                sum += p[k];
+                ++count;
+                obs[key] = batch_.expression[k];
+              }
+            }
           }
-        }
-      }
-    });
+        },
+        /*sliced=*/true);
+    if (dp_) GatherPredictions(&pred, &obs);
+    if (!Lead()) return;
     std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
     std::vector<double> all_p, all_o;
     for (const auto& [key, v] : pred) {
@@ -378,6 +430,31 @@ class Run {
             std::to_string(pooled.n) + " TSS entries");
   }
 
+  // Merges every replica's (cell type, region, strand) prediction sums on
+  // replica 0; six numbers per entry travel.
+  using PredictionKey = std::tuple<int, std::uint32_t, int>;
+  void GatherPredictions(std::map<PredictionKey, std::pair<double, int>>* pred,
+                         std::map<PredictionKey, double>* obs) {
+    std::vector<double> flat;
+    for (const auto& [key, v] : *pred) {
+      flat.insert(flat.end(),
+                  {static_cast<double>(std::get<0>(key)), static_cast<double>(std::get<1>(key)),
+                   static_cast<double>(std::get<2>(key)), v.first, static_cast<double>(v.second),
+                   (*obs)[key]});
+    }
+    const std::vector<double> all = dp_->GatherToFirst(flat);
+    pred->clear();
+    obs->clear();
+    for (std::size_t i = 0; i + 6 <= all.size(); i += 6) {
+      const PredictionKey key{static_cast<int>(all[i]), static_cast<std::uint32_t>(all[i + 1]),
+                              static_cast<int>(all[i + 2])};
+      auto& [sum, count] = (*pred)[key];
+      sum += all[i + 3];
+      count += static_cast<int>(all[i + 4]);
+      (*obs)[key] = all[i + 5];
+    }
+  }
+
   // The trivial pretraining baseline: predict each feature's mean over the
   // training windows; its masked MSE on the test windows.
   double BaselineMse() {
@@ -398,6 +475,7 @@ class Run {
   }
 
   TrainOptions o_;
+  DataParallel* dp_;  // not owned; null in a single-process run
   std::unique_ptr<StoreReader> store_;
   torch::Device device_;
   Precision precision_;
@@ -417,6 +495,8 @@ class Run {
 
 }  // namespace
 
-TrainSummary Train(const TrainOptions& options) { return Run(options).Go(); }
+TrainSummary Train(const TrainOptions& options, DataParallel* parallel) {
+  return Run(options, parallel).Go();
+}
 
 }  // namespace getps

@@ -56,6 +56,7 @@ struct TrainOptions {
   int keep_last = 2;
   std::string device = "cpu";
   std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
+  double drop_path = 0.1;          // stochastic depth of the last block
   bool progress = true;
 };
 
@@ -69,6 +70,12 @@ struct TrainSummary {
   double test_baseline_mse = 0;  // pretraining: predicting each feature's training mean
 };
 
-TrainSummary Train(const TrainOptions& options);
+class DataParallel;
+
+// With `parallel`, this process is one replica of a data-parallel run (see
+// data_parallel.h): it trains its slice of every global step of batch x
+// accumulation x replicas windows, and the run's coordinator writes records
+// and checkpoints. The summary's test figures are set on replica 0.
+TrainSummary Train(const TrainOptions& options, DataParallel* parallel = nullptr);
 
 }  // namespace getps

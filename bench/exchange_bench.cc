@@ -1,0 +1,116 @@
+// Parameter-server exchange benchmark: N worker threads push a full
+// gradient (fp32 by default, the paper model's 85,486,366 parameters) to S
+// server shards over loopback TCP through the real control channel (CURVE,
+// protocol frames), each shard sums the pushes of a step and answers every
+// worker with its slice of the parameters. Reports push+pull GB/s.
+//
+//   exchange_bench WORKERS SHARDS [STEPS] [PARAMETERS]
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "protocol/control_channel.h"
+#include "protocol/run_keys.h"
+
+namespace {
+
+using namespace getps;
+using std::chrono::milliseconds;
+
+TensorFrame View(std::string name, const std::shared_ptr<std::vector<float>>& v) {
+  TensorFrame f;
+  f.name = std::move(name);
+  f.shape = {static_cast<std::int64_t>(v->size())};
+  f.data = v->data();
+  f.bytes = v->size() * sizeof(float);
+  f.owner = std::shared_ptr<const void>(v, v->data());
+  return f;
+}
+
+// One shard: sums the workers' pushes, then answers each with its params.
+void ServeShard(ControlServer& server, std::size_t n, int workers, int steps) {
+  auto params = std::make_shared<std::vector<float>>(n, 0.5f);
+  std::vector<float> sum(n);
+  for (int step = 0; step < steps; ++step) {
+    std::vector<std::string> peers;
+    std::fill(sum.begin(), sum.end(), 0.f);
+    while (static_cast<int>(peers.size()) < workers) {
+      auto in = server.Receive(milliseconds(60000));
+      if (!in || !in->message) throw std::runtime_error("shard: no or bad push");
+      if (in->message->type == MessageType::kHello) {
+        Message welcome;
+        welcome.type = MessageType::kWelcome;
+        server.Send(in->peer, welcome);
+        continue;
+      }
+      const auto* g = static_cast<const float*>(in->message->tensors.at(0).data);
+      for (std::size_t i = 0; i < n; ++i) sum[i] += g[i];
+      peers.push_back(in->peer);
+    }
+    for (std::size_t i = 0; i < n; ++i) (*params)[i] -= 1e-6f * sum[i];
+    Message reply;
+    reply.type = MessageType::kParameters;
+    reply.tensors.push_back(View("params", params));
+    for (const auto& p : peers) server.Send(p, reply);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: exchange_bench WORKERS SHARDS [STEPS] [PARAMETERS]\n");
+    return 2;
+  }
+  const int workers = std::stoi(argv[1]), shards = std::stoi(argv[2]);
+  const int steps = argc > 3 ? std::stoi(argv[3]) : 3;
+  const std::size_t total = argc > 4 ? std::stoull(argv[4]) : 85486366;
+  const std::size_t per_shard =
+      (total + static_cast<std::size_t>(shards) - 1) / static_cast<std::size_t>(shards);
+  const RunKeys keys = GenerateRunKeys();
+  std::vector<std::unique_ptr<ControlServer>> servers;
+  std::vector<std::thread> threads;
+  for (int s = 0; s < shards; ++s) {
+    servers.push_back(
+        std::make_unique<ControlServer>(ControlServerOptions{"tcp://127.0.0.1:0", keys, {}}));
+    threads.emplace_back([&, s] {
+      ServeShard(*servers[static_cast<std::size_t>(s)], per_shard, workers, steps + 1);
+    });
+  }
+  std::vector<double> seconds(static_cast<std::size_t>(workers));
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      std::vector<std::unique_ptr<ControlClient>> clients;
+      for (auto& server : servers) {
+        clients.push_back(std::make_unique<ControlClient>(
+            ControlClientOptions{server->endpoint(), keys, "bench", milliseconds(120000), {}}));
+        clients.back()->Join();
+      }
+      auto grad = std::make_shared<std::vector<float>>(per_shard, 0.25f);
+      std::chrono::steady_clock::time_point t0;
+      for (int step = 0; step <= steps; ++step) {  // step 0 warms up
+        if (step == 1) t0 = std::chrono::steady_clock::now();
+        Message push;
+        push.type = MessageType::kPushGradients;
+        push.tensors.push_back(View("grad", grad));
+        for (auto& c : clients) c->Send(push);
+        for (auto& c : clients) (void)c->Receive(milliseconds(120000));
+      }
+      seconds[static_cast<std::size_t>(w)] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    });
+  }
+  for (auto& t : threads) t.join();
+  double slowest = 0;
+  for (double s : seconds) slowest = std::max(slowest, s);
+  const double bytes = 2.0 * static_cast<double>(per_shard * static_cast<std::size_t>(shards)) *
+                       sizeof(float) * workers * steps;  // push + pull, every worker
+  std::printf(
+      "exchange: %d workers, %d shards, %zu fp32 parameters: %.3f s per step, %.2f GB/s push+pull "
+      "(all workers), %.2f GB/s per worker\n",
+      workers, shards, total, slowest / steps, bytes / slowest / 1e9,
+      bytes / slowest / 1e9 / workers);
+  return 0;
+}

@@ -1,0 +1,30 @@
+// RunCoordinator: rank 0 of `mpirun -np N+1 getps train --sync ps|mpi`.
+// It owns the run's outputs: metrics.jsonl (records the replicas send) and
+// the checkpoints of record (written here only), and with --sync ps it is
+// the parameter server (parameter_server.h). It returns once every replica
+// has finished.
+//
+// Error contract: throws Error(kTimeout) when no replica has been heard
+// from for options.timeout (a hung or lost replica; elastic recovery is not
+// built yet), Error(kInternal) on a message that breaks the run's protocol.
+// Malformed messages are logged and ignored.
+#pragma once
+
+#include <chrono>
+
+#include "protocol/control_channel.h"
+#include "worker/replica_link.h"
+#include "worker/trainer.h"
+
+namespace getps {
+
+struct CoordinatorOptions {
+  TrainOptions train;  // store, model, seed, init, run_dir, keep_last
+  SyncMode sync = SyncMode::kMpi;
+  int replicas = 1;
+  std::chrono::milliseconds timeout{300000};
+};
+
+void RunCoordinator(const CoordinatorOptions& options, ControlServer& server);
+
+}  // namespace getps

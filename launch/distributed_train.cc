@@ -1,0 +1,122 @@
+#include "launch/distributed_train.h"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "coordinator/coordinator.h"
+#include "protocol/control_channel.h"
+#include "protocol/run_keys.h"
+#include "worker/replica_link.h"
+
+namespace getps::cli {
+namespace {
+
+// MPI_Init/Finalize for the life of the run; MPI_Abort on an error escaping
+// one rank, so the others do not wait for it forever.
+class MpiSession {
+ public:
+  MpiSession() {
+    int provided = 0;
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+      throw Error(ErrorCode::kIOError, "MPI_Init failed (run under mpirun)");
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  }
+  ~MpiSession() { MPI_Finalize(); }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+
+ private:
+  int rank_ = 0, size_ = 1;
+};
+
+std::string Broadcast(std::string text) {  // from rank 0
+  int n = static_cast<int>(text.size());
+  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  text.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return text;
+}
+
+// tcp://0.0.0.0:PORT (a wildcard bind) -> tcp://HOSTNAME:PORT.
+std::string Advertised(const std::string& endpoint) {
+  const std::string wildcard = "tcp://0.0.0.0:";
+  if (endpoint.rfind(wildcard, 0) != 0) return endpoint;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return "tcp://" + std::string(host) + ":" + endpoint.substr(wildcard.size());
+}
+
+}  // namespace
+
+int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
+  const SyncMode sync = SyncModeNamed(options.sync);
+  if (!train.lora.empty() || !train.freeze.empty() || train.resume)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--lora, --freeze and --resume are single-process options for now");
+  MpiSession mpi;
+  if (mpi.size() < 2)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--sync " + options.sync +
+                    " needs mpirun with at least 2 ranks (rank 0 coordinates, 1..N train)");
+  MPI_Comm replicas = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : 1, mpi.rank(), &replicas);
+  const std::chrono::milliseconds timeout(1000LL * options.timeout_seconds);
+  try {
+    if (mpi.rank() == 0) {
+      std::filesystem::create_directories(train.run_dir);
+      const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
+      std::filesystem::remove(key_file);  // a run's keys are its own
+      const RunKeys keys = GenerateRunKeys();
+      WriteRunKeys(key_file, keys);
+      ControlServer server({options.bind, keys, {}});
+      const std::string endpoint = Advertised(server.endpoint());
+      LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
+              std::to_string(mpi.size() - 1) + " replicas, --sync " + options.sync);
+      Broadcast(nlohmann::json{{"endpoint", endpoint},
+                               {"server_public", keys.server_public},
+                               {"client_public", keys.client_public},
+                               {"client_secret", keys.client_secret}}
+                    .dump());
+      RunCoordinator({train, sync, mpi.size() - 1, timeout}, server);
+      LogInfo("coordinator: all replicas finished");
+    } else {
+      const auto boot = nlohmann::json::parse(Broadcast(""));
+      RunKeys keys;
+      keys.server_public = boot.at("server_public");
+      keys.client_public = boot.at("client_public");
+      keys.client_secret = boot.at("client_secret");
+      ReplicaLinkOptions link_options;
+      link_options.sync = sync;
+      link_options.replicas = replicas;
+      link_options.control = {
+          boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}};
+      ReplicaLink link(link_options);
+      TrainOptions mine = train;
+      mine.progress = train.progress && link.replica() == 0;
+      const TrainSummary s = Train(mine, &link);
+      if (link.replica() == 0) {
+        std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) on "
+                  << link.replicas() << " replicas; best validation loss " << s.best_validation_loss
+                  << " in " << s.best_checkpoint << "\n";
+        if (train.mode == "pretrain")
+          std::cout << "held-out masked MSE " << s.test_masked_mse << "\n";
+        else if (!train.leave_out_chromosomes.empty() || !train.leave_out_celltypes.empty())
+          std::cout << "held-out Pearson " << s.test_pearson << "\n";
+      }
+    }
+  } catch (const Error& e) {
+    std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, ExitCodeFor(e.code()));
+  }
+  MPI_Comm_free(&replicas);
+  return 0;
+}
+
+}  // namespace getps::cli

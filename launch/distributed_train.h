@@ -1,0 +1,23 @@
+// The distributed form of `getps train` (--sync mpi|ps under mpirun): MPI
+// bootstraps the run (rank 0 makes the per-run CURVE keys, writes
+// RUN/run.key with mode 0600, binds the control channel and broadcasts its
+// endpoint and keys), then rank 0 coordinates (coordinator/coordinator.h)
+// and ranks 1..N train as replicas (worker/replica_link.h).
+#pragma once
+
+#include <string>
+
+#include "worker/trainer.h"
+
+namespace getps::cli {
+
+struct DistributedOptions {
+  std::string sync;                // mpi | ps
+  std::string bind = "tcp://*:0";  // the coordinator's control endpoint
+  int timeout_seconds = 300;       // any control-channel wait
+};
+
+// Returns the process exit status (0 on every rank when the run completes).
+int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options);
+
+}  // namespace getps::cli

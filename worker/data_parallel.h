@@ -1,0 +1,62 @@
+// DataParallel: how one replica of a data-parallel run takes part in it.
+// The trainer (trainer.h) stays the one training loop; given a
+// DataParallel it trains only its slice of every global step, lets the
+// implementation combine gradients (allreduce, or a parameter server that
+// updates the weights itself), reduces its scalar sums, and hands records
+// and checkpoints to the run's coordinator instead of writing them.
+//
+// Slicing: a global step of G = batch x accumulation x replicas windows is
+// cut into `replicas` consecutive slices, replica r taking the r-th. Every
+// replica scales its loss by (its windows / G) and gradients are SUMMED, so
+// N replicas with batch b make the same update as one process with batch
+// N x b (up to float rounding), including a short last step.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace getps {
+
+class DataParallel {
+ public:
+  virtual ~DataParallel() = default;
+  virtual int replica() const = 0;  // 0 .. replicas() - 1
+  virtual int replicas() const = 0;
+
+  // Makes the replicas' starting weights identical (replica 0's, or the
+  // parameter server's).
+  virtual void SynchroniseWeights(torch::nn::Module& module) = 0;
+
+  // After backward, before the optimiser. Returns true when the weights were
+  // updated here (parameter server: push gradients, pull weights); false when
+  // the gradients now hold the global sum and the caller steps its own
+  // optimiser (allreduce). `clip` (0: off) is the max global gradient norm.
+  virtual bool SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
+                                    double clip) = 0;
+
+  // Element-wise sum over replicas, the same result on every replica.
+  virtual std::vector<double> Sum(std::vector<double> values) = 0;
+
+  // Concatenation of every replica's values in replica order, on replica 0
+  // (others get an empty vector).
+  virtual std::vector<double> GatherToFirst(const std::vector<double>& values) = 0;
+
+  // Replica 0 hands one metrics.jsonl record to the coordinator.
+  virtual void Record(const nlohmann::json& record) = 0;
+
+  // Epoch end, called by every replica: the coordinator writes the
+  // checkpoint of record (replica 0 sends the state it needs) and returns
+  // the checkpoint's directory to every replica once it is on disk.
+  virtual void Checkpoint(std::int64_t step, torch::nn::Module& module,
+                          torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
+                          bool is_best) = 0;
+
+  // The replica has finished; the coordinator stops once all have.
+  virtual void Finish() = 0;
+};
+
+}  // namespace getps

@@ -1,0 +1,179 @@
+#include "worker/replica_link.h"
+
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "common/error.h"
+#include "worker/tensor_frames.h"
+
+namespace getps {
+namespace {
+
+void CheckMpi(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw Error(ErrorCode::kIOError, std::string("MPI: ") + what + " failed");
+}
+
+Message Expect(Message m, MessageType type) {
+  if (m.type != type)
+    throw Error(ErrorCode::kInternal, std::string("coordinator answered ") +
+                                          MessageTypeName(m.type) + ", expected " +
+                                          MessageTypeName(type));
+  return m;
+}
+
+std::vector<torch::Tensor> TrainableParameters(torch::nn::Module& module) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : module.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+}  // namespace
+
+SyncMode SyncModeNamed(const std::string& name) {
+  if (name == "mpi") return SyncMode::kMpi;
+  if (name == "ps") return SyncMode::kParameterServer;
+  throw Error(ErrorCode::kInvalidArgument,
+              "--sync must be mpi or ps here, not '" + name +
+                  "' (nccl needs a CUDA build with NCCL, not built yet)");
+}
+
+ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
+    : options_(options), client_(options.control) {
+  CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
+  CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
+  client_.Join();
+}
+
+void ReplicaLink::SynchroniseWeights(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  if (options_.sync == SyncMode::kParameterServer) {
+    Message pull;
+    pull.type = MessageType::kPullParameters;
+    CopyParameters(Expect(client_.Request(pull), MessageType::kParameters), module);
+    return;
+  }
+  for (auto& p : module.parameters()) {
+    auto cpu = p.detach().to(torch::kCPU).contiguous();
+    CheckMpi(
+        MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
+        "Bcast of the initial weights");
+    p.copy_(cpu);
+  }
+}
+
+bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
+                                       double clip) {
+  torch::NoGradGuard no_grad;
+  if (options_.sync == SyncMode::kMpi) {
+    // A parameter no replica used keeps no gradient (AdamW then skips it, as
+    // in one process); one only this replica's slice missed gets zeros.
+    auto all_params = TrainableParameters(module);
+    std::vector<int> used(all_params.size());
+    for (std::size_t i = 0; i < used.size(); ++i) used[i] = all_params[i].grad().defined();
+    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, used.data(), static_cast<int>(used.size()), MPI_INT,
+                           MPI_MAX, options_.replicas),
+             "Allreduce of the used-parameter flags");
+    std::vector<torch::Tensor> params;
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      if (!used[i]) continue;
+      if (!all_params[i].grad().defined())
+        all_params[i].mutable_grad() = torch::zeros_like(all_params[i]);
+      params.push_back(all_params[i]);
+    }
+    if (params.empty()) return false;
+    std::vector<torch::Tensor> flat;
+    for (auto& p : params) flat.push_back(p.grad().reshape({-1}));
+    auto all = torch::cat(flat).to(torch::kCPU).contiguous();
+    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, all.data_ptr<float>(), static_cast<int>(all.numel()),
+                           MPI_FLOAT, MPI_SUM, options_.replicas),
+             "Allreduce of the gradients");
+    std::int64_t offset = 0;
+    for (auto& p : params) {
+      p.grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
+      offset += p.numel();
+    }
+    return false;
+  }
+  Message push;
+  push.type = MessageType::kPushGradients;
+  push.step = static_cast<std::uint64_t>(step);
+  push.body = {{"lr", lr}, {"clip", clip}};
+  for (const auto& p : module.named_parameters()) {  // unused ones stay without gradient
+    if (p.value().requires_grad() && p.value().grad().defined())
+      push.tensors.push_back(FrameOf(p.key(), p.value().grad()));
+  }
+  CopyParameters(Expect(client_.Request(push), MessageType::kParameters), module);
+  return true;
+}
+
+void ReplicaLink::CopyParameters(const Message& m, torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  auto named = module.named_parameters();
+  for (const auto& f : m.tensors) {
+    auto* p = named.find(f.name);
+    if (p == nullptr) throw Error(ErrorCode::kInternal, "parameter server sent unknown " + f.name);
+    p->copy_(TensorOf(f).view_as(*p));
+  }
+}
+
+std::vector<double> ReplicaLink::Sum(std::vector<double> values) {
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE,
+                         MPI_SUM, options_.replicas),
+           "Allreduce of scalars");
+  return values;
+}
+
+std::vector<double> ReplicaLink::GatherToFirst(const std::vector<double>& values) {
+  int count = static_cast<int>(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(counts.size());
+  CheckMpi(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, options_.replicas),
+           "Gather of counts");
+  std::vector<double> all;
+  if (rank_ == 0) {
+    for (std::size_t i = 1; i < counts.size(); ++i) offsets[i] = offsets[i - 1] + counts[i - 1];
+    all.resize(static_cast<std::size_t>(offsets.back() + counts.back()));
+  }
+  CheckMpi(MPI_Gatherv(values.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
+                       MPI_DOUBLE, 0, options_.replicas),
+           "Gatherv of results");
+  return all;
+}
+
+void ReplicaLink::Record(const nlohmann::json& record) {
+  Message m;
+  m.type = MessageType::kMetrics;
+  m.body = {{"record", record}};
+  client_.Send(m);
+}
+
+void ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
+                             torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
+                             bool is_best) {
+  if (rank_ == 0) {
+    Message m;
+    m.type = MessageType::kCheckpoint;
+    m.step = static_cast<std::uint64_t>(step);
+    m.body = {{"meta", meta}, {"is_best", is_best}};
+    if (options_.sync == SyncMode::kMpi) {  // the coordinator holds no copy of the weights
+      for (const auto& p : module.named_parameters())
+        m.tensors.push_back(FrameOf(p.key(), p.value()));
+      std::ostringstream bytes;
+      torch::save(optimizer, bytes);
+      const std::string s = bytes.str();
+      m.tensors.push_back(CopyTensor("optimizer.pt", TensorDtype::kUInt8,
+                                     {static_cast<std::int64_t>(s.size())}, s.data()));
+    }
+    Expect(client_.Request(m), MessageType::kCheckpointDone);
+  }
+  CheckMpi(MPI_Barrier(options_.replicas), "Barrier after the checkpoint");
+}
+
+void ReplicaLink::Finish() {
+  Message m;
+  m.type = MessageType::kShutdown;
+  client_.Send(m);
+}
+
+}  // namespace getps

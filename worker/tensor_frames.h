@@ -1,0 +1,22 @@
+// Conversions between LibTorch tensors and protocol TensorFrames, without
+// copies: a frame made from a tensor keeps the (CPU, contiguous) tensor
+// alive as its owner, and a tensor made from a received frame keeps the
+// frame alive through its deleter.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "protocol/message.h"
+
+namespace getps {
+
+// `t` is moved to the CPU and made contiguous first when needed (a copy only
+// then). Throws Error(kInvalidArgument) for dtypes the protocol lacks.
+TensorFrame FrameOf(std::string name, const torch::Tensor& t);
+
+// A CPU tensor viewing the frame's bytes.
+torch::Tensor TensorOf(const TensorFrame& frame);
+
+}  // namespace getps
