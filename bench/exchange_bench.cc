@@ -5,11 +5,16 @@
 // worker with its slice of the parameters. Reports push+pull GB/s.
 //
 //   exchange_bench WORKERS SHARDS [STEPS] [PARAMETERS]
+//   exchange_bench raw plain|curve [STEPS] [PARAMETERS]
+// The raw form is the reference: one worker and one shard exchanging the
+// same bytes over bare ZeroMQ sockets (no getps protocol), with or without
+// CURVE, to show what the protocol and the encryption cost.
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
+#include <zmq.hpp>
 
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
@@ -57,11 +62,61 @@ void ServeShard(ControlServer& server, std::size_t n, int workers, int steps) {
   }
 }
 
+// Bare ZeroMQ: a DEALER sends `bytes`, a ROUTER thread answers with the
+// same number of bytes, `steps` times after one warm-up.
+int RawExchange(bool curve, int steps, std::size_t total) {
+  const RunKeys keys = GenerateRunKeys();
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router),
+      dealer(context, zmq::socket_type::dealer);
+  for (auto* s : {&router, &dealer}) s->set(zmq::sockopt::linger, 0);
+  if (curve) {
+    router.set(zmq::sockopt::curve_server, 1);
+    router.set(zmq::sockopt::curve_secretkey, keys.server_secret);
+    dealer.set(zmq::sockopt::curve_serverkey, keys.server_public);
+    dealer.set(zmq::sockopt::curve_publickey, keys.client_public);
+    dealer.set(zmq::sockopt::curve_secretkey, keys.client_secret);
+  }
+  router.bind("tcp://127.0.0.1:0");
+  dealer.connect(router.get(zmq::sockopt::last_endpoint));
+  const std::size_t bytes = total * sizeof(float);
+  std::vector<char> out(bytes, 1), back(bytes, 2);
+  std::thread server([&] {
+    for (int i = 0; i <= steps; ++i) {
+      zmq::message_t id, payload;
+      (void)router.recv(id);
+      (void)router.recv(payload);
+      router.send(id, zmq::send_flags::sndmore);
+      router.send(zmq::buffer(back.data(), back.size()));
+    }
+  });
+  std::chrono::steady_clock::time_point t0;
+  for (int i = 0; i <= steps; ++i) {
+    if (i == 1) t0 = std::chrono::steady_clock::now();
+    dealer.send(zmq::buffer(out.data(), out.size()));
+    zmq::message_t reply;
+    (void)dealer.recv(reply);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  server.join();
+  std::printf(
+      "raw ZeroMQ (%s): 1 worker, 1 shard, %zu fp32: %.3f s per step, %.2f GB/s push+pull\n",
+      curve ? "CURVE" : "plain", total, secs / steps,
+      2.0 * static_cast<double>(bytes) * steps / secs / 1e9);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[1]) == "raw") {
+    return RawExchange(std::string(argv[2]) == "curve", argc > 3 ? std::stoi(argv[3]) : 3,
+                       argc > 4 ? std::stoull(argv[4]) : 85486366);
+  }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: exchange_bench WORKERS SHARDS [STEPS] [PARAMETERS]\n");
+    std::fprintf(stderr,
+                 "usage: exchange_bench WORKERS SHARDS [STEPS] [PARAMETERS]\n"
+                 "       exchange_bench raw plain|curve [STEPS] [PARAMETERS]\n");
     return 2;
   }
   const int workers = std::stoi(argv[1]), shards = std::stoi(argv[2]);
