@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int s = 0; s < shards; ++s) {
     servers.push_back(
-        std::make_unique<ControlServer>(ControlServerOptions{"tcp://127.0.0.1:0", keys, {}}));
+        std::make_unique<ControlServer>(ControlServerOptions{"tcp://127.0.0.1:0", keys, {}, {}}));
     threads.emplace_back([&, s] {
       ServeShard(*servers[static_cast<std::size_t>(s)], per_shard, workers, steps + 1);
     });
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
       std::vector<std::unique_ptr<ControlClient>> clients;
       for (auto& server : servers) {
         clients.push_back(std::make_unique<ControlClient>(
-            ControlClientOptions{server->endpoint(), keys, "bench", milliseconds(120000), {}}));
+            ControlClientOptions{server->endpoint(), keys, "bench", milliseconds(120000), {}, {}}));
         clients.back()->Join();
       }
       auto grad = std::make_shared<std::vector<float>>(per_shard, 0.25f);

@@ -75,7 +75,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       std::filesystem::remove(key_file);  // a run's keys are its own
       const RunKeys keys = GenerateRunKeys();
       WriteRunKeys(key_file, keys);
-      ControlServer server({options.bind, keys, {}});
+      ControlServer server({options.bind, keys, {}, {}});
       const std::string endpoint = Advertised(server.endpoint());
       LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
               std::to_string(mpi.size() - 1) + " replicas, --sync " + options.sync);
@@ -96,7 +96,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       link_options.sync = sync;
       link_options.replicas = replicas;
       link_options.control = {
-          boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}};
+          boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}, {}};
       ReplicaLink link(link_options);
       TrainOptions mine = train;
       mine.progress = train.progress && link.replica() == 0;

@@ -17,6 +17,14 @@ std::array<std::uint8_t, 32> DecodeZ85(const std::string& key) {
   return out;
 }
 
+// ZMTP heartbeats: PINGs every interval; a connection silent for `timeout`
+// is closed; the peer is told to do the same (TTL).
+void SetHeartbeat(zmq::socket_t& socket, const Heartbeat& h) {
+  socket.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(h.interval.count()));
+  socket.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(h.timeout.count()));
+  socket.set(zmq::sockopt::heartbeat_ttl, static_cast<int>(h.timeout.count()));
+}
+
 std::vector<zmq::message_t> ReceiveFrames(zmq::socket_t& socket) {
   std::vector<zmq::message_t> frames;
   (void)zmq::recv_multipart(socket, std::back_inserter(frames));
@@ -38,6 +46,7 @@ ControlServer::ControlServer(const ControlServerOptions& options)
   router_.set(zmq::sockopt::curve_server, 1);
   router_.set(zmq::sockopt::curve_secretkey, options_.keys.server_secret);
   router_.set(zmq::sockopt::zap_domain, "getps");
+  SetHeartbeat(router_, options_.heartbeat);
   try {
     router_.bind(options_.bind);
   } catch (const zmq::error_t& e) {
@@ -122,6 +131,7 @@ ControlClient::ControlClient(const ControlClientOptions& options)
   dealer_.set(zmq::sockopt::curve_serverkey, options_.keys.server_public);
   dealer_.set(zmq::sockopt::curve_publickey, options_.keys.client_public);
   dealer_.set(zmq::sockopt::curve_secretkey, options_.keys.client_secret);
+  SetHeartbeat(dealer_, options_.heartbeat);
   try {
     dealer_.connect(options_.coordinator);
   } catch (const zmq::error_t& e) {

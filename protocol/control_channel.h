@@ -12,7 +12,10 @@
 // - a malformed message does not stop the server: Receive reports it (peer
 //   and reason) and the next message is read as usual;
 // - sending to a peer that has gone away throws Error(kNotFound)
-//   (ZMQ_ROUTER_MANDATORY), never blocks or drops silently.
+//   (ZMQ_ROUTER_MANDATORY), never blocks or drops silently;
+// - both ends send ZMTP heartbeats every `heartbeat` and drop a connection
+//   that stays silent for `heartbeat_timeout` (a hung or partitioned peer,
+//   not only a dead one), after which sends to it throw as above.
 // Each object is used from one thread (the server runs its ZAP handler on
 // a thread of its own).
 #pragma once
@@ -32,10 +35,16 @@
 
 namespace getps {
 
+struct Heartbeat {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{10000};
+};
+
 struct ControlServerOptions {
   std::string bind = "tcp://127.0.0.1:0";  // port 0: an ephemeral port (see endpoint())
   RunKeys keys;
   DecodeLimits limits;
+  Heartbeat heartbeat;
 };
 
 // What Receive read: a message from `peer`, or why its frames were refused.
@@ -80,6 +89,7 @@ struct ControlClientOptions {
   std::string name;         // shown in the coordinator's log
   std::chrono::milliseconds timeout{10000};
   DecodeLimits limits;
+  Heartbeat heartbeat;
 };
 
 class ControlClient {

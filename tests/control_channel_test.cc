@@ -4,6 +4,10 @@
 
 #include <zmq_addon.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -17,7 +21,7 @@ using std::chrono::milliseconds;
 // A coordinator loop on a thread: welcomes hellos, echoes everything else
 // with step + 1, and records the errors it saw, until stopped.
 struct EchoCoordinator {
-  explicit EchoCoordinator(const RunKeys& keys) : server({"tcp://127.0.0.1:0", keys, {}}) {
+  explicit EchoCoordinator(const RunKeys& keys) : server({"tcp://127.0.0.1:0", keys, {}, {}}) {
     thread = std::thread([this] {
       while (!stopping) {
         auto in = server.Receive(milliseconds(20));
@@ -50,7 +54,7 @@ struct EchoCoordinator {
 TEST(ControlChannel, JoinAndExchangeTensorsOverCurve) {
   const RunKeys keys = GenerateRunKeys();
   EchoCoordinator coordinator(keys);
-  ControlClient client({coordinator.server.endpoint(), keys, "w1", milliseconds(5000), {}});
+  ControlClient client({coordinator.server.endpoint(), keys, "w1", milliseconds(5000), {}, {}});
   EXPECT_EQ(client.Join()["rank"], 1);
   Message push;
   push.type = MessageType::kPushGradients;
@@ -73,7 +77,7 @@ TEST(ControlChannel, AProcessWithoutTheRunKeyCannotRegister) {
   intruder.server_public =
       keys.server_public;  // knows the address and server key, not the client key
   ControlClient client(
-      {coordinator.server.endpoint(), intruder, "intruder", milliseconds(700), {}});
+      {coordinator.server.endpoint(), intruder, "intruder", milliseconds(700), {}, {}});
   try {
     client.Join();
     FAIL() << "an intruder joined";
@@ -142,7 +146,7 @@ TEST(ControlChannel, MalformedMessagesAreRefusedAndTheServerGoesOn) {
 
 TEST(ControlChannel, SendingToAGonePeerIsAnErrorNotASilentDrop) {
   const RunKeys keys = GenerateRunKeys();
-  ControlServer server({"tcp://127.0.0.1:0", keys, {}});
+  ControlServer server({"tcp://127.0.0.1:0", keys, {}, {}});
   try {
     server.Send("no-such-peer", Message{});
     FAIL() << "sent to a peer that does not exist";
@@ -150,6 +154,42 @@ TEST(ControlChannel, SendingToAGonePeerIsAnErrorNotASilentDrop) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
   EXPECT_FALSE(server.Receive(milliseconds(10)).has_value());
+}
+
+// A hung peer (a real process, SIGSTOPped: its TCP connection stays open
+// but it answers no heartbeat) is dropped after the heartbeat timeout, and
+// sending to it then fails instead of queueing forever.
+TEST(ControlChannel, AHungPeerIsDroppedByHeartbeats) {
+  const RunKeys keys = GenerateRunKeys();
+  const Heartbeat fast{milliseconds(100), milliseconds(600)};
+  ControlServer server({"tcp://127.0.0.1:0", keys, {}, fast});
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the peer: its own context, joins, then waits to be stopped
+    ControlClient client({server.endpoint(), keys, "child", milliseconds(5000), {}, fast});
+    Message hello;
+    hello.type = MessageType::kHello;
+    client.Send(hello);
+    for (;;) pause();
+  }
+  std::optional<Incoming> in;
+  for (int i = 0; i < 100 && !(in && in->message); ++i) in = server.Receive(milliseconds(100));
+  ASSERT_TRUE(in && in->message) << "the child never said hello";
+  server.Send(in->peer, Message{});  // alive: accepted
+  ASSERT_EQ(kill(child, SIGSTOP), 0);
+  bool dropped = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!dropped && std::chrono::steady_clock::now() < deadline) {
+    (void)server.Receive(milliseconds(100));
+    try {
+      server.Send(in->peer, Message{});
+    } catch (const Error& e) {
+      dropped = e.code() == ErrorCode::kNotFound;
+    }
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_TRUE(dropped) << "a stopped peer was still connected after 10 s";
 }
 
 }  // namespace

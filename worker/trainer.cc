@@ -17,53 +17,20 @@
 #include "storage/store_reader.h"
 #include "storage/window_plan.h"
 #include "worker/autocast.h"
+#include "worker/batch_loss.h"
 #include "worker/batch_tensors.h"
 #include "worker/checkpoint.h"
 #include "worker/data_parallel.h"
 #include "worker/data_splits.h"
-#include "worker/metrics.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
 #include "worker/state_dict.h"
+#include "worker/tss_predictions.h"
 
 namespace getps {
 namespace {
 
-namespace F = torch::nn::functional;
 using nlohmann::json;
-
-// The forward pass, under bf16 autocast when asked; outputs come back fp32
-// so that losses and metrics are computed in full precision.
-GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tensor& mask,
-                   bool finetune, bool extra_head, Precision precision) {
-  GetOutputs out;
-  {
-    AutocastScope autocast(t.features.device().type(), precision);
-    out = model.Forward(t.features, mask, finetune, extra_head);
-  }
-  for (torch::Tensor* x : {&out.expression, &out.atac, &out.masked})
-    if (x->defined()) *x = x->to(torch::kFloat);
-  return out;
-}
-
-// One batch through the model; returns the loss (and the outputs).
-torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const TrainOptions& o,
-                        Precision precision, GetOutputs* out) {
-  if (o.mode == "pretrain") {
-    auto mask =
-        torch::rand({t.features.size(0), t.features.size(1)}, t.features.options()) < o.mask_ratio;
-    *out = Forward(model, t, mask, false, true, precision);
-    auto per_region = (out->masked - t.features).pow(2).mean(-1);
-    auto m = mask.to(per_region.dtype());
-    return (per_region * m).sum() / m.sum().clamp_min(1.0);
-  }
-  const bool atac = o.atac_loss_weight > 0;
-  *out = Forward(model, t, {}, true, atac, precision);
-  auto nll = F::PoissonNLLLossFuncOptions().log_input(false).eps(1e-8).reduction(torch::kMean);
-  auto loss = F::poisson_nll_loss(out->expression, t.expression, nll);
-  if (atac) loss = loss + o.atac_loss_weight * F::poisson_nll_loss(out->atac, t.atac, nll);
-  return loss;
-}
 
 class Run {
  public:
@@ -73,6 +40,7 @@ class Run {
         store_(StoreReader::Open(o.store)),
         device_(o.device),
         precision_(PrecisionNamed(o.precision, device_.type())),
+        loss_{o.mode == "pretrain", o.mask_ratio, o.atac_loss_weight},
         assembler_(*store_, {200, o.atac}),
         checkpoints_(o.run_dir, o.keep_last) {
     if (o_.mode != "pretrain" && o_.mode != "finetune") {
@@ -285,7 +253,7 @@ class Run {
       for (std::size_t b = from; b < to; b += static_cast<std::size_t>(o_.batch_size)) {
         const std::size_t n = std::min(to, b + static_cast<std::size_t>(o_.batch_size)) - b;
         GetOutputs out;
-        auto loss = BatchLoss(*model_, Assemble({order.data() + b, n}), o_, precision_, &out);
+        auto loss = BatchLoss(*model_, Assemble({order.data() + b, n}), loss_, precision_, &out);
         (loss * (static_cast<double>(n) / static_cast<double>(end - first))).backward();
         loss_sum += loss.item<double>() * static_cast<double>(n);
         seen += n;
@@ -351,8 +319,8 @@ class Run {
         [&](std::size_t b, std::size_t n, const BatchTensors& t) {
           torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
           GetOutputs out;
-          sum +=
-              BatchLoss(*model_, t, o_, precision_, &out).item<double>() * static_cast<double>(n);
+          sum += BatchLoss(*model_, t, loss_, precision_, &out).item<double>() *
+                 static_cast<double>(n);
         },
         /*sliced=*/true);
     if (dp_) sum = dp_->Sum({sum})[0];
@@ -374,85 +342,36 @@ class Run {
     }
     // Predictions per (cell type, region, strand) averaged over the windows
     // holding the region, for TSS entries only; metrics over all of them.
-    std::map<std::tuple<int, std::uint32_t, int>, std::pair<double, int>> pred;
-    std::map<std::tuple<int, std::uint32_t, int>, double> obs;
+    TssPredictions predictions;
     ForEachBatch(
         splits_.test,
         [&](std::size_t, std::size_t n, const BatchTensors& t) {
           auto e = Forward(*model_, t, {}, true, false, precision_)
                        .expression.to(torch::kCPU)
                        .contiguous();
-          const float* p = e.data_ptr<float>();
-          for (std::size_t i = 0; i < n; ++i) {
-            for (std::size_t r = 0; r < 200; ++r) {
-              for (int s = 0; s < 2; ++s) {
-                const std::size_t k = (i * 200 + r) * 2 + static_cast<std::size_t>(s);
-                if (batch_.tss_mask[k] == 0) continue;
-                auto key = std::make_tuple(static_cast<int>(batch_.windows[i].celltype),
-                                           batch_.region_ids[i * 200 + r], s);
-                auto& [sum, count] = pred[key];
-                sum += p[k];
-                ++count;
-                obs[key] = batch_.expression[k];
-              }
-            }
-          }
+          predictions.Add(batch_, n, e.data_ptr<float>());
         },
         /*sliced=*/true);
-    if (dp_) GatherPredictions(&pred, &obs);
-    if (!Lead()) return;
-    std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
-    std::vector<double> all_p, all_o;
-    for (const auto& [key, v] : pred) {
-      const double p = v.first / v.second, ob = obs[key];
-      by_ct[std::get<0>(key)].first.push_back(p);
-      by_ct[std::get<0>(key)].second.push_back(ob);
-      all_p.push_back(p);
-      all_o.push_back(ob);
+    if (dp_) {  // every replica's share, merged on replica 0
+      const std::vector<double> all = dp_->GatherToFirst(predictions.Flatten());
+      predictions = TssPredictions();
+      predictions.Merge(all);
     }
-    auto to_json = [](const RegressionMetrics& m) {
-      return json{{"n", m.n}, {"pearson", m.pearson}, {"spearman", m.spearman}, {"r2", m.r2}};
-    };
-    json per_ct = json::object();
-    for (const auto& [ct, v] : by_ct)
-      per_ct[store_->celltypes()[static_cast<std::size_t>(ct)].name] =
-          to_json(ComputeRegressionMetrics(v.first, v.second));
-    const RegressionMetrics pooled = ComputeRegressionMetrics(all_p, all_o);
-    summary->test_pearson = pooled.pearson;
+    if (!Lead()) return;
+    std::vector<std::string> names;
+    for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
+    json metrics = predictions.Metrics(names);
+    const json pooled = metrics["pooled"];
+    summary->test_pearson = pooled["pearson"];
     Record({{"kind", "test"},
             {"step", step_},
-            {"pooled", to_json(pooled)},
-            {"per_celltype", per_ct},
+            {"pooled", pooled},
+            {"per_celltype", metrics["per_celltype"]},
             {"leave_out_chromosomes", o_.leave_out_chromosomes},
             {"leave_out_celltypes", o_.leave_out_celltypes}});
-    LogInfo("test: pooled Pearson " + std::to_string(pooled.pearson) + ", Spearman " +
-            std::to_string(pooled.spearman) + ", R2 " + std::to_string(pooled.r2) + " over " +
-            std::to_string(pooled.n) + " TSS entries");
-  }
-
-  // Merges every replica's (cell type, region, strand) prediction sums on
-  // replica 0; six numbers per entry travel.
-  using PredictionKey = std::tuple<int, std::uint32_t, int>;
-  void GatherPredictions(std::map<PredictionKey, std::pair<double, int>>* pred,
-                         std::map<PredictionKey, double>* obs) {
-    std::vector<double> flat;
-    for (const auto& [key, v] : *pred) {
-      flat.insert(flat.end(),
-                  {static_cast<double>(std::get<0>(key)), static_cast<double>(std::get<1>(key)),
-                   static_cast<double>(std::get<2>(key)), v.first, static_cast<double>(v.second),
-                   (*obs)[key]});
-    }
-    const std::vector<double> all = dp_->GatherToFirst(flat);
-    pred->clear();
-    obs->clear();
-    for (std::size_t i = 0; i + 6 <= all.size(); i += 6) {
-      const PredictionKey key{static_cast<int>(all[i]), static_cast<std::uint32_t>(all[i + 1]),
-                              static_cast<int>(all[i + 2])};
-      auto& [sum, count] = (*pred)[key];
-      sum += all[i + 3];
-      count += static_cast<int>(all[i + 4]);
-      (*obs)[key] = all[i + 5];
-    }
+    LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
+            pooled["spearman"].dump() + ", R2 " + pooled["r2"].dump() + " over " +
+            pooled["n"].dump() + " TSS entries");
   }
 
   // The trivial pretraining baseline: predict each feature's mean over the
@@ -479,6 +398,7 @@ class Run {
   std::unique_ptr<StoreReader> store_;
   torch::Device device_;
   Precision precision_;
+  LossOptions loss_;
   BatchAssembler assembler_;
   Batch batch_;
   CheckpointManager checkpoints_;

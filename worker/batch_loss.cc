@@ -1,0 +1,37 @@
+#include "worker/batch_loss.h"
+
+namespace getps {
+
+namespace F = torch::nn::functional;
+
+GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tensor& mask,
+                   bool finetune, bool extra_head, Precision precision) {
+  GetOutputs out;
+  {
+    AutocastScope autocast(t.features.device().type(), precision);
+    out = model.Forward(t.features, mask, finetune, extra_head);
+  }
+  for (torch::Tensor* x : {&out.expression, &out.atac, &out.masked})
+    if (x->defined()) *x = x->to(torch::kFloat);
+  return out;
+}
+
+torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const LossOptions& o,
+                        Precision precision, GetOutputs* out) {
+  if (o.pretrain) {
+    auto mask =
+        torch::rand({t.features.size(0), t.features.size(1)}, t.features.options()) < o.mask_ratio;
+    *out = Forward(model, t, mask, false, true, precision);
+    auto per_region = (out->masked - t.features).pow(2).mean(-1);
+    auto m = mask.to(per_region.dtype());
+    return (per_region * m).sum() / m.sum().clamp_min(1.0);
+  }
+  const bool atac = o.atac_loss_weight > 0;
+  *out = Forward(model, t, {}, true, atac, precision);
+  auto nll = F::PoissonNLLLossFuncOptions().log_input(false).eps(1e-8).reduction(torch::kMean);
+  auto loss = F::poisson_nll_loss(out->expression, t.expression, nll);
+  if (atac) loss = loss + o.atac_loss_weight * F::poisson_nll_loss(out->atac, t.atac, nll);
+  return loss;
+}
+
+}  // namespace getps

@@ -1,0 +1,29 @@
+// The forward pass and the training losses of section 6, shared by every
+// loop that runs the model on a batch (training, validation, test).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "worker/autocast.h"
+#include "worker/batch_tensors.h"
+#include "worker/region_model.h"
+
+namespace getps {
+
+// Under bf16 autocast when asked; outputs come back fp32 so that losses and
+// metrics are computed in full precision.
+GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tensor& mask,
+                   bool finetune, bool extra_head, Precision precision);
+
+struct LossOptions {
+  bool pretrain = false;        // masked-element MSE; else Poisson NLL on expression
+  double mask_ratio = 0.5;      // pretraining: Bernoulli region masks (torch's generator)
+  double atac_loss_weight = 0;  // fine-tuning: + weight x Poisson NLL of the ATAC head
+};
+
+// One batch through the model: pretraining = MSE over masked regions x F;
+// fine-tuning = Poisson NLL (log_input false, eps 1e-8) over B x R x 2.
+torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const LossOptions& options,
+                        Precision precision, GetOutputs* out);
+
+}  // namespace getps

@@ -1,0 +1,67 @@
+#include "worker/tss_predictions.h"
+
+#include "worker/metrics.h"
+
+namespace getps {
+
+void TssPredictions::Add(const Batch& batch, std::size_t n, const float* p) {
+  const std::size_t regions = batch.window_size;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t r = 0; r < regions; ++r) {
+      for (int s = 0; s < 2; ++s) {
+        const std::size_t k = (i * regions + r) * 2 + static_cast<std::size_t>(s);
+        if (batch.tss_mask[k] == 0) continue;
+        Entry& e = entries_[{static_cast<int>(batch.windows[i].celltype),
+                             batch.region_ids[i * regions + r], s}];
+        e.sum += p[k];
+        ++e.count;
+        e.observed = batch.expression[k];
+      }
+    }
+  }
+}
+
+std::vector<double> TssPredictions::Flatten() const {
+  std::vector<double> flat;
+  flat.reserve(entries_.size() * 6);
+  for (const auto& [key, e] : entries_) {
+    flat.insert(
+        flat.end(),
+        {static_cast<double>(std::get<0>(key)), static_cast<double>(std::get<1>(key)),
+         static_cast<double>(std::get<2>(key)), e.sum, static_cast<double>(e.count), e.observed});
+  }
+  return flat;
+}
+
+void TssPredictions::Merge(const std::vector<double>& flat) {
+  for (std::size_t i = 0; i + 6 <= flat.size(); i += 6) {
+    Entry& e = entries_[{static_cast<int>(flat[i]), static_cast<std::uint32_t>(flat[i + 1]),
+                         static_cast<int>(flat[i + 2])}];
+    e.sum += flat[i + 3];
+    e.count += static_cast<int>(flat[i + 4]);
+    e.observed = flat[i + 5];
+  }
+}
+
+nlohmann::json TssPredictions::Metrics(const std::vector<std::string>& names) const {
+  std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
+  std::vector<double> all_p, all_o;
+  for (const auto& [key, e] : entries_) {
+    const double p = e.sum / e.count;
+    by_ct[std::get<0>(key)].first.push_back(p);
+    by_ct[std::get<0>(key)].second.push_back(e.observed);
+    all_p.push_back(p);
+    all_o.push_back(e.observed);
+  }
+  auto to_json = [](const RegressionMetrics& m) {
+    return nlohmann::json{
+        {"n", m.n}, {"pearson", m.pearson}, {"spearman", m.spearman}, {"r2", m.r2}};
+  };
+  nlohmann::json per_ct = nlohmann::json::object();
+  for (const auto& [ct, v] : by_ct)
+    per_ct[names.at(static_cast<std::size_t>(ct))] =
+        to_json(ComputeRegressionMetrics(v.first, v.second));
+  return {{"pooled", to_json(ComputeRegressionMetrics(all_p, all_o))}, {"per_celltype", per_ct}};
+}
+
+}  // namespace getps
