@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "worker/region_model.h"
 #include "worker/state_dict.h"
 #include "worker/tensor_frames.h"
+#include "worker/train_options_json.h"
 
 namespace getps {
 namespace {
@@ -44,14 +46,14 @@ class Coordinator {
 
   void Serve() {
     auto last_heard = std::chrono::steady_clock::now();
-    while (finished_.size() < static_cast<std::size_t>(o_.replicas)) {
+    while (finished_.size() < static_cast<std::size_t>(Replicas())) {
       auto in = server_.Receive(std::chrono::milliseconds(200));
       if (!in) {
         if (std::chrono::steady_clock::now() - last_heard > o_.timeout)
           throw Error(ErrorCode::kTimeout, "coordinator: no replica heard from for " +
                                                std::to_string(o_.timeout.count() / 1000) + " s (" +
                                                std::to_string(finished_.size()) + " of " +
-                                               std::to_string(o_.replicas) + " finished)");
+                                               std::to_string(Replicas()) + " finished)");
         continue;
       }
       last_heard = std::chrono::steady_clock::now();
@@ -68,15 +70,10 @@ class Coordinator {
  private:
   void Handle(const std::string& peer, const Message& m) {
     switch (m.type) {
-      case MessageType::kHello: {
-        Message welcome;
-        welcome.type = MessageType::kWelcome;
-        welcome.body = {{"replicas", o_.replicas},
-                        {"sync", o_.sync == SyncMode::kMpi ? "mpi" : "ps"}};
-        server_.Send(peer, welcome);
-        LogInfo("coordinator: " + m.body.value("name", std::string("a replica")) + " joined");
-        return;
-      }
+      case MessageType::kHello:
+        return Welcome(peer, m);
+      case MessageType::kReduce:
+        return Reduce(peer, m);
       case MessageType::kPullParameters:
         return SendParameters(peer);
       case MessageType::kPushGradients:
@@ -101,6 +98,53 @@ class Coordinator {
     }
   }
 
+  int Replicas() const { return o_.mpi_replicas + (o_.sync == SyncMode::kMpi ? 0 : o_.external); }
+
+  void Welcome(const std::string& peer, const Message& m) {
+    Message reply;
+    int index;
+    if (m.body.contains("mpi_rank")) {
+      index = m.body["mpi_rank"].get<int>() - 1;
+    } else if (o_.sync == SyncMode::kParameterServer && next_external_ < o_.external) {
+      index = o_.mpi_replicas + next_external_++;
+    } else {
+      reply.type = MessageType::kReject;
+      reply.body["reason"] = "this run takes no (more) workers from outside mpirun";
+      server_.Send(peer, reply);
+      return;
+    }
+    replica_of_[peer] = index;
+    reply.type = MessageType::kWelcome;
+    reply.body = {{"replica", index},
+                  {"replicas", Replicas()},
+                  {"sync", o_.sync == SyncMode::kMpi ? "mpi" : "ps"},
+                  {"train", TrainOptionsToJson(o_.train)}};
+    server_.Send(peer, reply);
+    LogInfo("coordinator: " + m.body.value("name", std::string("a replica")) +
+            " joined as replica " + std::to_string(index) + " of " + std::to_string(Replicas()));
+  }
+
+  // Sums and gathers of the ps replicas: answered once all have sent theirs.
+  void Reduce(const std::string& peer, const Message& m) {
+    const std::string op = m.body.at("op");
+    reduce_parts_[replica_of_.at(peer)] = {peer, m.body.at("values").get<std::vector<double>>()};
+    if (static_cast<int>(reduce_parts_.size()) < Replicas()) return;
+    std::vector<double> sum, all;
+    for (const auto& [index, part] : reduce_parts_) {
+      const auto& values = part.second;
+      if (sum.size() < values.size()) sum.resize(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) sum[i] += values[i];
+      all.insert(all.end(), values.begin(), values.end());
+    }
+    for (const auto& [index, part] : reduce_parts_) {
+      Message reply;
+      reply.type = MessageType::kReduce;
+      reply.body["values"] = op == "sum" ? sum : index == 0 ? all : std::vector<double>{};
+      server_.Send(part.first, reply);
+    }
+    reduce_parts_.clear();
+  }
+
   void SendParameters(const std::string& peer) {
     Message reply;
     reply.type = MessageType::kParameters;
@@ -114,7 +158,7 @@ class Coordinator {
       throw Error(ErrorCode::kInternal, "gradients pushed to a --sync mpi coordinator");
     ps_->Accumulate(m.step, m.tensors);
     waiting_.push_back(peer);
-    if (ps_->pushes() < o_.replicas) return;
+    if (ps_->pushes() < Replicas()) return;
     ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
     Message reply;
     reply.type = MessageType::kParameters;
@@ -124,7 +168,17 @@ class Coordinator {
     waiting_.clear();
   }
 
+  // mpi: replica 0 alone sends its state. ps: every replica sends (the
+  // barrier); the checkpoint is written when the last arrives, from replica
+  // 0's meta, and all are answered.
   void Checkpoint(const std::string& peer, const Message& m) {
+    if (o_.sync == SyncMode::kParameterServer) {
+      const int index = replica_of_.at(peer);
+      checkpoint_waiting_.push_back(peer);
+      if (index == 0) checkpoint_request_ = m;
+      if (static_cast<int>(checkpoint_waiting_.size()) < Replicas()) return;
+    }
+    const Message& request = o_.sync == SyncMode::kParameterServer ? checkpoint_request_ : m;
     if (o_.sync == SyncMode::kMpi) {  // replica 0 sent its weights and optimizer
       torch::NoGradGuard no_grad;
       auto named = model_->module().named_parameters();
@@ -140,12 +194,17 @@ class Coordinator {
       }
     }
     const std::string dir =
-        checkpoints_.Save(static_cast<std::int64_t>(m.step), model_->module(), *optimizer_,
-                          m.body.at("meta"), m.body.at("is_best").get<bool>());
+        checkpoints_.Save(static_cast<std::int64_t>(request.step), model_->module(), *optimizer_,
+                          request.body.at("meta"), request.body.at("is_best").get<bool>());
     Message done;
     done.type = MessageType::kCheckpointDone;
     done.body = {{"dir", dir}};
-    server_.Send(peer, done);
+    if (o_.sync == SyncMode::kMpi) {
+      server_.Send(peer, done);
+      return;
+    }
+    for (const auto& p : checkpoint_waiting_) server_.Send(p, done);
+    checkpoint_waiting_.clear();
   }
 
   CoordinatorOptions o_;
@@ -157,6 +216,11 @@ class Coordinator {
   std::unique_ptr<ParameterServer> ps_;
   std::vector<std::string> waiting_;  // replicas whose push awaits the step's update
   std::set<std::string> finished_;
+  std::map<std::string, int> replica_of_;  // peer -> replica index
+  int next_external_ = 0;
+  std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica
+  std::vector<std::string> checkpoint_waiting_;
+  Message checkpoint_request_;  // replica 0's, in ps mode
 };
 
 }  // namespace

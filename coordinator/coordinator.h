@@ -1,8 +1,10 @@
 // RunCoordinator: rank 0 of `mpirun -np N+1 getps train --sync ps|mpi`.
 // It owns the run's outputs: metrics.jsonl (records the replicas send) and
 // the checkpoints of record (written here only), and with --sync ps it is
-// the parameter server (parameter_server.h). It returns once every replica
-// has finished.
+// the parameter server (parameter_server.h) and the meeting point of sums,
+// gathers and checkpoint barriers. Replica indices: an mpirun rank r is
+// replica r - 1; external workers (ps) take the next indices in the order
+// they join. It returns once every replica has finished.
 //
 // Error contract: throws Error(kTimeout) when no replica has been heard
 // from for options.timeout (a hung or lost replica; elastic recovery is not
@@ -19,9 +21,10 @@
 namespace getps {
 
 struct CoordinatorOptions {
-  TrainOptions train;  // store, model, seed, init, run_dir, keep_last
+  TrainOptions train;  // store, model, seed, init, run_dir, keep_last; sent to joiners
   SyncMode sync = SyncMode::kMpi;
-  int replicas = 1;
+  int mpi_replicas = 1;  // ranks 1..N of mpirun
+  int external = 0;      // --sync ps: workers joining with `getps worker`
   std::chrono::milliseconds timeout{300000};
 };
 

@@ -13,5 +13,6 @@ int RunCount(const std::vector<std::string>& args);
 int RunFeaturize(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
+int RunWorker(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

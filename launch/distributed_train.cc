@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,16 @@ class MpiSession {
   int rank_ = 0, size_ = 1;
 };
 
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw Error(ErrorCode::kIOError, "cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
 std::string Broadcast(std::string text) {  // from rank 0
   int n = static_cast<int>(text.size());
   MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -61,6 +72,8 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
     throw Error(ErrorCode::kInvalidArgument,
                 "--lora, --freeze and --resume are single-process options for now");
   MpiSession mpi;
+  if (options.external_workers > 0 && sync != SyncMode::kParameterServer)
+    throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
   if (mpi.size() < 2)
     throw Error(ErrorCode::kInvalidArgument,
                 "--sync " + options.sync +
@@ -78,13 +91,18 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       ControlServer server({options.bind, keys, {}, {}});
       const std::string endpoint = Advertised(server.endpoint());
       LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
-              std::to_string(mpi.size() - 1) + " replicas, --sync " + options.sync);
+              std::to_string(mpi.size() - 1) + " mpirun replicas + " +
+              std::to_string(options.external_workers) + " external, --sync " + options.sync);
       Broadcast(nlohmann::json{{"endpoint", endpoint},
                                {"server_public", keys.server_public},
                                {"client_public", keys.client_public},
                                {"client_secret", keys.client_secret}}
                     .dump());
-      RunCoordinator({train, sync, mpi.size() - 1, timeout}, server);
+      // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
+      WriteFileAtomically(
+          (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
+          nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}}.dump() + "\n");
+      RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, timeout}, server);
       LogInfo("coordinator: all replicas finished");
     } else {
       const auto boot = nlohmann::json::parse(Broadcast(""));
@@ -95,6 +113,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       ReplicaLinkOptions link_options;
       link_options.sync = sync;
       link_options.replicas = replicas;
+      link_options.mpi_rank = mpi.rank();
       link_options.control = {
           boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}, {}};
       ReplicaLink link(link_options);

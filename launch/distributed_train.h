@@ -15,6 +15,7 @@ struct DistributedOptions {
   std::string sync;                // mpi | ps
   std::string bind = "tcp://*:0";  // the coordinator's control endpoint
   int timeout_seconds = 300;       // any control-channel wait
+  int external_workers = 0;        // ps: replicas joining with `getps worker`
 };
 
 // Returns the process exit status (0 on every rank when the run completes).

@@ -27,6 +27,7 @@ constexpr Subcommand kSubcommands[] = {
     {"train", "pretrain or fine-tune GET on a feature store (CPU or one GPU)",
      getps::cli::RunTrain},
     {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
+    {"worker", "join a --sync ps training run from outside mpirun", getps::cli::RunWorker},
 };
 
 void PrintUsage() {

@@ -73,8 +73,10 @@ int RunTrain(const std::vector<std::string>& args) {
       "with --sync: the coordinator's control endpoint (port 0: any free port)")(
       "timeout", po::value<int>()->default_value(300),
       "with --sync: seconds any control-channel wait may take")(
-      "drop-path", po::value<double>()->default_value(0.1),
-      "stochastic depth rate of the last block (linspace from 0)")(
+      "external-workers", po::value<int>()->default_value(0),
+      "with --sync ps: also wait for this many `getps worker` replicas (see "
+      "RUN/coordinator.json)")("drop-path", po::value<double>()->default_value(0.1),
+                               "stochastic depth rate of the last block (linspace from 0)")(
       "precision", po::value<std::string>()->default_value("auto"),
       "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")("quiet", po::bool_switch(),
                                                                  "no progress lines");
@@ -127,7 +129,8 @@ int RunTrain(const std::vector<std::string>& args) {
                 "--train-fraction in (0, 1]");
   }
   if (!get("sync").empty()) {
-    return RunDistributedTrain(o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>()});
+    return RunDistributedTrain(o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>(),
+                                   (*vm)["external-workers"].as<int>()});
   }
   TrainSummary s = Train(o);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "

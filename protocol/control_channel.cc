@@ -140,10 +140,12 @@ ControlClient::ControlClient(const ControlClientOptions& options)
   }
 }
 
-nlohmann::json ControlClient::Join() {
+nlohmann::json ControlClient::Join(const nlohmann::json& extra) {
   Message hello;
   hello.type = MessageType::kHello;
-  hello.body = {{"version", kProtocolVersion}, {"name", options_.name}};
+  hello.body = extra;
+  hello.body["version"] = kProtocolVersion;
+  hello.body["name"] = options_.name;
   Message reply;
   try {
     reply = Request(hello);

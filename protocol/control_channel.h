@@ -101,7 +101,8 @@ class ControlClient {
   // The version handshake: sends kHello, returns the kWelcome body. Throws
   // Error(kRefused) with the coordinator's reason, Error(kTimeout) when no
   // answer comes (coordinator down, or this process's run key is wrong).
-  nlohmann::json Join();
+  // `extra` fields are added to the hello's body.
+  nlohmann::json Join(const nlohmann::json& extra = nlohmann::json::object());
 
   void Send(const Message& message);
   // Throws Error(kTimeout) after `timeout`; a malformed reply throws the

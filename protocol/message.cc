@@ -36,6 +36,8 @@ const char* MessageTypeName(MessageType type) {
       return "checkpoint";
     case MessageType::kCheckpointDone:
       return "checkpoint-done";
+    case MessageType::kReduce:
+      return "reduce";
   }
   return "unknown";
 }

@@ -37,8 +37,9 @@ enum class MessageType : std::uint16_t {
   kShutdown = 12,
   kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record
   kCheckpointDone = 14,  // coordinator -> replica 0: it is on disk (body: dir)
+  kReduce = 15,          // replica -> coordinator -> replicas: sum or gather (body: op, values)
 };
-constexpr std::uint16_t kMaxMessageType = 14;
+constexpr std::uint16_t kMaxMessageType = 15;
 
 const char* MessageTypeName(MessageType type);
 

@@ -7,6 +7,11 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
 - 3 replicas run to completion with the expected number of steps, a falling
   loss, checkpoints written by the coordinator only, metrics.jsonl records
   and a 0600 run key;
+- a worker started outside mpirun (`getps worker --coordinator ... --key-file
+  RUN/run.key`) joins a ps run and receives work: 1 mpirun replica + 1
+  external worker equal one process with twice the batch; a worker with
+  another run's key never gets in, one with a loose key file is refused
+  before it connects, and one more than the run asked for is turned away;
 - --sync without mpirun is a clear error."""
 import json
 import math
@@ -14,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import torch
@@ -103,6 +109,61 @@ class DistributedTrain(unittest.TestCase):
                 ckpts = sorted(d for d in os.listdir(os.path.join(run_dir, "checkpoints")) if d.startswith("step-"))
                 self.assertEqual(ckpts, ["step-00000004", "step-00000008"])
                 self.assertEqual(os.stat(os.path.join(run_dir, "run.key")).st_mode & 0o777, 0o600)
+
+    def test_a_worker_from_outside_mpirun_joins_and_receives_work(self):
+        run("train", "--store", self.store, "--run-dir", self.path("single-ext"), "--batch-size", "8", *COMMON)
+        run_dir = self.path("external")
+        coordinator = subprocess.Popen(
+            [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", "--sync", "ps",
+             "--external-workers", "1", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--store", self.store,
+             "--run-dir", run_dir, "--batch-size", "4", *COMMON],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        try:
+            info = os.path.join(run_dir, "coordinator.json")
+            for _ in range(300):
+                if os.path.exists(info):
+                    break
+                time.sleep(0.1)
+            endpoint = json.load(open(info))["endpoint"]
+            key_file = os.path.join(run_dir, "run.key")
+            # A key pair that is not the run's client pair (the server's own,
+            # a valid CURVE pair): the coordinator's ZAP handler refuses it
+            # and never answers.
+            keys = dict(line.split(" = ") for line in open(key_file).read().split("\n") if line)
+            other = self.path("other.key")
+            with open(other, "w") as f:
+                for name in ("server_public", "server_secret"):
+                    f.write(f"{name} = {keys[name]}\n")
+                f.write(f"client_public = {keys['server_public']}\nclient_secret = {keys['server_secret']}\n")
+            os.chmod(other, 0o600)
+            p = run("worker", "--coordinator", endpoint, "--key-file", other, "--timeout", "2", check=False)
+            self.assertEqual(p.returncode, 5, p.stderr)
+            self.assertIn("run key", p.stderr)
+            # A key file others can read is refused before connecting.
+            loose = self.path("loose.key")
+            shutil.copy(key_file, loose)
+            os.chmod(loose, 0o644)
+            p = run("worker", "--coordinator", endpoint, "--key-file", loose, check=False)
+            self.assertEqual(p.returncode, 5, p.stderr)
+            self.assertIn("chmod 600", p.stderr)
+            # The right key: joins as replica 1 of 2 and trains.
+            worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file", key_file, "--quiet"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertIn("joined as replica 1 of 2", worker.stderr.readline())
+            # One more than the run asked for is turned away.
+            p = run("worker", "--coordinator", endpoint, "--key-file", key_file, "--timeout", "10", check=False)
+            self.assertEqual(p.returncode, 5, p.stderr)
+            self.assertIn("takes no (more) workers", p.stderr)
+            out, err = worker.communicate(timeout=300)
+            self.assertEqual(worker.returncode, 0, err)
+            self.assertIn("trained 2 epochs (12 steps) as replica 1 of 2", out)
+            out, err = coordinator.communicate(timeout=300)
+            self.assertEqual(coordinator.returncode, 0, err)
+        finally:
+            if coordinator.poll() is None:
+                coordinator.kill()
+        self.assertIn("worker on", err)
+        self.assertLess(relative_difference(weights(self.path("single-ext"), 12), weights(run_dir, 12)), 1e-5)
 
     def test_sync_without_mpirun_is_a_clear_error(self):
         p = run("train", "--sync", "mpi", "--store", self.store, "--run-dir", self.path("lonely"), *COMMON,

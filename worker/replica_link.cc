@@ -41,9 +41,28 @@ SyncMode SyncModeNamed(const std::string& name) {
 
 ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
     : options_(options), client_(options.control) {
-  CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
-  CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
-  client_.Join();
+  nlohmann::json hello = nlohmann::json::object();
+  if (options_.mpi_rank >= 0) hello["mpi_rank"] = options_.mpi_rank;
+  welcome_ = client_.Join(hello);
+  if (options_.sync == SyncMode::kMpi) {
+    if (options_.replicas == MPI_COMM_NULL)
+      throw Error(ErrorCode::kInvalidArgument, "--sync mpi replicas must be started by mpirun");
+    CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
+    CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
+  } else {
+    rank_ = welcome_.at("replica").get<int>();
+    size_ = welcome_.at("replicas").get<int>();
+  }
+}
+
+// A coordinator round trip: it answers once every replica sent its part.
+std::vector<double> ReplicaLink::Reduce(const std::string& op, const std::vector<double>& values) {
+  Message m;
+  m.type = MessageType::kReduce;
+  m.body = {{"op", op}, {"values", values}};
+  return Expect(client_.Request(m), MessageType::kReduce)
+      .body.at("values")
+      .get<std::vector<double>>();
 }
 
 void ReplicaLink::SynchroniseWeights(torch::nn::Module& module) {
@@ -119,6 +138,7 @@ void ReplicaLink::CopyParameters(const Message& m, torch::nn::Module& module) {
 }
 
 std::vector<double> ReplicaLink::Sum(std::vector<double> values) {
+  if (options_.sync == SyncMode::kParameterServer) return Reduce("sum", values);
   CheckMpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE,
                          MPI_SUM, options_.replicas),
            "Allreduce of scalars");
@@ -126,6 +146,7 @@ std::vector<double> ReplicaLink::Sum(std::vector<double> values) {
 }
 
 std::vector<double> ReplicaLink::GatherToFirst(const std::vector<double>& values) {
+  if (options_.sync == SyncMode::kParameterServer) return Reduce("gather", values);
   int count = static_cast<int>(values.size());
   std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(counts.size());
   CheckMpi(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, options_.replicas),
@@ -151,7 +172,8 @@ void ReplicaLink::Record(const nlohmann::json& record) {
 void ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
                              torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
                              bool is_best) {
-  if (rank_ == 0) {
+  const bool ps = options_.sync == SyncMode::kParameterServer;
+  if (rank_ == 0 || ps) {  // ps: every replica's message is the barrier
     Message m;
     m.type = MessageType::kCheckpoint;
     m.step = static_cast<std::uint64_t>(step);
@@ -167,7 +189,7 @@ void ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
     }
     Expect(client_.Request(m), MessageType::kCheckpointDone);
   }
-  CheckMpi(MPI_Barrier(options_.replicas), "Barrier after the checkpoint");
+  if (!ps) CheckMpi(MPI_Barrier(options_.replicas), "Barrier after the checkpoint");
 }
 
 void ReplicaLink::Finish() {

@@ -1,9 +1,14 @@
-// ReplicaLink: the DataParallel (data_parallel.h) of a replica started by
-// mpirun (ranks 1..N; rank 0 is the coordinator). MPI, on a communicator of
-// the replicas only, reduces scalars, gathers test predictions and, with
-// --sync mpi, allreduces gradients; the coordinator is reached over the
-// control channel for records, checkpoints and, with --sync ps, its
-// parameter server (push gradients, pull weights).
+// ReplicaLink: the DataParallel (data_parallel.h) of one replica of a run
+// whose rank 0 is the coordinator.
+// - --sync mpi (ranks 1..N of mpirun): MPI, on a communicator of the
+//   replicas only, broadcasts the starting weights, allreduces gradients,
+//   reduces scalars and gathers test predictions; the coordinator gets
+//   records and checkpoints over the control channel.
+// - --sync ps: everything goes through the coordinator (push gradients and
+//   pull weights from its parameter server; sums, gathers and the
+//   checkpoint barrier are coordinator round trips), so a replica needs no
+//   MPI and can join from outside mpirun (`getps worker`). The coordinator
+//   assigns the replica index in its welcome.
 //
 // Error contract: every control-channel call is bounded by
 // options.control.timeout and throws Error(kTimeout) naming the
@@ -26,7 +31,8 @@ SyncMode SyncModeNamed(const std::string& name);
 
 struct ReplicaLinkOptions {
   SyncMode sync = SyncMode::kMpi;
-  MPI_Comm replicas = MPI_COMM_NULL;  // the replicas' communicator (not owned)
+  MPI_Comm replicas = MPI_COMM_NULL;  // mpi: the replicas' communicator (not owned)
+  int mpi_rank = -1;                  // rank in MPI_COMM_WORLD; -1 outside mpirun (ps only)
   ControlClientOptions control;
 };
 
@@ -46,12 +52,18 @@ class ReplicaLink : public DataParallel {
                   const nlohmann::json& meta, bool is_best) override;
   void Finish() override;
 
+  // The coordinator's welcome: replica index, replicas, sync, and the run's
+  // training options ("train", see train_options_json.h).
+  const nlohmann::json& welcome() const { return welcome_; }
+
  private:
   void CopyParameters(const Message& parameters, torch::nn::Module& module);
+  std::vector<double> Reduce(const std::string& op, const std::vector<double>& values);
 
   ReplicaLinkOptions options_;
   int rank_ = 0, size_ = 1;
   ControlClient client_;
+  nlohmann::json welcome_;
 };
 
 }  // namespace getps

@@ -1,0 +1,55 @@
+// `getps worker`: a replica of a --sync ps run that joins from outside
+// mpirun (launch/distributed_train.h).
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/error.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+#include "protocol/run_keys.h"
+#include "worker/replica_link.h"
+#include "worker/train_options_json.h"
+
+namespace getps::cli {
+
+int RunWorker(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "worker", "--coordinator tcp://HOST:PORT --key-file RUN/run.key [options]",
+      "Joins a running `mpirun ... getps train --sync ps --external-workers K` as one of\n"
+      "its replicas: authenticates with the run's CURVE keys (the key file must be mode\n"
+      "0600), receives the run's training options and its replica index, and trains its\n"
+      "slice of every step. The coordinator's endpoint is in RUN/coordinator.json.");
+  spec.options.add_options()("coordinator", po::value<std::string>()->required(),
+                             "the coordinator's endpoint, tcp://HOST:PORT")(
+      "key-file", po::value<std::string>()->required(), "the run's key file (RUN/run.key)")(
+      "store", po::value<std::string>()->default_value(""),
+      "this host's replica of the feature store (default: the run's path)")(
+      "device", po::value<std::string>()->default_value(""),
+      "cpu or cuda[:N] (default: the run's)")("timeout", po::value<int>()->default_value(300),
+                                              "seconds any control-channel wait may take")(
+      "quiet", po::bool_switch(), "no progress lines");
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  ReplicaLinkOptions options;
+  options.sync = SyncMode::kParameterServer;
+  options.control.coordinator = (*vm)["coordinator"].as<std::string>();
+  options.control.keys = ReadRunKeys((*vm)["key-file"].as<std::string>());
+  options.control.name =
+      std::string("worker on ") + host + " (pid " + std::to_string(getpid()) + ")";
+  options.control.timeout = std::chrono::milliseconds(1000LL * (*vm)["timeout"].as<int>());
+  ReplicaLink link(options);
+  TrainOptions train = TrainOptionsFromJson(link.welcome().at("train"));
+  if (!(*vm)["store"].as<std::string>().empty()) train.store = (*vm)["store"].as<std::string>();
+  if (!(*vm)["device"].as<std::string>().empty()) train.device = (*vm)["device"].as<std::string>();
+  train.progress = !(*vm)["quiet"].as<bool>() && link.replica() == 0;
+  std::cerr << "joined as replica " << link.replica() << " of " << link.replicas() << "\n";
+  const TrainSummary s = Train(train, &link);
+  std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) as replica "
+            << link.replica() << " of " << link.replicas() << "\n";
+  return 0;
+}
+
+}  // namespace getps::cli
