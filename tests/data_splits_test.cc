@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 
 #include "common/error.h"
@@ -50,6 +52,23 @@ TEST(DataSplits, HeldOutTestAndNoOverlapBetweenTrainingAndValidation) {
   EXPECT_NE(MakeSplits(*store, o).validation, s.validation);
   o.leave_out_celltypes = {"nope"};
   EXPECT_THROW(MakeSplits(*store, o), Error);
+}
+
+TEST(DataSplits, ReplicaSlicesCoverEveryWindowOnceStepByStep) {
+  // 23 windows, 2 replicas x (batch 3 x accumulation 2): steps of 12, the
+  // last one short (11 windows: replica 0 gets 6, replica 1 gets 5).
+  std::vector<int> seen(23, 0);
+  for (int r = 0; r < 2; ++r) {
+    const ReplicaBatches b = SliceSteps(23, 12, 6, 3, r);
+    EXPECT_EQ(b.batches_per_step, (std::vector<std::size_t>{2, 2}));
+    for (auto [first, n] : b.ranges) {
+      EXPECT_LE(n, 3u);
+      for (std::size_t i = first; i < first + n; ++i) ++seen[i];
+    }
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 23);
+  // A short last step can leave a replica nothing to do.
+  EXPECT_EQ(SliceSteps(14, 12, 6, 3, 1).batches_per_step, (std::vector<std::size_t>{2, 0}));
 }
 
 }  // namespace

@@ -106,6 +106,7 @@ class DistributedTrain(unittest.TestCase):
                 self.assertEqual([r["step"] for r in got[:2]], [4, 8])
                 self.assertLess(got[1]["train_loss"], got[0]["train_loss"])
                 self.assertGreater(got[2]["pooled"]["n"], 100)
+                self.assertEqual([t["replica"] for t in got[0]["throughput"]], [0, 1, 2])
                 ckpts = sorted(d for d in os.listdir(os.path.join(run_dir, "checkpoints")) if d.startswith("step-"))
                 self.assertEqual(ckpts, ["step-00000004", "step-00000008"])
                 self.assertEqual(os.stat(os.path.join(run_dir, "run.key")).st_mode & 0o777, 0o600)

@@ -60,7 +60,7 @@ class TrainCli(unittest.TestCase):
         run("train", "--store", self.store, "--run-dir", self.path("a"), "--epochs", "3", *COMMON)
         run("train", "--store", self.store, "--run-dir", self.path("a2"), "--epochs", "3", *COMMON)
         ra, ra2 = records(self.path("a")), records(self.path("a2"))
-        strip = lambda rs: [{k: v for k, v in r.items() if k != "time"} for r in rs]
+        strip = lambda rs: [{k: v for k, v in r.items() if k not in ("time", "throughput")} for r in rs]
         self.assertEqual(strip(ra), strip(ra2))  # same seed: bit-identical on CPU
         # A crash after epoch 2: the newest checkpoint and its records are gone.
         shutil.copytree(self.path("a"), self.path("b"))
@@ -94,6 +94,15 @@ class TrainCli(unittest.TestCase):
         merged = torch.load(self.path("lora/merged.pt"))
         self.assertEqual(sorted(merged), sorted(before))
         self.assertFalse(torch.equal(merged["encoder.blocks.0.attn.qkv.weight"], before["encoder.blocks.0.attn.qkv.weight"]))
+
+    def test_epoch_records_say_where_the_time_went(self):
+        run("train", "--store", self.store, "--run-dir", self.path("tp"), "--epochs", "1", *COMMON)
+        (t,) = records(self.path("tp"))[0]["throughput"]
+        self.assertEqual(t["replica"], 0)
+        self.assertGreater(t["samples_per_s"], 0)
+        parts = t["compute_s"] + t["data_wait_s"] + t["communication_s"]
+        self.assertLessEqual(parts, t["wall_s"] * 1.001)
+        self.assertGreater(t["compute_s"], t["data_wait_s"])  # the prefetcher keeps up on CPU
 
     def test_bf16_autocast_on_cpu_trains_close_to_fp32(self):
         run("train", "--store", self.store, "--run-dir", self.path("fp32"), "--epochs", "1", *COMMON)

@@ -67,4 +67,20 @@ Splits MakeSplits(const StoreReader& store, const SplitOptions& o) {
   return s;
 }
 
+ReplicaBatches SliceSteps(std::size_t count, std::size_t per_step, std::size_t mine,
+                          std::size_t batch, int replica) {
+  ReplicaBatches out;
+  for (std::size_t first = 0; first < count; first += per_step) {
+    const std::size_t end = std::min(count, first + per_step);
+    const std::size_t from = std::min(end, first + mine * static_cast<std::size_t>(replica));
+    const std::size_t to = std::min(end, from + mine);
+    out.batches_per_step.push_back(0);
+    for (std::size_t b = from; b < to; b += batch) {
+      out.ranges.emplace_back(b, std::min(to, b + batch) - b);
+      ++out.batches_per_step.back();
+    }
+  }
+  return out;
+}
+
 }  // namespace getps

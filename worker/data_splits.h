@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/window_plan.h"
@@ -35,6 +36,17 @@ struct Splits {
 // Throws Error(kNotFound) for an unknown chromosome or cell type and
 // Error(kInvalidArgument) when no training window is left.
 Splits MakeSplits(const StoreReader& store, const SplitOptions& options);
+
+// One data-parallel replica's batches of an epoch of `count` windows: a
+// global step takes `per_step` windows; replica r's slice is the r-th run of
+// `mine` windows inside it (empty when the step is short), cut into batches
+// of at most `batch`. Over all replicas every window appears exactly once.
+struct ReplicaBatches {
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;  // (first, n) per batch
+  std::vector<std::size_t> batches_per_step;                // 0 for an empty slice
+};
+ReplicaBatches SliceSteps(std::size_t count, std::size_t per_step, std::size_t mine,
+                          std::size_t batch, int replica);
 
 // Fisher-Yates with getps::Rng: the same permutation for the same seed.
 void ShuffleWindows(std::vector<Window>* windows, std::uint64_t seed);

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <regex>
+
 #include "common/error.h"
 
 namespace getps {
@@ -63,6 +65,18 @@ std::unique_ptr<RegionModel> MakeRegionModel(const std::string& kind,
   if (kind == "get") return std::make_unique<GetRegionModel>(config);
   if (kind == "mlp") return std::make_unique<MlpRegionModel>(config.num_features);
   throw Error(ErrorCode::kInvalidArgument, "--model must be get or mlp, not '" + kind + "'");
+}
+
+std::vector<std::string> AdaptWithLora(RegionModel& model, const LoraOptions& lora,
+                                       const std::string& trainable) {
+  auto adapted = model.AddLora(lora);
+  const std::regex keep(trainable);
+  for (auto& p : model.module().named_parameters()) {
+    const bool adapter = p.key().find(".lora_") != std::string::npos;
+    if (!adapter && (trainable.empty() || !std::regex_search(p.key(), keep)))
+      p.value().set_requires_grad(false);
+  }
+  return adapted;
 }
 
 }  // namespace getps

@@ -27,4 +27,10 @@ class RegionModel {
 // Error(kInvalidArgument) for another kind.
 std::unique_ptr<RegionModel> MakeRegionModel(const std::string& kind, const GetModelConfig& config);
 
+// Adds LoRA adapters to the Linear layers matching `lora.pattern` and
+// freezes every other parameter except those matching `trainable` (a
+// regex; empty: none). Returns the adapted layers' names.
+std::vector<std::string> AdaptWithLora(RegionModel& model, const LoraOptions& lora,
+                                       const std::string& trainable);
+
 }  // namespace getps

@@ -18,6 +18,7 @@
 #include "storage/window_plan.h"
 #include "worker/autocast.h"
 #include "worker/batch_loss.h"
+#include "worker/batch_prefetcher.h"
 #include "worker/batch_tensors.h"
 #include "worker/checkpoint.h"
 #include "worker/data_parallel.h"
@@ -62,13 +63,8 @@ class Run {
     }
     if (!o_.init.empty() && !o_.resume) LoadInit();
     if (!o_.lora.empty()) {
-      auto adapted = model_->AddLora({o_.lora, o_.lora_rank, o_.lora_alpha});
-      const std::regex keep(o_.lora_trainable);
-      for (auto& p : model_->module().named_parameters()) {
-        const bool adapter = p.key().find(".lora_") != std::string::npos;
-        if (!adapter && (o_.lora_trainable.empty() || !std::regex_search(p.key(), keep)))
-          p.value().set_requires_grad(false);
-      }
+      const auto adapted =
+          AdaptWithLora(*model_, {o_.lora, o_.lora_rank, o_.lora_alpha}, o_.lora_trainable);
       LogInfo("LoRA on " + std::to_string(adapted.size()) + " layers (rank " +
               std::to_string(o_.lora_rank) + ")");
     }
@@ -117,7 +113,8 @@ class Run {
               {"epoch", epochs_done_},
               {"step", step_},
               {"train_loss", last_train_loss_},
-              {"validation_loss", val}});
+              {"validation_loss", val},
+              {"throughput", throughput_}});
       if (dp_) {
         dp_->Checkpoint(step_, model_->module(), *optimizer_, Meta(val), best);
       } else {
@@ -239,28 +236,44 @@ class Run {
     ShuffleWindows(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
     const std::size_t per_step = GlobalStep(),
                       mine = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
-    auto t0 = std::chrono::steady_clock::now(), last_print = t0;
+    // This replica's batches of every global step, assembled ahead on a
+    // background thread.
+    const ReplicaBatches mine_batches = SliceSteps(
+        order.size(), per_step, mine, static_cast<std::size_t>(o_.batch_size), Replica());
+    const auto& ranges = mine_batches.ranges;
+    const auto& batches_in_step = mine_batches.batches_per_step;
+    BatchPrefetcher prefetcher(*store_, {200, o_.atac}, device_, order, ranges);
+    using Clock = std::chrono::steady_clock;
+    auto seconds = [](Clock::time_point a, Clock::time_point b) {
+      return std::chrono::duration<double>(b - a).count();
+    };
+    double compute = 0, data_wait = 0, communication = 0;
+    auto t0 = Clock::now(), last_print = t0;
     double loss_sum = 0;
-    std::size_t seen = 0;
-    for (std::size_t first = 0; first < order.size(); first += per_step) {
+    std::size_t seen = 0, next_range = 0, step_in_epoch = 0;
+    for (std::size_t first = 0; first < order.size(); first += per_step, ++step_in_epoch) {
       torch::manual_seed(MixSeed(o_.seed, static_cast<std::uint64_t>(step_)));
       SetLearningRate(*optimizer_, ScheduledLearningRate(opt_, step_));
       optimizer_->zero_grad();
       const std::size_t end = std::min(order.size(), first + per_step);
-      // This replica's slice of the global step (all of it without dp_).
-      const std::size_t from = std::min(end, first + mine * static_cast<std::size_t>(Replica()));
-      const std::size_t to = std::min(end, from + mine);
-      for (std::size_t b = from; b < to; b += static_cast<std::size_t>(o_.batch_size)) {
-        const std::size_t n = std::min(to, b + static_cast<std::size_t>(o_.batch_size)) - b;
+      for (std::size_t k = 0; k < batches_in_step[step_in_epoch]; ++k) {
+        const std::size_t n = ranges[next_range++].second;
+        const auto waited = Clock::now();
+        BatchTensors batch = *prefetcher.Next();
+        const auto got = Clock::now();
         GetOutputs out;
-        auto loss = BatchLoss(*model_, Assemble({order.data() + b, n}), loss_, precision_, &out);
+        auto loss = BatchLoss(*model_, batch, loss_, precision_, &out);
         (loss * (static_cast<double>(n) / static_cast<double>(end - first))).backward();
         loss_sum += loss.item<double>() * static_cast<double>(n);
         seen += n;
+        data_wait += seconds(waited, got);
+        compute += seconds(got, Clock::now());
       }
+      const auto synced = Clock::now();
       const bool updated =
           dp_ && dp_->SynchroniseGradients(model_->module(), step_,
                                            ScheduledLearningRate(opt_, step_), o_.clip_grad);
+      communication += seconds(synced, Clock::now());
       if (!updated) {
         if (o_.clip_grad > 0)
           torch::nn::utils::clip_grad_norm_(model_->module().parameters(), o_.clip_grad);
@@ -284,6 +297,19 @@ class Run {
                       rate, FormatDuration(left).c_str());
         LogInfo(line);
       }
+    }
+    // Per-replica throughput and where the time went, for the epoch record.
+    const std::vector<double> mine_times = {static_cast<double>(seen), seconds(t0, Clock::now()),
+                                            compute, data_wait, communication};
+    const std::vector<double> times = dp_ ? dp_->GatherToFirst(mine_times) : mine_times;
+    throughput_ = json::array();
+    for (std::size_t i = 0; i + 5 <= times.size(); i += 5) {
+      throughput_.push_back({{"replica", i / 5},
+                             {"samples_per_s", times[i] / std::max(times[i + 1], 1e-9)},
+                             {"wall_s", times[i + 1]},
+                             {"compute_s", times[i + 2]},
+                             {"data_wait_s", times[i + 3]},
+                             {"communication_s", times[i + 4]}});
     }
     if (dp_) {
       const auto total = dp_->Sum({loss_sum, static_cast<double>(seen)});
@@ -411,6 +437,7 @@ class Run {
   std::int64_t steps_per_epoch_ = 0, step_ = 0;
   int epochs_done_ = 0, bad_epochs_ = 0;
   double best_val_ = INFINITY, last_train_loss_ = 0;
+  json throughput_;  // per replica, of the last epoch
 };
 
 }  // namespace
