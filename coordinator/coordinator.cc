@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,7 @@ class Coordinator {
     reply.body = {{"replica", index},
                   {"replicas", Replicas()},
                   {"sync", o_.sync == SyncMode::kMpi ? "mpi" : "ps"},
+                  {"wire", o_.bf16_wire ? "bf16" : "fp32"},
                   {"train", TrainOptionsToJson(o_.train)}};
     server_.Send(peer, reply);
     LogInfo("coordinator: " + m.body.value("name", std::string("a replica")) +
@@ -156,6 +158,7 @@ class Coordinator {
   void Push(const std::string& peer, const Message& m) {
     if (o_.sync != SyncMode::kParameterServer)
       throw Error(ErrorCode::kInternal, "gradients pushed to a --sync mpi coordinator");
+    if (o_.staleness >= 0) return PushAsync(peer, m);
     ps_->Accumulate(m.step, m.tensors);
     waiting_.push_back(peer);
     if (ps_->pushes() < Replicas()) return;
@@ -166,6 +169,34 @@ class Coordinator {
     reply.tensors = ps_->Snapshot();
     for (const auto& p : waiting_) server_.Send(p, reply);
     waiting_.clear();
+  }
+
+  // Asynchronous with a staleness bound (stale synchronous parallel): each
+  // push is applied at once; the pusher gets the newest weights as soon as
+  // it is at most `staleness` pushes ahead of the slowest replica.
+  void PushAsync(const std::string& peer, const Message& m) {
+    const int replica = replica_of_.at(peer);
+    if (clock_.empty()) clock_.assign(static_cast<std::size_t>(Replicas()), 0);
+    ps_->Accumulate(m.step, m.tensors);
+    ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
+    ++clock_[static_cast<std::size_t>(replica)];
+    waiting_.push_back(peer);
+    const int slowest = *std::min_element(clock_.begin(), clock_.end());
+    std::vector<std::string> still;
+    std::vector<TensorFrame> weights;
+    for (const auto& p : waiting_) {
+      const int ahead = clock_[static_cast<std::size_t>(replica_of_.at(p))] - slowest;
+      if (ahead > o_.staleness) {
+        still.push_back(p);
+        continue;
+      }
+      if (weights.empty()) weights = ps_->Snapshot();
+      Message reply;
+      reply.type = MessageType::kParameters;
+      reply.tensors = weights;
+      server_.Send(p, reply);
+    }
+    waiting_ = std::move(still);
   }
 
   // mpi: replica 0 alone sends its state. ps: every replica sends (the
@@ -215,6 +246,7 @@ class Coordinator {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ParameterServer> ps_;
   std::vector<std::string> waiting_;  // replicas whose push awaits the step's update
+  std::vector<int> clock_;            // async ps: pushes per replica
   std::set<std::string> finished_;
   std::map<std::string, int> replica_of_;  // peer -> replica index
   int next_external_ = 0;

@@ -23,8 +23,10 @@ namespace getps {
 struct CoordinatorOptions {
   TrainOptions train;  // store, model, seed, init, run_dir, keep_last; sent to joiners
   SyncMode sync = SyncMode::kMpi;
-  int mpi_replicas = 1;  // ranks 1..N of mpirun
-  int external = 0;      // --sync ps: workers joining with `getps worker`
+  int mpi_replicas = 1;    // ranks 1..N of mpirun
+  int external = 0;        // --sync ps: workers joining with `getps worker`
+  bool bf16_wire = false;  // --sync ps: replicas push bfloat16 gradients
+  int staleness = -1;      // --sync ps: -1 synchronous, else async, at most this many pushes ahead
   std::chrono::milliseconds timeout{300000};
 };
 

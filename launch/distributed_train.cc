@@ -72,6 +72,13 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
     throw Error(ErrorCode::kInvalidArgument,
                 "--lora, --freeze and --resume are single-process options for now");
   MpiSession mpi;
+  if (options.wire != "fp32" && options.wire != "bf16")
+    throw Error(ErrorCode::kInvalidArgument,
+                "--wire must be fp32 or bf16, not '" + options.wire + "'");
+  if (options.wire == "bf16" && sync != SyncMode::kParameterServer)
+    throw Error(ErrorCode::kInvalidArgument, "--wire bf16 needs --sync ps (MPI has no bfloat16)");
+  if (options.staleness >= 0 && sync != SyncMode::kParameterServer)
+    throw Error(ErrorCode::kInvalidArgument, "--staleness needs --sync ps");
   if (options.external_workers > 0 && sync != SyncMode::kParameterServer)
     throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
   if (mpi.size() < 2)
@@ -102,7 +109,9 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       WriteFileAtomically(
           (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
           nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}}.dump() + "\n");
-      RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, timeout}, server);
+      RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, options.wire == "bf16",
+                      options.staleness, timeout},
+                     server);
       LogInfo("coordinator: all replicas finished");
     } else {
       const auto boot = nlohmann::json::parse(Broadcast(""));
@@ -114,6 +123,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       link_options.sync = sync;
       link_options.replicas = replicas;
       link_options.mpi_rank = mpi.rank();
+      link_options.bf16_wire = options.wire == "bf16";
       link_options.control = {
           boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}, {}};
       ReplicaLink link(link_options);

@@ -73,6 +73,10 @@ int RunTrain(const std::vector<std::string>& args) {
       "with --sync: the coordinator's control endpoint (port 0: any free port)")(
       "timeout", po::value<int>()->default_value(300),
       "with --sync: seconds any control-channel wait may take")(
+      "staleness", po::value<int>()->default_value(-1),
+      "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
+      "ahead of the slowest")("wire", po::value<std::string>()->default_value("fp32"),
+                              "with --sync ps: gradients on the wire as fp32 or bf16")(
       "external-workers", po::value<int>()->default_value(0),
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")("drop-path", po::value<double>()->default_value(0.1),
@@ -129,8 +133,9 @@ int RunTrain(const std::vector<std::string>& args) {
                 "--train-fraction in (0, 1]");
   }
   if (!get("sync").empty()) {
-    return RunDistributedTrain(o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>(),
-                                   (*vm)["external-workers"].as<int>()});
+    return RunDistributedTrain(
+        o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>(),
+            (*vm)["external-workers"].as<int>(), get("wire"), (*vm)["staleness"].as<int>()});
   }
   TrainSummary s = Train(o);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "

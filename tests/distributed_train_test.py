@@ -12,6 +12,9 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   external worker equal one process with twice the batch; a worker with
   another run's key never gets in, one with a loose key file is refused
   before it connects, and one more than the run asked for is turned away;
+- bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
+  asynchronous ps (`--staleness 1`) runs to completion with a falling loss
+  and, being asynchronous, other weights than the synchronous run;
 - --sync without mpirun is a clear error."""
 import json
 import math
@@ -165,6 +168,23 @@ class DistributedTrain(unittest.TestCase):
                 coordinator.kill()
         self.assertIn("worker on", err)
         self.assertLess(relative_difference(weights(self.path("single-ext"), 12), weights(run_dir, 12)), 1e-5)
+
+    def test_bf16_wire_and_asynchronous_ps(self):
+        run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)
+        mpirun(3, "--sync", "ps", "--wire", "bf16", "--store", self.store, "--run-dir", self.path("bf16"),
+               "--batch-size", "4", *COMMON)
+        diff = relative_difference(weights(self.path("single-w"), 12), weights(self.path("bf16"), 12))
+        self.assertLess(diff, 1e-3)
+        self.assertGreater(diff, 1e-7)  # the gradients did travel in bf16
+        mpirun(4, "--sync", "ps", "--staleness", "1", "--store", self.store, "--run-dir", self.path("async"),
+               "--batch-size", "4", *COMMON)
+        got = records(self.path("async"))
+        self.assertEqual([r["step"] for r in got[:2]], [4, 8])
+        self.assertLess(got[1]["train_loss"], got[0]["train_loss"])
+        p = run("train", "--sync", "mpi", "--staleness", "1", "--store", self.store, "--run-dir",
+                self.path("bad"), *COMMON, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--staleness needs --sync ps", p.stderr)
 
     def test_sync_without_mpirun_is_a_clear_error(self):
         p = run("train", "--sync", "mpi", "--store", self.store, "--run-dir", self.path("lonely"), *COMMON,

@@ -51,6 +51,7 @@ ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
     CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
   } else {
     rank_ = welcome_.at("replica").get<int>();
+    options_.bf16_wire = welcome_.value("wire", std::string("fp32")) == "bf16";
     size_ = welcome_.at("replicas").get<int>();
   }
 }
@@ -121,7 +122,8 @@ bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t s
   push.body = {{"lr", lr}, {"clip", clip}};
   for (const auto& p : module.named_parameters()) {  // unused ones stay without gradient
     if (p.value().requires_grad() && p.value().grad().defined())
-      push.tensors.push_back(FrameOf(p.key(), p.value().grad()));
+      push.tensors.push_back(FrameOf(
+          p.key(), options_.bf16_wire ? p.value().grad().to(torch::kBFloat16) : p.value().grad()));
   }
   CopyParameters(Expect(client_.Request(push), MessageType::kParameters), module);
   return true;

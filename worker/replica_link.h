@@ -33,6 +33,7 @@ struct ReplicaLinkOptions {
   SyncMode sync = SyncMode::kMpi;
   MPI_Comm replicas = MPI_COMM_NULL;  // mpi: the replicas' communicator (not owned)
   int mpi_rank = -1;                  // rank in MPI_COMM_WORLD; -1 outside mpirun (ps only)
+  bool bf16_wire = false;             // ps: push gradients as bfloat16 (half the bytes)
   ControlClientOptions control;
 };
 
