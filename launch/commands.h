@@ -14,5 +14,6 @@ int RunFeaturize(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
 int RunWorker(const std::vector<std::string>& args);
+int RunSweep(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

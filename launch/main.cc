@@ -27,6 +27,8 @@ constexpr Subcommand kSubcommands[] = {
     {"train", "pretrain or fine-tune GET on a feature store (CPU or one GPU)",
      getps::cli::RunTrain},
     {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
+    {"sweep", "leave-one-chromosome/cell-type-out fine-tuning sweeps with a summary table",
+     getps::cli::RunSweep},
     {"worker", "join a --sync ps training run from outside mpirun", getps::cli::RunWorker},
 };
 

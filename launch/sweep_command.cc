@@ -1,0 +1,229 @@
+// `getps sweep loco|celltypes`: one fine-tuning per held-out chromosome (or
+// cell type), each a `getps train` child process in RUN/fold-NAME, run
+// `--parallel` at a time; resumable and tolerant of failed folds; ends with
+// a per-fold table (RUN/sweep.csv, RUN/sweep.md).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+#include "storage/store_reader.h"
+
+namespace getps::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The fold's test record, if its run finished.
+std::optional<nlohmann::json> FoldResult(const fs::path& dir) {
+  std::ifstream in(dir / "metrics.jsonl");
+  std::string line;
+  std::optional<nlohmann::json> test;
+  while (std::getline(in, line)) {
+    auto record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_object() && record.value("kind", "") == "test") test = record;
+  }
+  return test;
+}
+
+struct Fold {
+  std::string name;
+  fs::path dir;
+  int attempts = 0;
+  pid_t pid = -1;
+};
+
+pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
+  fs::create_directories(fold.dir);
+  const std::string log = (fold.dir / "train.log").string();
+  const pid_t pid = fork();
+  if (pid < 0) throw Error(ErrorCode::kIOError, "sweep: cannot fork");
+  if (pid == 0) {
+    std::FILE* out = std::freopen(log.c_str(), "a", stdout);
+    if (out == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(127);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void WriteTable(const fs::path& run_dir, const std::string& by,
+                const std::vector<std::pair<std::string, nlohmann::json>>& rows) {
+  std::ofstream csv(run_dir / "sweep.csv"), md(run_dir / "sweep.md");
+  csv << by << ",n,pearson,spearman,r2\n";
+  md << "| " << by << " | n | Pearson | Spearman | R² |\n| --- | --- | --- | --- | --- |\n";
+  std::map<std::string, std::vector<double>> values;
+  char line[256];
+  for (const auto& [name, pooled] : rows) {
+    const double p = pooled["pearson"], s = pooled["spearman"], r = pooled["r2"];
+    const long long n = pooled["n"];
+    csv << name << "," << n << "," << p << "," << s << "," << r << "\n";
+    std::snprintf(line, sizeof line, "| %s | %lld | %.3f | %.3f | %.3f |\n", name.c_str(), n, p, s,
+                  r);
+    md << line;
+    values["pearson"].push_back(p);
+    values["spearman"].push_back(s);
+    values["r2"].push_back(r);
+  }
+  for (const char* stat : {"mean", "min", "max"}) {
+    double v[3];
+    int k = 0;
+    for (const char* metric : {"pearson", "spearman", "r2"}) {
+      const auto& xs = values[metric];
+      double acc = std::string(stat) == "min"   ? std::numeric_limits<double>::infinity()
+                   : std::string(stat) == "max" ? -std::numeric_limits<double>::infinity()
+                                                : 0.0;
+      for (double x : xs) {
+        if (std::string(stat) == "mean") acc += x / static_cast<double>(xs.size());
+        if (std::string(stat) == "min") acc = std::min(acc, x);
+        if (std::string(stat) == "max") acc = std::max(acc, x);
+      }
+      v[k++] = acc;
+    }
+    csv << stat << ",," << v[0] << "," << v[1] << "," << v[2] << "\n";
+    std::snprintf(line, sizeof line, "| **%s** | | %.3f | %.3f | %.3f |\n", stat, v[0], v[1], v[2]);
+    md << line;
+  }
+}
+
+}  // namespace
+
+int RunSweep(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "sweep", "loco|celltypes --store S --run-dir R [--init C] [options]",
+      "Leave-one-out fine-tuning sweeps: one `getps train --mode finetune` per held-out\n"
+      "chromosome (loco) or cell type (celltypes), each in R/fold-NAME with its own log,\n"
+      "--parallel at a time. Resumable: finished folds are skipped, interrupted ones resume\n"
+      "from their checkpoints. A failed fold is retried up to --retries times while the others\n"
+      "go on. Ends with R/sweep.csv and R/sweep.md: per-fold Pearson, Spearman and R2 and\n"
+      "their mean, min and max.");
+  spec.options.add_options()("kind", po::value<std::string>()->required(), "loco or celltypes")(
+      "store", po::value<std::string>()->required(), "feature store")(
+      "run-dir", po::value<std::string>()->required(), "sweep directory")(
+      "init", po::value<std::string>()->default_value(""), "pretrained checkpoint or run")(
+      "folds", po::value<std::string>()->default_value(""),
+      "chromosomes or cell types to hold out, comma-separated (default: all)")(
+      "parallel", po::value<int>()->default_value(1), "folds trained at the same time")(
+      "retries", po::value<int>()->default_value(1), "re-runs of a failed fold")(
+      "train", po::value<std::string>()->default_value(""),
+      "extra `getps train` options for every fold, e.g. \"--epochs 20 --lr 0.05\"");
+  spec.positional.add("kind", 1);
+  spec.path_options = {"store", "run-dir", "init"};
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  const std::string kind = (*vm)["kind"].as<std::string>();
+  if (kind != "loco" && kind != "celltypes")
+    throw Error(ErrorCode::kInvalidArgument,
+                "sweep: kind must be loco or celltypes, not '" + kind + "'");
+  const std::string store_path = (*vm)["store"].as<std::string>();
+  const fs::path run_dir = (*vm)["run-dir"].as<std::string>();
+  const int parallel = std::max(1, (*vm)["parallel"].as<int>());
+  const int retries = std::max(0, (*vm)["retries"].as<int>());
+  std::vector<std::string> names = SplitList((*vm)["folds"].as<std::string>());
+  if (names.empty()) {
+    auto store = StoreReader::Open(store_path);
+    if (kind == "loco") {
+      for (const auto& c : store->regions().chromosomes()) names.push_back(c.name);
+    } else {
+      for (const auto& ct : store->celltypes()) names.push_back(ct.name);
+    }
+  }
+  std::vector<std::string> extra;
+  {
+    std::istringstream words((*vm)["train"].as<std::string>());
+    for (std::string w; words >> w;) extra.push_back(w);
+  }
+  fs::create_directories(run_dir);
+  std::vector<Fold> pending, running;
+  std::vector<std::pair<std::string, nlohmann::json>> done;
+  for (const auto& name : names) {
+    Fold f{name, run_dir / ("fold-" + name)};
+    if (auto result = FoldResult(f.dir)) {
+      done.emplace_back(name, (*result)["pooled"]);
+    } else {
+      pending.push_back(f);
+    }
+  }
+  if (!done.empty())
+    LogInfo("sweep: " + std::to_string(done.size()) + " of " + std::to_string(names.size()) +
+            " folds already done");
+  std::vector<std::string> failed;
+  auto command = [&](const Fold& f) {
+    std::vector<std::string> a = {
+        "getps",     "train",
+        "--mode",    "finetune",
+        "--store",   store_path,
+        "--run-dir", f.dir.string(),
+        "--resume",  "auto",
+        "--quiet",   kind == "loco" ? "--leave-out-chromosomes" : "--leave-out-celltypes",
+        f.name};
+    if (!(*vm)["init"].as<std::string>().empty()) {
+      a.push_back("--init");
+      a.push_back((*vm)["init"].as<std::string>());
+    }
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  while (!pending.empty() || !running.empty()) {
+    while (!pending.empty() && static_cast<int>(running.size()) < parallel) {
+      Fold f = pending.front();
+      pending.erase(pending.begin());
+      ++f.attempts;
+      f.pid = StartFold(f, command(f));
+      LogInfo("sweep: fold " + f.name + " started (attempt " + std::to_string(f.attempts) +
+              ", log " + (f.dir / "train.log").string() + ")");
+      running.push_back(f);
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) throw Error(ErrorCode::kIOError, "sweep: waitpid failed");
+    for (auto it = running.begin(); it != running.end(); ++it) {
+      if (it->pid != pid) continue;
+      Fold f = *it;
+      running.erase(it);
+      const auto result = FoldResult(f.dir);
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && result) {
+        LogInfo("sweep: fold " + f.name + " done, Pearson " +
+                (*result)["pooled"]["pearson"].dump());
+        done.emplace_back(f.name, (*result)["pooled"]);
+      } else if (f.attempts <= retries) {
+        LogWarning("sweep: fold " + f.name + " failed (see its train.log); retrying");
+        pending.push_back(f);
+      } else {
+        LogError("sweep: fold " + f.name + " failed " + std::to_string(f.attempts) +
+                 " times; giving up on it (see " + (f.dir / "train.log").string() + ")");
+        failed.push_back(f.name);
+      }
+      break;
+    }
+  }
+  std::sort(done.begin(), done.end(), [&](const auto& a, const auto& b) {
+    return std::find(names.begin(), names.end(), a.first) <
+           std::find(names.begin(), names.end(), b.first);
+  });
+  WriteTable(run_dir, kind == "loco" ? "chromosome" : "celltype", done);
+  std::cout << std::ifstream(run_dir / "sweep.md").rdbuf();
+  if (!failed.empty()) {
+    std::cerr << "getps: error: sweep: " << failed.size() << " fold(s) failed:";
+    for (const auto& f : failed) std::cerr << " " << f;
+    std::cerr << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace getps::cli

@@ -1,0 +1,71 @@
+"""`getps sweep loco` on a tiny simulated world (4 chromosomes, CPU): every
+fold's metrics present and a table with mean/min/max; re-running a finished
+sweep trains nothing; a fold whose result is lost is the only one re-run; a
+fold that cannot succeed is retried, reported and does not stop the others.
+(The learning level of LOCO is checked by learning_test.py; the folds here
+train 2 epochs to stay quick.)"""
+import csv
+import os
+import shutil
+import tempfile
+import unittest
+
+from getps_cli import run  # noqa: E402
+
+TRAIN = ["--train", "--epochs 2 --batch-size 8 --lr 0.05"]
+
+
+class Sweep(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-sweep-")
+        world = os.path.join(cls.tmp.name, "world")
+        cls.store = os.path.join(cls.tmp.name, "store")
+        run("simulate", "--out", world, "--seed", "1", "--quiet")
+        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store, "--quiet")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def test_loco_table_resume_and_rerun_of_a_lost_fold(self):
+        sweep = self.path("loco")
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--parallel", "2", *TRAIN)
+        with open(os.path.join(sweep, "sweep.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([r["chromosome"] for r in rows], ["chr1", "chr2", "chr3", "chr4", "mean", "min", "max"])
+        pearsons = [float(r["pearson"]) for r in rows[:4]]
+        self.assertAlmostEqual(float(rows[4]["pearson"]), sum(pearsons) / 4, places=5)
+        self.assertAlmostEqual(float(rows[5]["pearson"]), min(pearsons), places=5)
+        self.assertAlmostEqual(float(rows[6]["pearson"]), max(pearsons), places=5)
+        for r in rows[:4]:
+            self.assertGreater(int(r["n"]), 100)
+        self.assertIn("| **mean** |", p.stdout)
+        # Finished: nothing is trained again.
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, *TRAIN)
+        self.assertIn("4 of 4 folds already done", p.stderr)
+        self.assertNotIn("started", p.stderr)
+        # A lost fold is the only one re-run.
+        shutil.rmtree(os.path.join(sweep, "fold-chr3"))
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, *TRAIN)
+        self.assertIn("3 of 4 folds already done", p.stderr)
+        self.assertIn("fold chr3 started", p.stderr)
+        self.assertEqual(p.stderr.count("started"), 1)
+
+    def test_a_failing_fold_is_retried_reported_and_does_not_stop_the_others(self):
+        sweep = self.path("failing")
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--folds", "chr1,chrZ", "--retries", "1",
+                *TRAIN, check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("fold chrZ failed 2 times", p.stderr)
+        self.assertIn("fold chr1 done", p.stderr)
+        self.assertIn("1 fold(s) failed: chrZ", p.stderr)
+        with open(os.path.join(sweep, "fold-chrZ", "train.log")) as f:
+            self.assertIn("chrZ", f.read())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
