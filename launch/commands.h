@@ -15,5 +15,6 @@ int RunSimulate(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
 int RunWorker(const std::vector<std::string>& args);
 int RunSweep(const std::vector<std::string>& args);
+int RunPredict(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

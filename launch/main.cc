@@ -21,6 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"count", "count fragments or Tn5 insertions per peak and cell type", getps::cli::RunCount},
     {"featurize", "build a feature store from peaks, genome, motifs, fragments, genes",
      getps::cli::RunFeaturize},
+    {"predict", "gene-level expression predictions of a trained model", getps::cli::RunPredict},
     {"scan", "find motif matches in regions of a genome (like MOODS or FIMO)", getps::cli::RunScan},
     {"simulate", "write a synthetic world with a known regulatory grammar (demo data)",
      getps::cli::RunSimulate},

@@ -10,6 +10,7 @@
 #include "launch/option_values.h"
 #include "launch/store_commands.h"
 #include "storage/batch_assembler.h"
+#include "storage/gene_window.h"
 #include "storage/store_reader.h"
 #include "storage/window_plan.h"
 
@@ -223,35 +224,14 @@ int StoreGene(const std::vector<std::string>& args) {
   if (!gene)
     throw Error(ErrorCode::kNotFound, "store " + store->path() + " has no gene '" + name + "'");
   const std::string tss = gene->chrom + ":" + std::to_string(gene->tss + 1);
-  if (gene->region_id < 0) {
-    throw Error(ErrorCode::kNotFound,
-                "gene " + name + ": its TSS " + tss + " lies in no region of the store");
-  }
-  const auto id = static_cast<std::uint32_t>(gene->region_id);
-  const int chrom = store->regions().ChromosomeOf(id);
-  const AccessibleRegions& acc = store->Accessible(ct, chrom);
-  const std::ptrdiff_t at = acc.IndexOf(id);
-  if (at < 0) {
-    throw Error(ErrorCode::kNotFound, "gene " + name + ": its TSS region " +
-                                          store->regions().Describe(id) + " is not accessible in " +
-                                          ct_name);
-  }
-  if (acc.size() < size) {
-    throw Error(ErrorCode::kOutOfRange, "gene " + name + ": " + ct_name + " has only " +
-                                            std::to_string(acc.size()) + " accessible regions on " +
-                                            gene->chrom + ", fewer than a window of " +
-                                            std::to_string(size));
-  }
-  const auto k = static_cast<std::uint32_t>(at);
-  const std::uint32_t first =
-      std::min(k > size / 2 ? k - size / 2 : 0, static_cast<std::uint32_t>(acc.size()) - size);
+  const GeneWindow gw = WindowAroundGene(*store, *gene, ct, size);
   BatchAssembler assembler(*store, {size, ParseAtacMode((*vm)["atac"].as<std::string>())});
   Batch batch;
-  Window win{static_cast<std::uint16_t>(ct), static_cast<std::uint16_t>(chrom), first};
-  assembler.Assemble({&win, 1}, &batch);
+  assembler.Assemble({&gw.window, 1}, &batch);
+  const auto id = static_cast<std::uint32_t>(gene->region_id);
   std::cout << "# gene " << name << " (" << gene->strand << " strand, TSS " << tss << ") in region "
-            << store->regions().Describe(id) << ", row " << (k - first) << " of the window\n";
-  PrintWindow(*store, batch, static_cast<long>(k - first));
+            << store->regions().Describe(id) << ", row " << gw.row << " of the window\n";
+  PrintWindow(*store, batch, static_cast<long>(gw.row));
   return 0;
 }
 

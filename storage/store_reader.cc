@@ -288,6 +288,24 @@ std::optional<GeneRecord> StoreReader::FindGene(std::string_view name) const {
   return DecodeGene(std::string(name), *v);
 }
 
+std::vector<GeneRecord> StoreReader::Genes() const {
+  const std::string prefix = schema::kGenePrefix;
+  std::string upper = prefix;
+  upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(s_->db.db->NewIterator(ro, s_->family(0)));
+  std::vector<GeneRecord> genes;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string name(it->key().ToStringView().substr(prefix.size()));
+    genes.push_back(DecodeGene(name, std::string(it->value().ToStringView())));
+  }
+  if (!it->status().ok())
+    throw Error(ErrorCode::kCorruption, "store " + s_->path + ": " + it->status().ToString());
+  return genes;
+}
+
 std::uint64_t StoreReader::SizeOnDisk() const {
   std::uint64_t total = 0;
   std::error_code ec;

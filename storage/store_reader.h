@@ -72,6 +72,8 @@ class StoreReader {
   void ReadMotifScores(std::uint32_t region_id, float* out) const;
 
   std::optional<GeneRecord> FindGene(std::string_view name) const;
+  // Every gene of the store, by name.
+  std::vector<GeneRecord> Genes() const;
 
   // Bytes of all files of the store.
   std::uint64_t SizeOnDisk() const;
