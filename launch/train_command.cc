@@ -140,10 +140,11 @@ int RunTrain(const std::vector<std::string>& args) {
   TrainSummary s = Train(o);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "
             << s.best_validation_loss << " in " << s.best_checkpoint << "\n";
-  if (o.mode == "pretrain") {
+  const bool held_out = !o.leave_out_chromosomes.empty() || !o.leave_out_celltypes.empty();
+  if (held_out && o.mode == "pretrain") {
     std::cout << "held-out masked MSE " << s.test_masked_mse << " (baseline: feature means "
               << s.test_baseline_mse << ")\n";
-  } else if (!o.leave_out_chromosomes.empty() || !o.leave_out_celltypes.empty()) {
+  } else if (held_out) {
     std::cout << "held-out Pearson " << s.test_pearson << "\n";
   }
   return 0;
