@@ -40,9 +40,45 @@ std::optional<nlohmann::json> FoldResult(const fs::path& dir) {
 struct Fold {
   std::string name;
   fs::path dir;
+  std::vector<std::string> args;  // its own `getps train` options
+  std::string group;              // fraction sweeps: "FRACTION,START"
   int attempts = 0;
   pid_t pid = -1;
 };
+
+// The transfer-learning curve: per (fraction, start), Pearson over seeds.
+void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
+                const std::vector<std::pair<std::string, nlohmann::json>>& done) {
+  std::map<std::string, std::vector<double>> by_group;
+  std::vector<std::string> order;
+  for (const auto& f : folds) {
+    if (!by_group.count(f.group)) order.push_back(f.group);
+    by_group[f.group];
+    for (const auto& [name, pooled] : done)
+      if (name == f.name) by_group[f.group].push_back(pooled["pearson"].get<double>());
+  }
+  std::ofstream csv(run_dir / "curve.csv"), md(run_dir / "curve.md");
+  csv << "fraction,start,seeds,pearson_mean,pearson_min,pearson_max\n";
+  md << "| fraction | start | seeds | Pearson mean | min | max |\n| --- | --- | --- | --- | --- | "
+        "--- |\n";
+  char line[256];
+  for (const auto& group : order) {
+    const auto& v = by_group[group];
+    if (v.empty()) continue;
+    double mean = 0, lo = v[0], hi = v[0];
+    for (double x : v) {
+      mean += x / static_cast<double>(v.size());
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    const auto comma = group.find(',');
+    const std::string fraction = group.substr(0, comma), start = group.substr(comma + 1);
+    csv << group << "," << v.size() << "," << mean << "," << lo << "," << hi << "\n";
+    std::snprintf(line, sizeof line, "| %s | %s | %zu | %.3f | %.3f | %.3f |\n", fraction.c_str(),
+                  start.c_str(), v.size(), mean, lo, hi);
+    md << line;
+  }
+}
 
 pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
   fs::create_directories(fold.dir);
@@ -104,13 +140,16 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
 
 int RunSweep(const std::vector<std::string>& args) {
   CommandSpec spec(
-      "sweep", "loco|celltypes --store S --run-dir R [--init C] [options]",
+      "sweep", "loco|celltypes|fraction --store S --run-dir R [--init C] [options]",
       "Leave-one-out fine-tuning sweeps: one `getps train --mode finetune` per held-out\n"
       "chromosome (loco) or cell type (celltypes), each in R/fold-NAME with its own log,\n"
       "--parallel at a time. Resumable: finished folds are skipped, interrupted ones resume\n"
       "from their checkpoints. A failed fold is retried up to --retries times while the others\n"
       "go on. Ends with R/sweep.csv and R/sweep.md: per-fold Pearson, Spearman and R2 and\n"
-      "their mean, min and max.");
+      "their mean, min and max.\n"
+      "fraction: the transfer-learning curve -- fine-tune on each --fractions share of the\n"
+      "training windows, from --init and from scratch, for each of --seeds, with\n"
+      "--leave-out-chromosomes held out; adds R/curve.csv and R/curve.md.");
   spec.options.add_options()("kind", po::value<std::string>()->required(), "loco or celltypes")(
       "store", po::value<std::string>()->required(), "feature store")(
       "run-dir", po::value<std::string>()->required(), "sweep directory")(
@@ -118,7 +157,12 @@ int RunSweep(const std::vector<std::string>& args) {
       "folds", po::value<std::string>()->default_value(""),
       "chromosomes or cell types to hold out, comma-separated (default: all)")(
       "parallel", po::value<int>()->default_value(1), "folds trained at the same time")(
-      "retries", po::value<int>()->default_value(1), "re-runs of a failed fold")(
+      "fractions", po::value<std::string>()->default_value("0.01,0.05,0.1,0.25,0.5,1"),
+      "fraction sweep: training-window shares")(
+      "seeds", po::value<std::string>()->default_value("1,2,3"), "fraction sweep: seeds")(
+      "leave-out-chromosomes", po::value<std::string>()->default_value(""),
+      "fraction sweep: the held-out chromosomes")("retries", po::value<int>()->default_value(1),
+                                                  "re-runs of a failed fold")(
       "train", po::value<std::string>()->default_value(""),
       "extra `getps train` options for every fold, e.g. \"--epochs 20 --lr 0.05\"");
   spec.positional.add("kind", 1);
@@ -126,15 +170,37 @@ int RunSweep(const std::vector<std::string>& args) {
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const std::string kind = (*vm)["kind"].as<std::string>();
-  if (kind != "loco" && kind != "celltypes")
+  if (kind != "loco" && kind != "celltypes" && kind != "fraction")
     throw Error(ErrorCode::kInvalidArgument,
-                "sweep: kind must be loco or celltypes, not '" + kind + "'");
+                "sweep: kind must be loco, celltypes or fraction, not '" + kind + "'");
   const std::string store_path = (*vm)["store"].as<std::string>();
   const fs::path run_dir = (*vm)["run-dir"].as<std::string>();
   const int parallel = std::max(1, (*vm)["parallel"].as<int>());
   const int retries = std::max(0, (*vm)["retries"].as<int>());
+  const std::string init = (*vm)["init"].as<std::string>();
   std::vector<std::string> names = SplitList((*vm)["folds"].as<std::string>());
-  if (names.empty()) {
+  std::vector<Fold> folds;
+  if (kind == "fraction") {
+    const std::string held_out = (*vm)["leave-out-chromosomes"].as<std::string>();
+    if (held_out.empty())
+      throw Error(ErrorCode::kInvalidArgument, "sweep fraction needs --leave-out-chromosomes");
+    std::vector<std::string> starts = {"scratch"};
+    if (!init.empty()) starts.insert(starts.begin(), "pretrained");
+    for (const auto& fraction : SplitList((*vm)["fractions"].as<std::string>())) {
+      for (const auto& start : starts) {
+        for (const auto& seed : SplitList((*vm)["seeds"].as<std::string>())) {
+          Fold f;
+          f.name = "f" + fraction + "-" + start + "-s" + seed;
+          f.group = fraction + "," + start;
+          f.args = {
+              "--leave-out-chromosomes", held_out, "--train-fraction", fraction, "--seed", seed};
+          if (start == "pretrained") f.args.insert(f.args.end(), {"--init", init});
+          folds.push_back(f);
+        }
+      }
+    }
+  }
+  if (kind != "fraction" && names.empty()) {
     auto store = StoreReader::Open(store_path);
     if (kind == "loco") {
       for (const auto& c : store->regions().chromosomes()) names.push_back(c.name);
@@ -150,10 +216,21 @@ int RunSweep(const std::vector<std::string>& args) {
   fs::create_directories(run_dir);
   std::vector<Fold> pending, running;
   std::vector<std::pair<std::string, nlohmann::json>> done;
-  for (const auto& name : names) {
-    Fold f{name, run_dir / ("fold-" + name)};
+  if (kind != "fraction") {
+    for (const auto& name : names) {
+      Fold f;
+      f.name = name;
+      f.args = {kind == "loco" ? "--leave-out-chromosomes" : "--leave-out-celltypes", name};
+      if (!init.empty()) f.args.insert(f.args.end(), {"--init", init});
+      folds.push_back(f);
+    }
+  }
+  names.clear();
+  for (Fold& f : folds) {
+    names.push_back(f.name);
+    f.dir = run_dir / ("fold-" + f.name);
     if (auto result = FoldResult(f.dir)) {
-      done.emplace_back(name, (*result)["pooled"]);
+      done.emplace_back(f.name, (*result)["pooled"]);
     } else {
       pending.push_back(f);
     }
@@ -163,18 +240,10 @@ int RunSweep(const std::vector<std::string>& args) {
             " folds already done");
   std::vector<std::string> failed;
   auto command = [&](const Fold& f) {
-    std::vector<std::string> a = {
-        "getps",     "train",
-        "--mode",    "finetune",
-        "--store",   store_path,
-        "--run-dir", f.dir.string(),
-        "--resume",  "auto",
-        "--quiet",   kind == "loco" ? "--leave-out-chromosomes" : "--leave-out-celltypes",
-        f.name};
-    if (!(*vm)["init"].as<std::string>().empty()) {
-      a.push_back("--init");
-      a.push_back((*vm)["init"].as<std::string>());
-    }
+    std::vector<std::string> a = {"getps",    "train",    "--mode",    "finetune",
+                                  "--store",  store_path, "--run-dir", f.dir.string(),
+                                  "--resume", "auto",     "--quiet"};
+    a.insert(a.end(), f.args.begin(), f.args.end());
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
@@ -215,8 +284,16 @@ int RunSweep(const std::vector<std::string>& args) {
     return std::find(names.begin(), names.end(), a.first) <
            std::find(names.begin(), names.end(), b.first);
   });
-  WriteTable(run_dir, kind == "loco" ? "chromosome" : "celltype", done);
+  WriteTable(run_dir,
+             kind == "loco"        ? "chromosome"
+             : kind == "celltypes" ? "celltype"
+                                   : "fold",
+             done);
   std::cout << std::ifstream(run_dir / "sweep.md").rdbuf();
+  if (kind == "fraction") {
+    WriteCurve(run_dir, folds, done);
+    std::cout << "\n" << std::ifstream(run_dir / "curve.md").rdbuf();
+  }
   if (!failed.empty()) {
     std::cerr << "getps: error: sweep: " << failed.size() << " fold(s) failed:";
     for (const auto& f : failed) std::cerr << " " << f;

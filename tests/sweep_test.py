@@ -1,7 +1,9 @@
 """`getps sweep loco` on a tiny simulated world (4 chromosomes, CPU): every
 fold's metrics present and a table with mean/min/max; re-running a finished
 sweep trains nothing; a fold whose result is lost is the only one re-run; a
-fold that cannot succeed is retried, reported and does not stop the others.
+fold that cannot succeed is retried, reported and does not stop the others;
+`sweep fraction` trains each share from the checkpoint and from scratch and
+writes the transfer-learning curve.
 (The learning level of LOCO is checked by learning_test.py; the folds here
 train 2 epochs to stay quick.)"""
 import csv
@@ -54,6 +56,28 @@ class Sweep(unittest.TestCase):
         self.assertIn("3 of 4 folds already done", p.stderr)
         self.assertIn("fold chr3 started", p.stderr)
         self.assertEqual(p.stderr.count("started"), 1)
+
+    def test_fraction_sweep_writes_the_transfer_learning_curve(self):
+        init = self.path("init")
+        run("train", "--store", self.store, "--run-dir", init, "--epochs", "1", "--batch-size", "8", "--quiet")
+        sweep = self.path("fraction")
+        run("sweep", "fraction", "--store", self.store, "--run-dir", sweep, "--init", init,
+            "--leave-out-chromosomes", "chr4", "--fractions", "0.5,1", "--seeds", "1", "--parallel", "2", *TRAIN)
+        with open(os.path.join(sweep, "curve.csv")) as f:
+            curve = list(csv.DictReader(f))
+        self.assertEqual([(r["fraction"], r["start"], r["seeds"]) for r in curve],
+                         [("0.5", "pretrained", "1"), ("0.5", "scratch", "1"), ("1", "pretrained", "1"),
+                          ("1", "scratch", "1")])
+
+        def training_windows(fold):
+            with open(os.path.join(sweep, f"fold-{fold}", "train.log")) as f:
+                line = next(l for l in f if "finetune:" in l)
+            return int(line.split("finetune: ")[1].split(" training")[0])
+
+        half, full = training_windows("f0.5-scratch-s1"), training_windows("f1-scratch-s1")
+        self.assertAlmostEqual(half / full, 0.5, delta=0.15)
+        with open(os.path.join(sweep, "fold-f1-pretrained-s1", "train.log")) as f:
+            self.assertIn("initialised from", f.read())
 
     def test_a_failing_fold_is_retried_reported_and_does_not_stop_the_others(self):
         sweep = self.path("failing")
