@@ -49,6 +49,9 @@ class TrainCli(unittest.TestCase):
         test = recs[-1]
         self.assertGreater(test["pooled"]["n"], 100)
         self.assertEqual(set(test["per_celltype"]), {f"celltype_{i}" for i in range(4)})
+        # Stratified by specificity: the bins partition the pooled entries.
+        self.assertEqual(sum(b["pooled"]["n"] for b in test["by_specificity"]), test["pooled"]["n"])
+        self.assertTrue(all(b["min"] <= b["max"] for b in test["by_specificity"]))
         best = open(self.path("ft/checkpoints/best")).read().strip()
         sd = torch.load(self.path(f"ft/checkpoints/{best}/model.pt"))
         self.assertIn("encoder.blocks.3.attn.q_bias", sd)

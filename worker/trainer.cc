@@ -387,12 +387,22 @@ class Run {
     std::vector<std::string> names;
     for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
     json metrics = predictions.Metrics(names);
+    // Specificity: in how many cell types each region is accessible.
+    std::vector<std::uint32_t> accessible_in(store_->regions().size());
+    for (std::size_t ct = 0; ct < names.size(); ++ct) {
+      for (std::size_t chrom = 0; chrom < store_->regions().chromosomes().size(); ++chrom) {
+        for (std::uint32_t id :
+             store_->Accessible(static_cast<int>(ct), static_cast<int>(chrom)).ids)
+          ++accessible_in[id];
+      }
+    }
     const json pooled = metrics["pooled"];
     summary->test_pearson = pooled["pearson"];
     Record({{"kind", "test"},
             {"step", step_},
             {"pooled", pooled},
             {"per_celltype", metrics["per_celltype"]},
+            {"by_specificity", predictions.MetricsBySpecificity(names, accessible_in)},
             {"leave_out_chromosomes", o_.leave_out_chromosomes},
             {"leave_out_celltypes", o_.leave_out_celltypes}});
     LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +

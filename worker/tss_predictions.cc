@@ -43,25 +43,57 @@ void TssPredictions::Merge(const std::vector<double>& flat) {
   }
 }
 
+namespace {
+
+nlohmann::json ToJson(const RegressionMetrics& m) {
+  return nlohmann::json{{"n", m.n}, {"pearson", m.pearson}, {"spearman", m.spearman}, {"r2", m.r2}};
+}
+
+}  // namespace
+
 nlohmann::json TssPredictions::Metrics(const std::vector<std::string>& names) const {
+  return MetricsOf(names, [](const Key&) { return true; });
+}
+
+template <typename Keep>
+nlohmann::json TssPredictions::MetricsOf(const std::vector<std::string>& names, Keep keep) const {
   std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
   std::vector<double> all_p, all_o;
   for (const auto& [key, e] : entries_) {
+    if (!keep(key)) continue;
     const double p = e.sum / e.count;
     by_ct[std::get<0>(key)].first.push_back(p);
     by_ct[std::get<0>(key)].second.push_back(e.observed);
     all_p.push_back(p);
     all_o.push_back(e.observed);
   }
-  auto to_json = [](const RegressionMetrics& m) {
-    return nlohmann::json{
-        {"n", m.n}, {"pearson", m.pearson}, {"spearman", m.spearman}, {"r2", m.r2}};
-  };
   nlohmann::json per_ct = nlohmann::json::object();
   for (const auto& [ct, v] : by_ct)
     per_ct[names.at(static_cast<std::size_t>(ct))] =
-        to_json(ComputeRegressionMetrics(v.first, v.second));
-  return {{"pooled", to_json(ComputeRegressionMetrics(all_p, all_o))}, {"per_celltype", per_ct}};
+        ToJson(ComputeRegressionMetrics(v.first, v.second));
+  return {{"pooled", ToJson(ComputeRegressionMetrics(all_p, all_o))}, {"per_celltype", per_ct}};
+}
+
+nlohmann::json TssPredictions::MetricsBySpecificity(
+    const std::vector<std::string>& names, const std::vector<std::uint32_t>& accessible_in) const {
+  auto bin_of = [&](const Key& key) {
+    const std::uint32_t n = std::max<std::uint32_t>(1, accessible_in.at(std::get<1>(key)));
+    int bin = 0;
+    while ((2u << bin) <= n) ++bin;  // n in [2^bin, 2^(bin+1))
+    return bin;
+  };
+  std::map<int, std::size_t> bins;
+  for (const auto& [key, e] : entries_) ++bins[bin_of(key)];
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [bin, count] : bins) {
+    const std::uint32_t lo = 1u << bin, hi = (2u << bin) - 1;
+    nlohmann::json m = MetricsOf(names, [&](const Key& key) { return bin_of(key) == bin; });
+    m["bin"] = lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
+    m["min"] = lo;
+    m["max"] = hi;
+    out.push_back(m);
+  }
+  return out;
 }
 
 }  // namespace getps

@@ -29,8 +29,18 @@ class TssPredictions {
   // {"pooled": {n, pearson, spearman, r2}, "per_celltype": {name: ...}}.
   nlohmann::json Metrics(const std::vector<std::string>& celltype_names) const;
 
+  // The same metrics stratified by cell-type specificity: `accessible_in[r]`
+  // is the number of cell types in which region r is accessible; bins are
+  // powers of two ("1", "2-3", "4-7", ...). Returns a list of
+  // {"bin", "min", "max", "pooled", "per_celltype"}, bins in order, empty
+  // bins left out.
+  nlohmann::json MetricsBySpecificity(const std::vector<std::string>& celltype_names,
+                                      const std::vector<std::uint32_t>& accessible_in) const;
+
  private:
   using Key = std::tuple<int, std::uint32_t, int>;
+  template <typename Keep>
+  nlohmann::json MetricsOf(const std::vector<std::string>& names, Keep keep) const;
   struct Entry {
     double sum = 0;
     int count = 0;

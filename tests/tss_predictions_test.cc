@@ -1,0 +1,56 @@
+#include "worker/tss_predictions.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace getps {
+namespace {
+
+// A hand-made batch: 1 window of 4 regions (ids 10..13), every region a TSS
+// on the + strand; observed 1, 2, 3, 4; predicted as given.
+Batch HandMadeBatch() {
+  Batch b;
+  b.size = 1;
+  b.window_size = 4;
+  b.windows = {Window{0, 0, 0}};
+  b.region_ids = {10, 11, 12, 13};
+  b.tss_mask = {1, 0, 1, 0, 1, 0, 1, 0};
+  b.expression = {1, 0, 2, 0, 3, 0, 4, 0};
+  return b;
+}
+
+TEST(TssPredictions, SpecificityBinsArePowersOfTwoWithTheirOwnMetrics) {
+  TssPredictions t;
+  const Batch b = HandMadeBatch();
+  const std::vector<float> predicted = {1.1f, 0, 1.9f, 0, 3.2f, 0, 3.0f, 0};
+  t.Add(b, 1, predicted.data());
+  // Regions 10, 11 accessible in 1 cell type; 12 in 2; 13 in 5.
+  std::vector<std::uint32_t> accessible_in(14, 0);
+  accessible_in[10] = accessible_in[11] = 1;
+  accessible_in[12] = 2;
+  accessible_in[13] = 5;
+  const auto bins = t.MetricsBySpecificity({"ct0"}, accessible_in);
+  ASSERT_EQ(bins.size(), 3u);
+  EXPECT_EQ(bins[0]["bin"], "1");
+  EXPECT_EQ(bins[1]["bin"], "2-3");
+  EXPECT_EQ(bins[2]["bin"], "4-7");
+  EXPECT_EQ(bins[0]["pooled"]["n"], 2);
+  EXPECT_EQ(bins[1]["pooled"]["n"], 1);
+  EXPECT_EQ(bins[2]["per_celltype"]["ct0"]["n"], 1);
+  // Two points correlate perfectly (1.1 < 1.9 with 1 < 2).
+  EXPECT_NEAR(bins[0]["pooled"]["pearson"].get<double>(), 1.0, 1e-9);
+  // The unstratified metrics see all four.
+  const auto all = t.Metrics({"ct0"});
+  EXPECT_EQ(all["pooled"]["n"], 4);
+  // Overlapping windows average: the same entry added again with another
+  // prediction counts once, at the mean.
+  const std::vector<float> again = {2.1f, 0, 1.9f, 0, 3.2f, 0, 3.0f, 0};
+  t.Add(b, 1, again.data());
+  const auto flat = t.Flatten();
+  ASSERT_EQ(flat.size(), 4u * 6u);
+  EXPECT_NEAR(flat[3] / flat[4], 1.6, 1e-6);  // region 10: (1.1 + 2.1) / 2
+}
+
+}  // namespace
+}  // namespace getps
