@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/coordinator.h"
@@ -36,16 +36,6 @@ class MpiSession {
  private:
   int rank_ = 0, size_ = 1;
 };
-
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error(ErrorCode::kIOError, "cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, path);
-}
 
 std::string Broadcast(std::string text) {  // from rank 0
   int n = static_cast<int>(text.size());

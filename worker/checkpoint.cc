@@ -1,14 +1,12 @@
 #include "worker/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <torch/serialize.h>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "worker/state_dict.h"
@@ -18,27 +16,6 @@ namespace getps {
 namespace fs = std::filesystem;
 
 namespace {
-
-void FsyncPath(const fs::path& p) {
-  int fd = ::open(p.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-void WriteFileAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".partial";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error(ErrorCode::kIOError, "cannot write " + tmp.string());
-  }
-  FsyncPath(tmp);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error(ErrorCode::kIOError, "cannot write " + path.string() + ": " + ec.message());
-}
 
 std::vector<fs::path> StepDirs(const fs::path& dir) {
   std::vector<fs::path> out;
