@@ -211,18 +211,16 @@ class Coordinator {
     }
     const Message& request = o_.sync == SyncMode::kParameterServer ? checkpoint_request_ : m;
     if (o_.sync == SyncMode::kMpi) {  // replica 0 sent its weights and optimizer
-      torch::NoGradGuard no_grad;
-      auto named = model_->module().named_parameters();
+      std::vector<TensorFrame> weights;
       for (const auto& f : m.tensors) {
         if (f.name == "optimizer.pt") {
           std::istringstream bytes(std::string(static_cast<const char*>(f.data), f.bytes));
           torch::load(*optimizer_, bytes);
-        } else if (auto* p = named.find(f.name)) {
-          p->copy_(TensorOf(f).view_as(*p));
         } else {
-          throw Error(ErrorCode::kInternal, "checkpoint names unknown parameter " + f.name);
+          weights.push_back(f);
         }
       }
+      CopyIntoParameters(model_->module(), weights, "replica 0's checkpoint");
     }
     const std::string dir =
         checkpoints_.Save(static_cast<std::int64_t>(request.step), model_->module(), *optimizer_,

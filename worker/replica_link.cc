@@ -71,7 +71,8 @@ void ReplicaLink::SynchroniseWeights(torch::nn::Module& module) {
   if (options_.sync == SyncMode::kParameterServer) {
     Message pull;
     pull.type = MessageType::kPullParameters;
-    CopyParameters(Expect(client_.Request(pull), MessageType::kParameters), module);
+    CopyIntoParameters(module, Expect(client_.Request(pull), MessageType::kParameters).tensors,
+                       "the parameter server");
     return;
   }
   for (auto& p : module.parameters()) {
@@ -125,18 +126,9 @@ bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t s
       push.tensors.push_back(FrameOf(
           p.key(), options_.bf16_wire ? p.value().grad().to(torch::kBFloat16) : p.value().grad()));
   }
-  CopyParameters(Expect(client_.Request(push), MessageType::kParameters), module);
+  CopyIntoParameters(module, Expect(client_.Request(push), MessageType::kParameters).tensors,
+                     "the parameter server");
   return true;
-}
-
-void ReplicaLink::CopyParameters(const Message& m, torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
-  auto named = module.named_parameters();
-  for (const auto& f : m.tensors) {
-    auto* p = named.find(f.name);
-    if (p == nullptr) throw Error(ErrorCode::kInternal, "parameter server sent unknown " + f.name);
-    p->copy_(TensorOf(f).view_as(*p));
-  }
 }
 
 std::vector<double> ReplicaLink::Sum(std::vector<double> values) {

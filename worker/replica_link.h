@@ -58,7 +58,6 @@ class ReplicaLink : public DataParallel {
   const nlohmann::json& welcome() const { return welcome_; }
 
  private:
-  void CopyParameters(const Message& parameters, torch::nn::Module& module);
   std::vector<double> Reduce(const std::string& op, const std::vector<double>& values);
 
   ReplicaLinkOptions options_;

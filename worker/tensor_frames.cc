@@ -1,31 +1,31 @@
 #include "worker/tensor_frames.h"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "common/error.h"
 
 namespace getps {
+namespace {
+
+// The dtypes both sides know, one row each way.
+constexpr std::pair<torch::ScalarType, TensorDtype> kDtypes[] = {
+    {torch::kFloat, TensorDtype::kFloat32}, {torch::kBFloat16, TensorDtype::kBFloat16},
+    {torch::kHalf, TensorDtype::kFloat16},  {torch::kLong, TensorDtype::kInt64},
+    {torch::kByte, TensorDtype::kUInt8},
+};
+
+}  // namespace
 
 TensorFrame FrameOf(std::string name, const torch::Tensor& t) {
   TensorFrame f;
-  switch (t.scalar_type()) {
-    case torch::kFloat:
-      f.dtype = TensorDtype::kFloat32;
-      break;
-    case torch::kBFloat16:
-      f.dtype = TensorDtype::kBFloat16;
-      break;
-    case torch::kHalf:
-      f.dtype = TensorDtype::kFloat16;
-      break;
-    case torch::kLong:
-      f.dtype = TensorDtype::kInt64;
-      break;
-    case torch::kByte:
-      f.dtype = TensorDtype::kUInt8;
-      break;
-    default:
-      throw Error(ErrorCode::kInvalidArgument,
-                  "tensor '" + name + "' has a dtype the protocol does not carry");
-  }
+  const auto* row = std::find_if(std::begin(kDtypes), std::end(kDtypes),
+                                 [&](const auto& r) { return r.first == t.scalar_type(); });
+  if (row == std::end(kDtypes))
+    throw Error(ErrorCode::kInvalidArgument,
+                "tensor '" + name + "' has a dtype the protocol does not carry");
+  f.dtype = row->second;
   auto held = std::make_shared<torch::Tensor>(t.to(torch::kCPU).contiguous());
   f.name = std::move(name);
   f.shape.assign(held->sizes().begin(), held->sizes().end());
@@ -36,29 +36,26 @@ TensorFrame FrameOf(std::string name, const torch::Tensor& t) {
 }
 
 torch::Tensor TensorOf(const TensorFrame& f) {
-  static_assert(sizeof(void*) == 8);
-  torch::ScalarType type = torch::kFloat;
-  switch (f.dtype) {
-    case TensorDtype::kFloat32:
-      type = torch::kFloat;
-      break;
-    case TensorDtype::kBFloat16:
-      type = torch::kBFloat16;
-      break;
-    case TensorDtype::kFloat16:
-      type = torch::kHalf;
-      break;
-    case TensorDtype::kInt64:
-      type = torch::kLong;
-      break;
-    case TensorDtype::kUInt8:
-      type = torch::kByte;
-      break;
-  }
+  const auto* row = std::find_if(std::begin(kDtypes), std::end(kDtypes),
+                                 [&](const auto& r) { return r.second == f.dtype; });
+  if (row == std::end(kDtypes))  // the decoder admits only known dtypes
+    throw Error(ErrorCode::kInternal, "tensor '" + f.name + "' has an unknown dtype");
   auto owner = f.owner;
   return torch::from_blob(
       const_cast<void*>(f.data), f.shape, [owner](void*) mutable { owner.reset(); },
-      torch::TensorOptions().dtype(type));
+      torch::TensorOptions().dtype(row->first));
+}
+
+void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame>& frames,
+                        const std::string& sender) {
+  torch::NoGradGuard no_grad;
+  auto named = module.named_parameters();
+  for (const auto& f : frames) {
+    auto* p = named.find(f.name);
+    if (p == nullptr)
+      throw Error(ErrorCode::kInternal, sender + " names unknown parameter " + f.name);
+    p->copy_(TensorOf(f).view_as(*p));
+  }
 }
 
 }  // namespace getps

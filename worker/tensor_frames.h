@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "protocol/message.h"
 
@@ -18,5 +19,11 @@ TensorFrame FrameOf(std::string name, const torch::Tensor& t);
 
 // A CPU tensor viewing the frame's bytes.
 torch::Tensor TensorOf(const TensorFrame& frame);
+
+// Copies each frame into the module's parameter of the same name (weights
+// received from a peer). Throws Error(kInternal) naming `sender` and the
+// frame when the module has no such parameter.
+void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame>& frames,
+                        const std::string& sender);
 
 }  // namespace getps
