@@ -46,6 +46,23 @@ struct Fold {
   pid_t pid = -1;
 };
 
+// Mean, min and max of a list (0, +inf, -inf when it is empty).
+struct Spread {
+  double mean = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+};
+
+Spread SpreadOf(const std::vector<double>& xs) {
+  Spread s;
+  for (double x : xs) {
+    s.mean += x / static_cast<double>(xs.size());
+    s.min = std::min(s.min, x);
+    s.max = std::max(s.max, x);
+  }
+  return s;
+}
+
 // The transfer-learning curve: per (fraction, start), Pearson over seeds.
 void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
                 const std::vector<std::pair<std::string, nlohmann::json>>& done) {
@@ -65,17 +82,13 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
   for (const auto& group : order) {
     const auto& v = by_group[group];
     if (v.empty()) continue;
-    double mean = 0, lo = v[0], hi = v[0];
-    for (double x : v) {
-      mean += x / static_cast<double>(v.size());
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
-    }
+    const Spread spread = SpreadOf(v);
     const auto comma = group.find(',');
     const std::string fraction = group.substr(0, comma), start = group.substr(comma + 1);
-    csv << group << "," << v.size() << "," << mean << "," << lo << "," << hi << "\n";
+    csv << group << "," << v.size() << "," << spread.mean << "," << spread.min << "," << spread.max
+        << "\n";
     std::snprintf(line, sizeof line, "| %s | %s | %zu | %.3f | %.3f | %.3f |\n", fraction.c_str(),
-                  start.c_str(), v.size(), mean, lo, hi);
+                  start.c_str(), v.size(), spread.mean, spread.min, spread.max);
     md << line;
   }
 }
@@ -115,21 +128,11 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
     values["spearman"].push_back(s);
     values["r2"].push_back(r);
   }
-  for (const char* stat : {"mean", "min", "max"}) {
-    double v[3];
-    int k = 0;
-    for (const char* metric : {"pearson", "spearman", "r2"}) {
-      const auto& xs = values[metric];
-      double acc = std::string(stat) == "min"   ? std::numeric_limits<double>::infinity()
-                   : std::string(stat) == "max" ? -std::numeric_limits<double>::infinity()
-                                                : 0.0;
-      for (double x : xs) {
-        if (std::string(stat) == "mean") acc += x / static_cast<double>(xs.size());
-        if (std::string(stat) == "min") acc = std::min(acc, x);
-        if (std::string(stat) == "max") acc = std::max(acc, x);
-      }
-      v[k++] = acc;
-    }
+  const Spread spreads[3] = {SpreadOf(values["pearson"]), SpreadOf(values["spearman"]),
+                             SpreadOf(values["r2"])};
+  for (auto [stat, field] : {std::pair{"mean", &Spread::mean}, std::pair{"min", &Spread::min},
+                             std::pair{"max", &Spread::max}}) {
+    const double v[3] = {spreads[0].*field, spreads[1].*field, spreads[2].*field};
     csv << stat << ",," << v[0] << "," << v[1] << "," << v[2] << "\n";
     std::snprintf(line, sizeof line, "| **%s** | | %.3f | %.3f | %.3f |\n", stat, v[0], v[1], v[2]);
     md << line;
