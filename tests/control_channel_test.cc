@@ -51,6 +51,30 @@ struct EchoCoordinator {
   std::thread thread;
 };
 
+// A bare DEALER with the run's keys, for sending what ControlClient never
+// would (another protocol version, malformed frames).
+struct RawPeer {
+  RawPeer(const RunKeys& keys, const std::string& endpoint)
+      : dealer(context, zmq::socket_type::dealer) {
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.set(zmq::sockopt::curve_serverkey, keys.server_public);
+    dealer.set(zmq::sockopt::curve_publickey, keys.client_public);
+    dealer.set(zmq::sockopt::curve_secretkey, keys.client_secret);
+    dealer.connect(endpoint);
+  }
+  // The next message, decoded; throws when none comes within 5 s.
+  Message Receive() {
+    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, milliseconds(5000)) != 1)
+      throw std::runtime_error("no reply within 5 s");
+    std::vector<zmq::message_t> frames;
+    (void)zmq::recv_multipart(dealer, std::back_inserter(frames));
+    return DecodeMessage(std::move(frames));
+  }
+  zmq::context_t context;
+  zmq::socket_t dealer;
+};
+
 TEST(ControlChannel, JoinAndExchangeTensorsOverCurve) {
   const RunKeys keys = GenerateRunKeys();
   EchoCoordinator coordinator(keys);
@@ -93,21 +117,12 @@ TEST(ControlChannel, AnotherProtocolVersionIsRefusedWithBothVersions) {
   const RunKeys keys = GenerateRunKeys();
   EchoCoordinator coordinator(keys);
   // A raw DEALER playing a peer of the next protocol version.
-  zmq::context_t context;
-  zmq::socket_t dealer(context, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.set(zmq::sockopt::curve_serverkey, keys.server_public);
-  dealer.set(zmq::sockopt::curve_publickey, keys.client_public);
-  dealer.set(zmq::sockopt::curve_secretkey, keys.client_secret);
-  dealer.connect(coordinator.server.endpoint());
+  RawPeer peer(keys, coordinator.server.endpoint());
+  zmq::socket_t& dealer = peer.dealer;
   Message hello;
   hello.type = MessageType::kHello;
   zmq::send_multipart(dealer, EncodeMessage(hello, kProtocolVersion + 1));
-  zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-  ASSERT_EQ(zmq::poll(&item, 1, milliseconds(5000)), 1);
-  std::vector<zmq::message_t> frames;
-  (void)zmq::recv_multipart(dealer, std::back_inserter(frames));
-  const Message reply = DecodeMessage(std::move(frames));
+  const Message reply = peer.Receive();
   EXPECT_EQ(reply.type, MessageType::kReject);
   const std::string reason = reply.body["reason"];
   EXPECT_NE(reason.find("version " + std::to_string(kProtocolVersion + 1)), std::string::npos);
@@ -118,13 +133,8 @@ TEST(ControlChannel, AnotherProtocolVersionIsRefusedWithBothVersions) {
 TEST(ControlChannel, MalformedMessagesAreRefusedAndTheServerGoesOn) {
   const RunKeys keys = GenerateRunKeys();
   EchoCoordinator coordinator(keys);
-  zmq::context_t context;
-  zmq::socket_t dealer(context, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.set(zmq::sockopt::curve_serverkey, keys.server_public);
-  dealer.set(zmq::sockopt::curve_publickey, keys.client_public);
-  dealer.set(zmq::sockopt::curve_secretkey, keys.client_secret);
-  dealer.connect(coordinator.server.endpoint());
+  RawPeer peer(keys, coordinator.server.endpoint());
+  zmq::socket_t& dealer = peer.dealer;
   dealer.send(zmq::str_buffer("garbage"), zmq::send_flags::none);
   auto frames = EncodeMessage(Message{});
   frames[1] = zmq::message_t(std::string("{not json"));
@@ -134,11 +144,7 @@ TEST(ControlChannel, MalformedMessagesAreRefusedAndTheServerGoesOn) {
   Message hello;
   hello.type = MessageType::kHello;
   zmq::send_multipart(dealer, EncodeMessage(hello));
-  zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-  ASSERT_EQ(zmq::poll(&item, 1, milliseconds(5000)), 1);
-  std::vector<zmq::message_t> reply;
-  (void)zmq::recv_multipart(dealer, std::back_inserter(reply));
-  EXPECT_EQ(DecodeMessage(std::move(reply)).type, MessageType::kWelcome);
+  EXPECT_EQ(peer.Receive().type, MessageType::kWelcome);
   coordinator.Stop();
   ASSERT_EQ(coordinator.errors.size(), 2u);
   EXPECT_NE(coordinator.errors[0].find("malformed message"), std::string::npos);

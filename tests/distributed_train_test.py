@@ -27,7 +27,7 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, run  # noqa: E402
+from getps_cli import GETPS, records, run, simulated_store  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -45,11 +45,6 @@ def mpirun(ranks, *args):
     return p
 
 
-def records(run_dir):
-    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        return [json.loads(l) for l in f]
-
-
 def weights(run_dir, step):
     return torch.load(os.path.join(run_dir, "checkpoints", f"step-{step:08d}", "model.pt"))
 
@@ -65,10 +60,7 @@ class DistributedTrain(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="getps-dist-")
-        world = cls.path("world")
-        cls.store = cls.path("store")
-        run("simulate", "--out", world, "--seed", "1", "--quiet")
-        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store, "--quiet")
+        cls.store = simulated_store(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):

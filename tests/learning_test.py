@@ -11,20 +11,17 @@ lacks in the window: whether the gene's domain is open in this cell type,
 and which TFs are active there. The runs are seeded, so the figures are
 fixed for a given LibTorch build (measured: masked MSE 0.91 x baseline,
 Pearson 0.69 vs MLP 0.43; see docs/benchmarks.md for the command lines)."""
-import json
 import os
 import tempfile
 import unittest
 
-from getps_cli import run  # noqa: E402
+from getps_cli import records, run, simulated_store  # noqa: E402
 
 HELD_OUT = ["--leave-out-chromosomes", "chr6", "--quiet"]
 
 
 def test_record(run_dir):
-    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        records = [json.loads(l) for l in f]
-    tests = [r for r in records if r["kind"] == "test"]
+    tests = [r for r in records(run_dir) if r["kind"] == "test"]
     assert len(tests) == 1, f"{run_dir}: expected one test record, got {len(tests)}"
     return tests[0]
 
@@ -33,10 +30,7 @@ class Learning(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="getps-learn-")
-        world, cls.store = cls.path("world"), cls.path("store")
-        run("simulate", "--out", world, "--scale", "small", "--seed", "1", "--quiet")
-        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store,
-            "--quiet")
+        cls.store = simulated_store(cls.tmp.name, scale="small")
         # Small batches: the pretraining set is ~170 windows, and the model
         # needs steps more than it needs large batches.
         run("train", "--mode", "pretrain", "--store", cls.store, "--run-dir",

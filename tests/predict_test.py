@@ -10,7 +10,7 @@ import unittest
 
 import torch
 
-from getps_cli import run  # noqa: E402
+from getps_cli import run, simulated_store  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from get_reference import GETReference  # noqa: E402
@@ -20,11 +20,8 @@ class Predict(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="getps-predict-")
-        world = os.path.join(cls.tmp.name, "world")
-        cls.store = os.path.join(cls.tmp.name, "store")
+        cls.store = simulated_store(cls.tmp.name, seed="2")
         cls.run_dir = os.path.join(cls.tmp.name, "run")
-        run("simulate", "--out", world, "--seed", "2", "--quiet")
-        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store, "--quiet")
         run("train", "--store", cls.store, "--run-dir", cls.run_dir, "--epochs", "1", "--batch-size", "8",
             "--lr", "0.05", "--quiet")
 

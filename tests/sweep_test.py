@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import unittest
 
-from getps_cli import run  # noqa: E402
+from getps_cli import run, simulated_store  # noqa: E402
 
 TRAIN = ["--train", "--epochs 2 --batch-size 8 --lr 0.05"]
 
@@ -21,10 +21,7 @@ class Sweep(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="getps-sweep-")
-        world = os.path.join(cls.tmp.name, "world")
-        cls.store = os.path.join(cls.tmp.name, "store")
-        run("simulate", "--out", world, "--seed", "1", "--quiet")
-        run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", cls.store, "--quiet")
+        cls.store = simulated_store(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):

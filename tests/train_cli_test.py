@@ -12,14 +12,11 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, run  # noqa: E402
+from getps_cli import GETPS, records, run, simulated_store  # noqa: E402
 COMMON = ["--batch-size", "8", "--lr", "0.02", "--leave-out-chromosomes", "chr4", "--quiet"]
 
 
 
-def records(run_dir):
-    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        return [json.loads(l) for l in f]
 
 
 class TrainCli(unittest.TestCase):
@@ -27,10 +24,7 @@ class TrainCli(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="getps-train-")
         for seed in ("1", "2"):
-            world = os.path.join(cls.tmp.name, f"world{seed}")
-            run("simulate", "--out", world, "--seed", seed, "--quiet")
-            run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out",
-                os.path.join(cls.tmp.name, f"store{seed}"), "--quiet")
+            simulated_store(cls.tmp.name, seed=seed, suffix=seed)
         cls.store = os.path.join(cls.tmp.name, "store1")
 
     @classmethod
