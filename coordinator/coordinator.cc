@@ -15,9 +15,9 @@
 #include "coordinator/parameter_server.h"
 #include "storage/store_reader.h"
 #include "worker/checkpoint.h"
+#include "worker/initial_model.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
-#include "worker/state_dict.h"
 #include "worker/tensor_frames.h"
 #include "worker/train_options_json.h"
 
@@ -32,13 +32,8 @@ class Coordinator {
     metrics_.open(std::filesystem::path(o.train.run_dir) / "metrics.jsonl", std::ios::app);
     // The same model the replicas build (same seed, same init): the
     // parameter server's state of record, or the vessel of mpi checkpoints.
-    auto store = StoreReader::Open(o.train.store);
-    auto config = GetModelConfig::Named(o.train.model_size,
-                                        static_cast<std::int64_t>(store->num_motifs() + 1));
-    config.drop_path_max = o.train.drop_path;
-    torch::manual_seed(o.train.seed);
-    model_ = MakeRegionModel(o.train.model, config);
-    if (!o.train.init.empty()) LoadStateDict(model_->module(), CheckpointWeightsPath(o.train.init));
+    GetModelConfig config;
+    model_ = MakeInitialModel(o.train, *StoreReader::Open(o.train.store), &config);
     OptimizerOptions opt;
     opt.weight_decay = o.train.weight_decay;
     optimizer_ = MakeAdamW(model_->module(), opt);

@@ -49,8 +49,8 @@ class DataParallel {
   virtual void Record(const nlohmann::json& record) = 0;
 
   // Epoch end, called by every replica: the coordinator writes the
-  // checkpoint of record (replica 0 sends the state it needs) and returns
-  // the checkpoint's directory to every replica once it is on disk.
+  // checkpoint of record (replica 0 sends the state it needs); returns on
+  // every replica once it is on disk.
   virtual void Checkpoint(std::int64_t step, torch::nn::Module& module,
                           torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
                           bool is_best) = 0;

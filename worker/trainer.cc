@@ -23,6 +23,7 @@
 #include "worker/checkpoint.h"
 #include "worker/data_parallel.h"
 #include "worker/data_splits.h"
+#include "worker/initial_model.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
 #include "worker/state_dict.h"
@@ -53,15 +54,10 @@ class Run {
                   "--device " + o.device + ": no CUDA in this build or no GPU");
     }
     std::filesystem::create_directories(o.run_dir);
-    config_ =
-        GetModelConfig::Named(o.model_size, static_cast<std::int64_t>(store_->num_motifs() + 1));
-    config_.drop_path_max = o.drop_path;
-    torch::manual_seed(o.seed);
-    model_ = MakeRegionModel(o.model, config_);
+    model_ = MakeInitialModel(o, *store_, &config_);
     if (o_.mode == "pretrain" && !model_->can_pretrain()) {
       throw Error(ErrorCode::kInvalidArgument, "the " + o.model + " model cannot be pretrained");
     }
-    if (!o_.init.empty() && !o_.resume) LoadInit();
     if (!o_.lora.empty()) {
       const auto adapted =
           AdaptWithLora(*model_, {o_.lora, o_.lora_rank, o_.lora_alpha}, o_.lora_trainable);
@@ -169,13 +165,8 @@ class Run {
       }
       LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
     }
-    if (!o_.init.empty() && o_.resume) LoadInit();  // resume asked, nothing to resume yet
-  }
-
-  void LoadInit() {
-    const std::string path = CheckpointWeightsPath(o_.init);
-    LoadStateDict(model_->module(), path);
-    LogInfo("initialised from " + path);
+    if (!o_.init.empty() && o_.resume)  // resume asked, nothing to resume yet
+      LoadInitialWeights(*model_, o_.init);
   }
 
   void LoadCheckpointWeights(const std::string& dir) {
