@@ -46,6 +46,11 @@ class TrainCli(unittest.TestCase):
         # Stratified by specificity: the bins partition the pooled entries.
         self.assertEqual(sum(b["pooled"]["n"] for b in test["by_specificity"]), test["pooled"]["n"])
         self.assertTrue(all(b["min"] <= b["max"] for b in test["by_specificity"]))
+        # Every held-out TSS entry is in test_predictions.tsv.
+        with open(self.path("ft/test_predictions.tsv")) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0].split("\t"), ["celltype", "region", "strand", "predicted", "observed"])
+        self.assertEqual(len(lines) - 1, test["pooled"]["n"])
         best = open(self.path("ft/checkpoints/best")).read().strip()
         sd = torch.load(self.path(f"ft/checkpoints/{best}/model.pt"))
         self.assertIn("encoder.blocks.3.attn.q_bias", sd)
@@ -138,7 +143,21 @@ class TrainCli(unittest.TestCase):
         out = run("train", "--mode", "pretrain", "--store", self.store, "--run-dir", self.path("pt"), "--epochs", "1",
                   *COMMON).stdout
         self.assertIn("baseline: feature means", out)
-        self.assertIn("masked_mse", records(self.path("pt"))[-1])
+        test = records(self.path("pt"))[-1]
+        self.assertIn("masked_mse", test)
+        # Masked errors stratified by TSS distance and by specificity: each
+        # partitions the same masked region occurrences; promoters (bin "0")
+        # and distal regions are both present in the simulated world.
+        by_distance, by_specificity = test["by_tss_distance"], test["by_specificity"]
+        self.assertEqual(sum(b["pooled"]["n"] for b in by_distance), sum(b["pooled"]["n"] for b in by_specificity))
+        self.assertGreater(sum(b["pooled"]["n"] for b in by_distance), 0)
+        self.assertEqual(by_distance[0]["bin"], "0")
+        self.assertGreater(len(by_distance), 1)
+        # The pooled masked MSE over bins (weighted by occurrences) is close to
+        # the headline figure (a mean over batches, so not identical).
+        weighted = sum(b["pooled"]["masked_mse"] * b["pooled"]["n"] for b in by_distance) / sum(
+            b["pooled"]["n"] for b in by_distance)
+        self.assertAlmostEqual(weighted, test["masked_mse"], delta=0.2 * test["masked_mse"])
         run("train", "--model", "mlp", "--store", self.store, "--run-dir", self.path("mlp"), "--epochs", "1", *COMMON)
         p = run("train", "--mode", "pretrain", "--model", "mlp", "--store", self.store, "--run-dir", self.path("x"),
                 *COMMON, check=False)

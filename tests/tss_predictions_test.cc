@@ -30,7 +30,7 @@ TEST(TssPredictions, SpecificityBinsArePowersOfTwoWithTheirOwnMetrics) {
   accessible_in[10] = accessible_in[11] = 1;
   accessible_in[12] = 2;
   accessible_in[13] = 5;
-  const auto bins = t.MetricsBySpecificity({"ct0"}, accessible_in);
+  const auto bins = t.MetricsBy({"ct0"}, SpecificityStrata(accessible_in));
   ASSERT_EQ(bins.size(), 3u);
   EXPECT_EQ(bins[0]["bin"], "1");
   EXPECT_EQ(bins[1]["bin"], "2-3");
@@ -38,6 +38,8 @@ TEST(TssPredictions, SpecificityBinsArePowersOfTwoWithTheirOwnMetrics) {
   EXPECT_EQ(bins[0]["pooled"]["n"], 2);
   EXPECT_EQ(bins[1]["pooled"]["n"], 1);
   EXPECT_EQ(bins[2]["per_celltype"]["ct0"]["n"], 1);
+  EXPECT_EQ(bins[2]["min"], 4);
+  EXPECT_EQ(bins[2]["max"], 7);
   // Two points correlate perfectly (1.1 < 1.9 with 1 < 2).
   EXPECT_NEAR(bins[0]["pooled"]["pearson"].get<double>(), 1.0, 1e-9);
   // The unstratified metrics see all four.

@@ -16,13 +16,18 @@ GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tenso
   return out;
 }
 
+torch::Tensor MaskedRegionErrors(RegionModel& model, const BatchTensors& t, double mask_ratio,
+                                 Precision precision, GetOutputs* out, torch::Tensor* mask) {
+  *mask = torch::rand({t.features.size(0), t.features.size(1)}, t.features.options()) < mask_ratio;
+  *out = Forward(model, t, *mask, false, true, precision);
+  return (out->masked - t.features).pow(2).mean(-1);
+}
+
 torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const LossOptions& o,
                         Precision precision, GetOutputs* out) {
   if (o.pretrain) {
-    auto mask =
-        torch::rand({t.features.size(0), t.features.size(1)}, t.features.options()) < o.mask_ratio;
-    *out = Forward(model, t, mask, false, true, precision);
-    auto per_region = (out->masked - t.features).pow(2).mean(-1);
+    torch::Tensor mask;
+    auto per_region = MaskedRegionErrors(model, t, o.mask_ratio, precision, out, &mask);
     auto m = mask.to(per_region.dtype());
     return (per_region * m).sum() / m.sum().clamp_min(1.0);
   }

@@ -21,6 +21,12 @@ struct LossOptions {
   double atac_loss_weight = 0;  // fine-tuning: + weight x Poisson NLL of the ATAC head
 };
 
+// Pretraining's reconstruction of one batch: regions hidden by a
+// Bernoulli(mask_ratio) draw from torch's generator; returns the [B, R]
+// mean-over-features squared error and sets *mask to the [B, R] draw.
+torch::Tensor MaskedRegionErrors(RegionModel& model, const BatchTensors& t, double mask_ratio,
+                                 Precision precision, GetOutputs* out, torch::Tensor* mask);
+
 // One batch through the model: pretraining = MSE over masked regions x F;
 // fine-tuning = Poisson NLL (log_input false, eps 1e-8) over B x R x 2.
 torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const LossOptions& options,

@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/random.h"
+#include "storage/region_strata.h"
 #include "storage/store_reader.h"
 #include "storage/window_plan.h"
 #include "worker/autocast.h"
@@ -25,6 +27,7 @@
 #include "worker/data_splits.h"
 #include "worker/initial_model.h"
 #include "worker/optimizer.h"
+#include "worker/region_errors.h"
 #include "worker/region_model.h"
 #include "worker/state_dict.h"
 #include "worker/tss_predictions.h"
@@ -347,18 +350,45 @@ class Run {
   void Test(TrainSummary* summary) {
     torch::NoGradGuard no_grad;
     model_->module().eval();
+    std::vector<std::string> names;
+    for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
     if (o_.mode == "pretrain") {
+      // Per-region errors under the same seeded masks as Loss().
+      RegionErrors errors;
+      ForEachBatch(
+          splits_.test,
+          [&](std::size_t b, std::size_t n, const BatchTensors& t) {
+            torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+            GetOutputs out;
+            torch::Tensor mask;
+            auto se = MaskedRegionErrors(*model_, t, o_.mask_ratio, precision_, &out, &mask)
+                          .to(torch::kCPU)
+                          .contiguous();
+            auto m = mask.to(torch::kFloat).to(torch::kCPU).contiguous();
+            errors.Add(batch_, n, se.data_ptr<float>(), m.data_ptr<float>());
+          },
+          /*sliced=*/true);
+      if (dp_) errors = GatheredToFirst(errors);
       summary->test_masked_mse = Loss(splits_.test);
       summary->test_baseline_mse = BaselineMse();
-      Record({{"kind", "test"},
-              {"step", step_},
-              {"masked_mse", summary->test_masked_mse},
-              {"baseline_mse", summary->test_baseline_mse},
-              {"windows", splits_.test.size()}});
+      if (!Lead()) return;
+      json record = {{"kind", "test"},
+                     {"step", step_},
+                     {"masked_mse", summary->test_masked_mse},
+                     {"baseline_mse", summary->test_baseline_mse},
+                     {"windows", splits_.test.size()}};
+      auto by = [&](const RegionStrata& s) { return errors.MseBy(names, s); };
+      record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
+      if (const auto genes = store_->Genes(); !genes.empty())
+        record["by_tss_distance"] =
+            by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
+      Record(record);
       return;
     }
     // Predictions per (cell type, region, strand) averaged over the windows
     // holding the region, for TSS entries only; metrics over all of them.
+    // (Every such entry holds a TSS, so they are stratified by specificity
+    // only; pretraining's records carry the TSS-distance strata.)
     TssPredictions predictions;
     ForEachBatch(
         splits_.test,
@@ -369,36 +399,46 @@ class Run {
           predictions.Add(batch_, n, e.data_ptr<float>());
         },
         /*sliced=*/true);
-    if (dp_) {  // every replica's share, merged on replica 0
-      const std::vector<double> all = dp_->GatherToFirst(predictions.Flatten());
-      predictions = TssPredictions();
-      predictions.Merge(all);
-    }
+    if (dp_) predictions = GatheredToFirst(predictions);
     if (!Lead()) return;
-    std::vector<std::string> names;
-    for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
     json metrics = predictions.Metrics(names);
-    // Specificity: in how many cell types each region is accessible.
-    std::vector<std::uint32_t> accessible_in(store_->regions().size());
-    for (std::size_t ct = 0; ct < names.size(); ++ct) {
-      for (std::size_t chrom = 0; chrom < store_->regions().chromosomes().size(); ++chrom) {
-        for (std::uint32_t id :
-             store_->Accessible(static_cast<int>(ct), static_cast<int>(chrom)).ids)
-          ++accessible_in[id];
-      }
-    }
     const json pooled = metrics["pooled"];
     summary->test_pearson = pooled["pearson"];
     Record({{"kind", "test"},
             {"step", step_},
             {"pooled", pooled},
             {"per_celltype", metrics["per_celltype"]},
-            {"by_specificity", predictions.MetricsBySpecificity(names, accessible_in)},
+            {"by_specificity",
+             predictions.MetricsBy(names, SpecificityStrata(AccessibleCounts(*store_)))},
             {"leave_out_chromosomes", o_.leave_out_chromosomes},
             {"leave_out_celltypes", o_.leave_out_celltypes}});
+    WritePredictions(predictions, names);
     LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
             pooled["spearman"].dump() + ", R2 " + pooled["r2"].dump() + " over " +
             pooled["n"].dump() + " TSS entries");
+  }
+
+  // Every replica's share of `part`, merged on replica 0.
+  template <typename Part>
+  Part GatheredToFirst(const Part& part) {
+    Part merged;
+    merged.Merge(dp_->GatherToFirst(part.Flatten()));
+    return merged;
+  }
+
+  // RUN/test_predictions.tsv: one line per held-out TSS entry.
+  void WritePredictions(const TssPredictions& predictions, const std::vector<std::string>& names) {
+    std::string tsv = "celltype\tregion\tstrand\tpredicted\tobserved\n";
+    predictions.ForEachEntry([&](int ct, std::uint32_t id, int strand, double p, double o) {
+      tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) +
+             (strand == 0 ? "\t+\t" : "\t-\t") + std::to_string(p) + "\t" + std::to_string(o) +
+             "\n";
+    });
+    try {
+      WriteFileAtomically(std::filesystem::path(o_.run_dir) / "test_predictions.tsv", tsv);
+    } catch (const Error& e) {
+      LogError(e.what());
+    }
   }
 
   // The trivial pretraining baseline: predict each feature's mean over the

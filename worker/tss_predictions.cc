@@ -74,23 +74,18 @@ nlohmann::json TssPredictions::MetricsOf(const std::vector<std::string>& names, 
   return {{"pooled", ToJson(ComputeRegressionMetrics(all_p, all_o))}, {"per_celltype", per_ct}};
 }
 
-nlohmann::json TssPredictions::MetricsBySpecificity(
-    const std::vector<std::string>& names, const std::vector<std::uint32_t>& accessible_in) const {
-  auto bin_of = [&](const Key& key) {
-    const std::uint32_t n = std::max<std::uint32_t>(1, accessible_in.at(std::get<1>(key)));
-    int bin = 0;
-    while ((2u << bin) <= n) ++bin;  // n in [2^bin, 2^(bin+1))
-    return bin;
-  };
+nlohmann::json TssPredictions::MetricsBy(const std::vector<std::string>& names,
+                                         const RegionStrata& strata) const {
+  auto bin_of = [&](const Key& key) { return strata.bin_of.at(std::get<1>(key)); };
   std::map<int, std::size_t> bins;
   for (const auto& [key, e] : entries_) ++bins[bin_of(key)];
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [bin, count] : bins) {
-    const std::uint32_t lo = 1u << bin, hi = (2u << bin) - 1;
+    const auto b = static_cast<std::size_t>(bin);
     nlohmann::json m = MetricsOf(names, [&](const Key& key) { return bin_of(key) == bin; });
-    m["bin"] = lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
-    m["min"] = lo;
-    m["max"] = hi;
+    m["bin"] = strata.labels[b];
+    m["min"] = strata.lo[b];
+    m["max"] = strata.hi[b] < 0 ? nlohmann::json() : nlohmann::json(strata.hi[b]);
     out.push_back(m);
   }
   return out;

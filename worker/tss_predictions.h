@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/batch_assembler.h"
+#include "storage/region_strata.h"
 
 namespace getps {
 
@@ -29,13 +30,19 @@ class TssPredictions {
   // {"pooled": {n, pearson, spearman, r2}, "per_celltype": {name: ...}}.
   nlohmann::json Metrics(const std::vector<std::string>& celltype_names) const;
 
-  // The same metrics stratified by cell-type specificity: `accessible_in[r]`
-  // is the number of cell types in which region r is accessible; bins are
-  // powers of two ("1", "2-3", "4-7", ...). Returns a list of
-  // {"bin", "min", "max", "pooled", "per_celltype"}, bins in order, empty
-  // bins left out.
-  nlohmann::json MetricsBySpecificity(const std::vector<std::string>& celltype_names,
-                                      const std::vector<std::uint32_t>& accessible_in) const;
+  // The same metrics per bin of `strata` (storage/region_strata.h): a list
+  // of {"bin", "min", "max", "pooled", "per_celltype"}, bins in order, empty
+  // bins left out ("max" null for an open bin).
+  nlohmann::json MetricsBy(const std::vector<std::string>& celltype_names,
+                           const RegionStrata& strata) const;
+
+  // fn(celltype, region_id, strand (0 +, 1 -), predicted, observed) for
+  // every entry, in (cell type, region, strand) order.
+  template <typename Fn>
+  void ForEachEntry(Fn&& fn) const {
+    for (const auto& [key, e] : entries_)
+      fn(std::get<0>(key), std::get<1>(key), std::get<2>(key), e.sum / e.count, e.observed);
+  }
 
  private:
   using Key = std::tuple<int, std::uint32_t, int>;
