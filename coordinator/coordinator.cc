@@ -18,6 +18,7 @@
 #include "worker/initial_model.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
+#include "worker/state_dict.h"
 #include "worker/tensor_frames.h"
 #include "worker/train_options_json.h"
 
@@ -37,6 +38,15 @@ class Coordinator {
     OptimizerOptions opt;
     opt.weight_decay = o.train.weight_decay;
     optimizer_ = MakeAdamW(model_->module(), opt);
+    // A resumed run: the state of record is the newest valid checkpoint (the
+    // replicas check it matches the store and model, and load it too).
+    if (o.train.resume) {
+      if (auto dir = checkpoints_.NewestValid()) {
+        LoadStateDict(model_->module(), *dir + "/model.pt");
+        torch::load(*optimizer_, *dir + "/optimizer.pt");
+        LogInfo("coordinator: state of record from " + *dir);
+      }
+    }
     ps_ = std::make_unique<ParameterServer>(model_->module(), *optimizer_);
   }
 

@@ -3,6 +3,8 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <torch/cuda.h>
+
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/run_report.h"
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
 #include "worker/replica_link.h"
@@ -54,13 +57,25 @@ std::string Advertised(const std::string& endpoint) {
   return "tcp://" + std::string(host) + ":" + endpoint.substr(wildcard.size());
 }
 
+// A bare "cuda": GPU (node-local replica index) mod (visible GPUs), so the
+// replicas of one host spread over its GPUs; anything else as given.
+std::string ReplicaDevice(const std::string& device, MPI_Comm replicas) {
+  if (device != "cuda" || !torch::cuda::is_available()) return device;
+  MPI_Comm node;
+  MPI_Comm_split_type(replicas, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int local = 0;
+  MPI_Comm_rank(node, &local);
+  MPI_Comm_free(&node);
+  return "cuda:" + std::to_string(local % static_cast<int>(torch::cuda::device_count()));
+}
+
 }  // namespace
 
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
   const SyncMode sync = SyncModeNamed(options.sync);
-  if (!train.lora.empty() || !train.freeze.empty() || train.resume)
+  if (!train.lora.empty() || !train.freeze.empty())
     throw Error(ErrorCode::kInvalidArgument,
-                "--lora, --freeze and --resume are single-process options for now");
+                "--lora and --freeze are single-process options for now");
   MpiSession mpi;
   if (options.wire != "fp32" && options.wire != "bf16")
     throw Error(ErrorCode::kInvalidArgument,
@@ -103,6 +118,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
                       options.staleness, timeout},
                      server);
       LogInfo("coordinator: all replicas finished");
+      WriteRunReportAtEnd(train.run_dir);
     } else {
       const auto boot = nlohmann::json::parse(Broadcast(""));
       RunKeys keys;
@@ -119,6 +135,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       ReplicaLink link(link_options);
       TrainOptions mine = train;
       mine.progress = train.progress && link.replica() == 0;
+      mine.device = ReplicaDevice(train.device, replicas);
       const TrainSummary s = Train(mine, &link);
       if (link.replica() == 0) {
         std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) on "

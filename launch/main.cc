@@ -22,6 +22,7 @@ constexpr Subcommand kSubcommands[] = {
     {"featurize", "build a feature store from peaks, genome, motifs, fragments, genes",
      getps::cli::RunFeaturize},
     {"predict", "gene-level expression predictions of a trained model", getps::cli::RunPredict},
+    {"report", "an HTML report (SVG plots) of a training run or a sweep", getps::cli::RunReport},
     {"scan", "find motif matches in regions of a genome (like MOODS or FIMO)", getps::cli::RunScan},
     {"simulate", "write a synthetic world with a known regulatory grammar (demo data)",
      getps::cli::RunSimulate},

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <torch/cuda.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,10 +17,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "coordinator/run_report.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/device_slots.h"
 #include "storage/store_reader.h"
 
 namespace getps::cli {
@@ -44,7 +50,24 @@ struct Fold {
   std::string group;              // fraction sweeps: "FRACTION,START"
   int attempts = 0;
   pid_t pid = -1;
+  std::vector<int> devices;  // its GPUs while it runs (empty on CPU)
+  double started = 0;        // wall-clock seconds
 };
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// RUN/fold-X/fold.json: where and how the fold last ran, for the user and
+// for tests of the packing.
+void WriteFoldRecord(const Fold& f, const std::vector<std::string>& command,
+                     nlohmann::json extra = nlohmann::json::object()) {
+  extra["devices"] = f.devices;
+  extra["attempt"] = f.attempts;
+  extra["started"] = f.started;
+  extra["command"] = command;
+  WriteFileAtomically(f.dir / "fold.json", extra.dump(1) + "\n");
+}
 
 // Mean, min and max of a list (0, +inf, -inf when it is empty).
 struct Spread {
@@ -93,18 +116,23 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
   }
 }
 
+// Runs `args` (args[0] a path or a program on PATH) with its output in the
+// fold's train.log and CUDA_VISIBLE_DEVICES set to the fold's GPUs.
 pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
   fs::create_directories(fold.dir);
   const std::string log = (fold.dir / "train.log").string();
+  const std::string visible = DeviceList(fold.devices);
   const pid_t pid = fork();
   if (pid < 0) throw Error(ErrorCode::kIOError, "sweep: cannot fork");
   if (pid == 0) {
     std::FILE* out = std::freopen(log.c_str(), "a", stdout);
     if (out == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(127);
+    if (!fold.devices.empty()) setenv("CUDA_VISIBLE_DEVICES", visible.c_str(), 1);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv("/proc/self/exe", argv.data());
+    execvp(argv[0], argv.data());
+    std::perror(argv[0]);
     _exit(127);
   }
   return pid;
@@ -159,7 +187,11 @@ int RunSweep(const std::vector<std::string>& args) {
       "init", po::value<std::string>()->default_value(""), "pretrained checkpoint or run")(
       "folds", po::value<std::string>()->default_value(""),
       "chromosomes or cell types to hold out, comma-separated (default: all)")(
-      "parallel", po::value<int>()->default_value(1), "folds trained at the same time")(
+      "parallel", po::value<int>()->default_value(1), "CPU: folds trained at the same time")(
+      "devices", po::value<std::string>()->default_value(""),
+      "GPUs to pack folds onto: auto (all visible) or ids, e.g. 0,1,2,3 (default: CPU)")(
+      "gpus-per-fold", po::value<int>()->default_value(1),
+      "GPUs per fold; a fold with more than one runs under mpirun with --sync mpi")(
       "fractions", po::value<std::string>()->default_value("0.01,0.05,0.1,0.25,0.5,1"),
       "fraction sweep: training-window shares")(
       "seeds", po::value<std::string>()->default_value("1,2,3"), "fraction sweep: seeds")(
@@ -178,7 +210,10 @@ int RunSweep(const std::vector<std::string>& args) {
                 "sweep: kind must be loco, celltypes or fraction, not '" + kind + "'");
   const std::string store_path = (*vm)["store"].as<std::string>();
   const fs::path run_dir = (*vm)["run-dir"].as<std::string>();
-  const int parallel = std::max(1, (*vm)["parallel"].as<int>());
+  DeviceSlots slots(
+      ParseDevices((*vm)["devices"].as<std::string>(),
+                   static_cast<int>(torch::cuda::is_available() ? torch::cuda::device_count() : 0)),
+      (*vm)["gpus-per-fold"].as<int>(), (*vm)["parallel"].as<int>());
   const int retries = std::max(0, (*vm)["retries"].as<int>());
   const std::string init = (*vm)["init"].as<std::string>();
   std::vector<std::string> names = SplitList((*vm)["folds"].as<std::string>());
@@ -242,22 +277,38 @@ int RunSweep(const std::vector<std::string>& args) {
     LogInfo("sweep: " + std::to_string(done.size()) + " of " + std::to_string(names.size()) +
             " folds already done");
   std::vector<std::string> failed;
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
   auto command = [&](const Fold& f) {
-    std::vector<std::string> a = {"getps",    "train",    "--mode",    "finetune",
-                                  "--store",  store_path, "--run-dir", f.dir.string(),
-                                  "--resume", "auto",     "--quiet"};
+    std::vector<std::string> a;
+    if (slots.per_fold() > 1 && slots.gpus())  // one coordinator + one replica per GPU
+      a = {"mpirun",          "-np",       std::to_string(slots.per_fold() + 1),
+           "--oversubscribe", "--bind-to", "none"};
+    a.insert(a.end(), {self, "train", "--mode", "finetune", "--store", store_path, "--run-dir",
+                       f.dir.string(), "--resume", "auto", "--quiet"});
+    if (slots.gpus()) a.insert(a.end(), {"--device", "auto"});
+    if (slots.per_fold() > 1 && slots.gpus()) a.insert(a.end(), {"--sync", "mpi"});
     a.insert(a.end(), f.args.begin(), f.args.end());
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
+  if (slots.gpus())
+    LogInfo("sweep: " + std::to_string(slots.capacity()) + " fold(s) at a time, " +
+            std::to_string(slots.per_fold()) + " GPU(s) each");
   while (!pending.empty() || !running.empty()) {
-    while (!pending.empty() && static_cast<int>(running.size()) < parallel) {
+    while (!pending.empty()) {
+      auto devices = slots.Acquire();
+      if (!devices) break;
       Fold f = pending.front();
       pending.erase(pending.begin());
       ++f.attempts;
-      f.pid = StartFold(f, command(f));
-      LogInfo("sweep: fold " + f.name + " started (attempt " + std::to_string(f.attempts) +
-              ", log " + (f.dir / "train.log").string() + ")");
+      f.devices = *devices;
+      f.started = Now();
+      const auto fold_command = command(f);
+      f.pid = StartFold(f, fold_command);
+      WriteFoldRecord(f, fold_command);
+      LogInfo("sweep: fold " + f.name + " started" +
+              (f.devices.empty() ? "" : " on GPU " + DeviceList(f.devices)) + " (attempt " +
+              std::to_string(f.attempts) + ", log " + (f.dir / "train.log").string() + ")");
       running.push_back(f);
     }
     int status = 0;
@@ -267,6 +318,8 @@ int RunSweep(const std::vector<std::string>& args) {
       if (it->pid != pid) continue;
       Fold f = *it;
       running.erase(it);
+      slots.Release(f.devices);
+      WriteFoldRecord(f, command(f), {{"finished", Now()}, {"status", status}});
       const auto result = FoldResult(f.dir);
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && result) {
         LogInfo("sweep: fold " + f.name + " done, Pearson " +
@@ -297,6 +350,7 @@ int RunSweep(const std::vector<std::string>& args) {
     WriteCurve(run_dir, folds, done);
     std::cout << "\n" << std::ifstream(run_dir / "curve.md").rdbuf();
   }
+  WriteRunReportAtEnd(run_dir.string());
   if (!failed.empty()) {
     std::cerr << "getps: error: sweep: " << failed.size() << " fold(s) failed:";
     for (const auto& f : failed) std::cerr << " " << f;

@@ -2,7 +2,10 @@
 // process or, with --sync under mpirun, data-parallel (distributed_train.h).
 #include <iostream>
 
+#include <torch/cuda.h>
+
 #include "common/error.h"
+#include "coordinator/run_report.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
@@ -66,7 +69,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "resume", po::value<std::string>()->default_value("no"),
       "auto: continue from the newest valid checkpoint")(
       "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
-      "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda[:N]")(
+      "device", po::value<std::string>()->default_value("cpu"),
+      "cpu, cuda[:N], or auto (cuda when a GPU is visible, else cpu); under mpirun a bare\n"
+      "cuda is the replica's node-local index among the visible GPUs")(
       "sync", po::value<std::string>()->default_value(""),
       "distributed under mpirun: mpi (allreduce) or ps (parameter server on rank 0)")(
       "bind", po::value<std::string>()->default_value("tcp://*:0"),
@@ -123,6 +128,7 @@ int RunTrain(const std::vector<std::string>& args) {
   o.resume = resume == "auto";
   o.keep_last = (*vm)["keep-last"].as<int>();
   o.device = get("device");
+  if (o.device == "auto") o.device = torch::cuda::is_available() ? "cuda" : "cpu";
   o.precision = get("precision");
   o.drop_path = (*vm)["drop-path"].as<double>();
   o.progress = !(*vm)["quiet"].as<bool>();
@@ -147,6 +153,7 @@ int RunTrain(const std::vector<std::string>& args) {
   } else if (held_out) {
     std::cout << "held-out Pearson " << s.test_pearson << "\n";
   }
+  WriteRunReportAtEnd(o.run_dir);
   return 0;
 }
 

@@ -88,6 +88,29 @@ class DistributedTrain(unittest.TestCase):
                     diff = relative_difference(weights(self.path("single"), step), weights(run_dir, step))
                     self.assertLess(diff, 1e-5, f"step {step}")
 
+    def test_a_resumed_run_continues_as_an_uninterrupted_one(self):
+        # A crash after epoch 1 of 2: the newest checkpoint and its records
+        # are gone; `--resume auto` under the same mpirun continues from the
+        # epoch-1 checkpoint (replicas and, for ps, the coordinator's state of
+        # record) and ends with the uninterrupted run's weights.
+        for sync in ("mpi", "ps"):
+            with self.subTest(sync=sync):
+                whole, resumed = self.path(f"whole-{sync}"), self.path(f"resumed-{sync}")
+                args = ["--sync", sync, "--store", self.store, "--batch-size", "4", *COMMON]
+                mpirun(3, "--run-dir", whole, *args)
+                shutil.copytree(whole, resumed)
+                shutil.rmtree(os.path.join(resumed, "checkpoints", "step-00000012"))
+                with open(os.path.join(resumed, "metrics.jsonl"), "w") as f:
+                    f.write(json.dumps(records(whole)[0]) + "\n")
+                p = mpirun(3, "--run-dir", resumed, "--resume", "auto", *args)
+                self.assertIn("resuming from", p.stderr)
+                got = records(resumed)
+                self.assertEqual([r["step"] for r in got[:2]], [6, 12])
+                self.assertAlmostEqual(got[1]["train_loss"], records(whole)[1]["train_loss"], delta=1e-5)
+                diff = relative_difference(weights(whole, 12), weights(resumed, 12))
+                print(f"{sync}: resumed vs uninterrupted weights at step 12, relative difference {diff:.2e}")
+                self.assertLess(diff, 1e-5)
+
     def test_three_replicas_run_to_completion(self):
         for sync in ("ps", "mpi"):
             with self.subTest(sync=sync):

@@ -3,10 +3,15 @@ fold's metrics present and a table with mean/min/max; re-running a finished
 sweep trains nothing; a fold whose result is lost is the only one re-run; a
 fold that cannot succeed is retried, reported and does not stop the others;
 `sweep fraction` trains each share from the checkpoint and from scratch and
-writes the transfer-learning curve.
+writes the transfer-learning curve; with --devices, folds are packed onto
+GPUs --gpus-per-fold at a time (checked on CPU through each fold's
+fold.json: overlapping folds never share a device). Every sweep ends with
+its report.html.
 (The learning level of LOCO is checked by learning_test.py; the folds here
 train 2 epochs to stay quick.)"""
 import csv
+import itertools
+import json
 import os
 import shutil
 import tempfile
@@ -43,6 +48,11 @@ class Sweep(unittest.TestCase):
         for r in rows[:4]:
             self.assertGreater(int(r["n"]), 100)
         self.assertIn("| **mean** |", p.stdout)
+        self.assertIn(f"report: {sweep}/report.html", p.stdout)
+        with open(os.path.join(sweep, "report.html")) as f:
+            html = f.read()
+        for plot in ("plot-folds", "plot-loss", "plot-scatter", "plot-specificity"):
+            self.assertIn(f'id="{plot}"', html)
         # Finished: nothing is trained again.
         p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, *TRAIN)
         self.assertIn("4 of 4 folds already done", p.stderr)
@@ -86,6 +96,41 @@ class Sweep(unittest.TestCase):
         self.assertIn("1 fold(s) failed: chrZ", p.stderr)
         with open(os.path.join(sweep, "fold-chrZ", "train.log")) as f:
             self.assertIn("chrZ", f.read())
+
+
+    @unittest.skipIf(shutil.which("mpirun") is None, "no mpirun (openmpi-bin)")
+    def test_folds_are_packed_onto_devices_side_by_side(self):
+        # 4 "GPUs" (ids are taken as given on a machine without CUDA), 2 per
+        # fold: 2 folds at a time, each under mpirun with 2 replicas.
+        sweep = self.path("packed")
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--devices", "0,1,2,3",
+                "--gpus-per-fold", "2", "--folds", "chr1,chr2,chr3", "--train", "--epochs 1 --batch-size 4", env=env)
+        self.assertIn("2 fold(s) at a time, 2 GPU(s) each", p.stderr)
+        folds = {}
+        for name in ("chr1", "chr2", "chr3"):
+            with open(os.path.join(sweep, f"fold-{name}", "fold.json")) as f:
+                folds[name] = json.load(f)
+            rec = folds[name]
+            self.assertEqual(rec["status"], 0)
+            self.assertEqual(len(rec["devices"]), 2)
+            self.assertLessEqual(set(rec["devices"]), {0, 1, 2, 3})
+            self.assertEqual(rec["command"][:3], ["mpirun", "-np", "3"])
+            with open(os.path.join(sweep, f"fold-{name}", "train.log")) as f:
+                self.assertIn("on 2 replicas", f.read())
+        print("fold placements:", {n: (r["devices"], round(r["finished"] - r["started"], 1)) for n, r in folds.items()})
+        overlapping = 0
+        for (a, ra), (b, rb) in itertools.combinations(folds.items(), 2):
+            if ra["started"] < rb["finished"] and rb["started"] < ra["finished"]:
+                overlapping += 1
+                self.assertFalse(set(ra["devices"]) & set(rb["devices"]), f"{a} and {b} shared a device")
+        self.assertGreaterEqual(overlapping, 1)  # two ran side by side
+        # Three folds never overlap pairwise at a capacity of two.
+        self.assertLess(overlapping, 3)
+        bad = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--devices", "0,1",
+                  "--gpus-per-fold", "3", check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--gpus-per-fold 3 exceeds the 2 GPU(s)", bad.stderr)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& o, const Store
   config->drop_path_max = o.drop_path;
   torch::manual_seed(o.seed);
   auto model = MakeRegionModel(o.model, *config);
-  if (!o.init.empty() && !o.resume) LoadInitialWeights(*model, o.init);
+  const bool resuming =
+      o.resume && CheckpointManager(o.run_dir, o.keep_last).NewestValid().has_value();
+  if (!o.init.empty() && !resuming) LoadInitialWeights(*model, o.init);
   return model;
 }
 

@@ -15,7 +15,8 @@ namespace getps {
 // options.model at options.model_size for the store's features, with
 // options.drop_path; torch's generator seeded with options.seed before the
 // initialisation; then the weights of options.init unless options.resume
-// (a resumed run takes its checkpoint's). `config` receives the
+// finds a checkpoint in options.run_dir (a resumed run takes its
+// checkpoint's, loaded by the caller). `config` receives the
 // configuration.
 std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& options, const StoreReader& store,
                                               GetModelConfig* config);

@@ -168,8 +168,6 @@ class Run {
       }
       LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
     }
-    if (!o_.init.empty() && o_.resume)  // resume asked, nothing to resume yet
-      LoadInitialWeights(*model_, o_.init);
   }
 
   void LoadCheckpointWeights(const std::string& dir) {

@@ -1,0 +1,35 @@
+// `getps report RUN_DIR`: the self-contained HTML report of a training run
+// or a sweep (coordinator/run_report.h).
+#include <iostream>
+
+#include "coordinator/run_report.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+
+namespace getps::cli {
+
+int RunReport(const std::vector<std::string>& args) {
+  CommandSpec spec("report", "RUN_DIR [--out FILE]",
+                   "Writes RUN_DIR/report.html: one HTML file with inline SVG plots that opens\n"
+                   "offline. For a training run: loss curves, held-out metrics per cell type,\n"
+                   "predicted vs observed, metrics by cell-type specificity (and by distance to\n"
+                   "the nearest TSS for pretraining). For a sweep: per-fold bars with mean, min\n"
+                   "and max, the transfer-learning curve, every fold's loss curve and the\n"
+                   "pooled scatter. `getps train` and `getps sweep` write it when they finish.");
+  spec.options.add_options()("run-dir", po::value<std::string>()->required(),
+                             "a `getps train` run directory or a `getps sweep` directory")(
+      "out", po::value<std::string>()->default_value(""),
+      "the file to write (default RUN_DIR/report.html)")(
+      "max-points", po::value<std::size_t>()->default_value(3000), "scatter points drawn at most");
+  spec.positional.add("run-dir", 1);
+  spec.path_options = {"run-dir", "out"};
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  const std::string path =
+      WriteRunReport({(*vm)["run-dir"].as<std::string>(), (*vm)["out"].as<std::string>(),
+                      (*vm)["max-points"].as<std::size_t>()});
+  std::cout << "wrote " << path << "\n";
+  return 0;
+}
+
+}  // namespace getps::cli
