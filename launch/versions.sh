@@ -29,6 +29,7 @@ GETPS_APT_PACKAGES=(
   "bedtools=2.30.0+dfsg-3"
   "tabix=1.16+ds-3"
   "samtools=1.16.1-1"
+  "chromium=156.0.8078.79-1~deb12u1"   # renders the HTML report in its test
 )
 
 GETPS_TORCH_VERSION=2.11.0
