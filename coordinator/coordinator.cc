@@ -27,8 +27,11 @@ namespace {
 
 class Coordinator {
  public:
-  Coordinator(const CoordinatorOptions& o, ControlServer& server)
-      : o_(o), server_(server), checkpoints_(o.train.run_dir, o.train.keep_last) {
+  Coordinator(const CoordinatorOptions& o, ControlServer& server, RunProgress* progress)
+      : o_(o),
+        server_(server),
+        progress_(progress),
+        checkpoints_(o.train.run_dir, o.train.keep_last) {
     std::filesystem::create_directories(o.train.run_dir);
     metrics_.open(std::filesystem::path(o.train.run_dir) / "metrics.jsonl", std::ios::app);
     // The same model the replicas build (same seed, same init): the
@@ -91,6 +94,7 @@ class Coordinator {
                 .count();
         metrics_ << record.dump() << "\n";
         metrics_.flush();
+        ShowRecord(record);
         return;
       }
       case MessageType::kCheckpoint:
@@ -102,6 +106,25 @@ class Coordinator {
         LogWarning(std::string("coordinator: unexpected ") + MessageTypeName(m.type) +
                    " message ignored");
     }
+  }
+
+  // The live figures of an epoch or test record.
+  void ShowRecord(const nlohmann::json& r) {
+    if (!progress_) return;
+    progress_->SetState(r.value("kind", "") == "test" ? "done" : "training");
+    for (auto [key, gauge] : {std::pair{"step", "step"},
+                              {"epoch", "epochs_done"},
+                              {"train_loss", "train_loss"},
+                              {"validation_loss", "validation_loss"},
+                              {"masked_mse", "test_masked_mse"}})
+      if (r.contains(key) && r[key].is_number()) progress_->Set(gauge, r[key].get<double>());
+    if (r.contains("pooled")) progress_->Set("test_pearson", r["pooled"].value("pearson", 0.0));
+    double rate = 0;
+    for (const auto& t : r.value("throughput", nlohmann::json::array()))
+      rate += t.value("samples_per_s", 0.0);
+    if (rate > 0)
+      progress_->Set("samples_per_second", rate, "Training windows per second (all replicas).");
+    progress_->Set("replicas", Replicas(), "Replicas in the run.");
   }
 
   int Replicas() const { return o_.mpi_replicas + (o_.sync == SyncMode::kMpi ? 0 : o_.external); }
@@ -168,6 +191,7 @@ class Coordinator {
     waiting_.push_back(peer);
     if (ps_->pushes() < Replicas()) return;
     ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
+    if (progress_) progress_->Set("step", static_cast<double>(m.step + 1), "Optimizer steps done.");
     Message reply;
     reply.type = MessageType::kParameters;
     reply.step = m.step + 1;
@@ -243,6 +267,7 @@ class Coordinator {
 
   CoordinatorOptions o_;
   ControlServer& server_;
+  RunProgress* progress_;  // not owned; may be null
   CheckpointManager checkpoints_;
   std::ofstream metrics_;
   std::unique_ptr<RegionModel> model_;
@@ -260,8 +285,9 @@ class Coordinator {
 
 }  // namespace
 
-void RunCoordinator(const CoordinatorOptions& options, ControlServer& server) {
-  Coordinator(options, server).Serve();
+void RunCoordinator(const CoordinatorOptions& options, ControlServer& server,
+                    RunProgress* progress) {
+  Coordinator(options, server, progress).Serve();
 }
 
 }  // namespace getps

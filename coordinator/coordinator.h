@@ -15,6 +15,7 @@
 #include <chrono>
 
 #include "protocol/control_channel.h"
+#include "protocol/run_progress.h"
 #include "worker/replica_link.h"
 #include "worker/trainer.h"
 
@@ -30,6 +31,10 @@ struct CoordinatorOptions {
   std::chrono::milliseconds timeout{300000};
 };
 
-void RunCoordinator(const CoordinatorOptions& options, ControlServer& server);
+// Serves the run until every replica finished. With `progress` (not
+// owned), the live figures are set there from the replicas' records and,
+// under ps, from every applied step.
+void RunCoordinator(const CoordinatorOptions& options, ControlServer& server,
+                    RunProgress* progress = nullptr);
 
 }  // namespace getps

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/run_report.h"
+#include "launch/status_endpoint.h"
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
 #include "worker/replica_link.h"
@@ -114,9 +115,12 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       WriteFileAtomically(
           (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
           nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}}.dump() + "\n");
+      RunProgress progress(train.run_dir);
+      const auto status =
+          StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);
       RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, options.wire == "bf16",
                       options.staleness, timeout},
-                     server);
+                     server, &progress);
       LogInfo("coordinator: all replicas finished");
       WriteRunReportAtEnd(train.run_dir);
     } else {

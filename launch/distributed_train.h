@@ -12,12 +12,14 @@
 namespace getps::cli {
 
 struct DistributedOptions {
-  std::string sync;                // mpi | ps
-  std::string bind = "tcp://*:0";  // the coordinator's control endpoint
-  int timeout_seconds = 300;       // any control-channel wait
-  int external_workers = 0;        // ps: replicas joining with `getps worker`
-  std::string wire = "fp32";       // ps: gradient dtype on the wire (fp32 | bf16)
-  int staleness = -1;              // ps: -1 synchronous; S >= 0 asynchronous, bound S
+  std::string sync;                       // mpi | ps
+  std::string bind = "tcp://*:0";         // the coordinator's control endpoint
+  int timeout_seconds = 300;              // any control-channel wait
+  int external_workers = 0;               // ps: replicas joining with `getps worker`
+  std::string wire = "fp32";              // ps: gradient dtype on the wire (fp32 | bf16)
+  int staleness = -1;                     // ps: -1 synchronous; S >= 0 asynchronous, bound S
+  std::string status_bind = "127.0.0.1";  // the coordinator's status server
+  int status_port = -1;                   // -1: off
 };
 
 // Returns the process exit status (0 on every rank when the run completes).

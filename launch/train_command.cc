@@ -10,6 +10,7 @@
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
 #include "launch/option_values.h"
+#include "launch/status_endpoint.h"
 #include "worker/trainer.h"
 
 namespace getps::cli {
@@ -86,6 +87,11 @@ int RunTrain(const std::vector<std::string>& args) {
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")("drop-path", po::value<double>()->default_value(0.1),
                                "stochastic depth rate of the last block (linspace from 0)")(
+      "status-port", po::value<int>()->default_value(-1),
+      "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page);\n"
+      "0: any free port (see RUN/status.json); off by default; under mpirun on rank 0")(
+      "status-bind", po::value<std::string>()->default_value("127.0.0.1"),
+      "the status server's IPv4 address (0.0.0.0: every interface)")(
       "precision", po::value<std::string>()->default_value("auto"),
       "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")("quiet", po::bool_switch(),
                                                                  "no progress lines");
@@ -141,9 +147,13 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!get("sync").empty()) {
     return RunDistributedTrain(
         o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>(),
-            (*vm)["external-workers"].as<int>(), get("wire"), (*vm)["staleness"].as<int>()});
+            (*vm)["external-workers"].as<int>(), get("wire"), (*vm)["staleness"].as<int>(),
+            get("status-bind"), (*vm)["status-port"].as<int>()});
   }
-  TrainSummary s = Train(o);
+  RunProgress progress(o.run_dir);
+  const auto status =
+      StartStatusEndpoint(get("status-bind"), (*vm)["status-port"].as<int>(), o.run_dir, progress);
+  TrainSummary s = Train(o, nullptr, &progress);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps); best validation loss "
             << s.best_validation_loss << " in " << s.best_checkpoint << "\n";
   const bool held_out = !o.leave_out_chromosomes.empty() || !o.leave_out_celltypes.empty();

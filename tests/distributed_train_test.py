@@ -27,7 +27,7 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, simulated_store  # noqa: E402
+from getps_cli import GETPS, records, run, scrape_status, simulated_store  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -110,6 +110,25 @@ class DistributedTrain(unittest.TestCase):
                 diff = relative_difference(weights(whole, 12), weights(resumed, 12))
                 print(f"{sync}: resumed vs uninterrupted weights at step 12, relative difference {diff:.2e}")
                 self.assertLess(diff, 1e-5)
+
+    def test_the_coordinator_serves_live_progress(self):
+        run_dir = self.path("live")
+        p = subprocess.Popen(
+            [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train", "--sync", "ps",
+             "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--status-port", "0", "--store", self.store,
+             "--run-dir", run_dir, "--batch-size", "4", "--epochs", "20", "--lr", "0.05", "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        try:
+            # ps: every applied step shows; records add the epoch figures.
+            _, text, m = scrape_status(run_dir, lambda m: m.get("getps_epochs_done", 0) >= 1)
+            self.assertEqual(m["getps_replicas"], 2)
+            self.assertGreaterEqual(m["getps_step"], 6)  # 44 windows / (2 x 4) per step
+            self.assertGreater(m["getps_samples_per_second"], 0)
+            self.assertIn("getps_train_loss", m)
+            print("coordinator /metrics:", {k: v for k, v in m.items() if k != "getps_uptime_seconds"})
+        finally:
+            p.terminate()  # mpirun passes SIGTERM on to its ranks (SIGKILL would orphan them)
+            p.wait(timeout=60)
 
     def test_three_replicas_run_to_completion(self):
         for sync in ("ps", "mpi"):

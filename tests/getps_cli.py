@@ -29,3 +29,28 @@ def records(run_dir):
     """The records of RUN_DIR/metrics.jsonl, in order."""
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
         return [json.loads(line) for line in f]
+
+
+def scrape_status(run_dir, until, timeout=120):
+    """Polls the status server of a running `getps train --status-port 0`
+    (its URL in RUN_DIR/status.json) until `until(metrics)` holds for the
+    scraped {name: value} of /metrics; returns (url, metrics text, values)."""
+    import time
+    import urllib.request
+    deadline = time.time() + timeout
+    url = None
+    while time.time() < deadline:
+        try:
+            if url is None:
+                with open(os.path.join(run_dir, "status.json")) as f:
+                    url = json.load(f)["url"]
+            with urllib.request.urlopen(url + "metrics", timeout=5) as r:
+                text = r.read().decode()
+            values = {line.split("{")[0]: float(line.rsplit(" ", 1)[1])
+                      for line in text.splitlines() if line and not line.startswith("#")}
+            if until(values):
+                return url, text, values
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no status from {run_dir} within {timeout} s (url {url})")

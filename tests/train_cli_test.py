@@ -12,7 +12,7 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, simulated_store  # noqa: E402
+from getps_cli import GETPS, records, run, scrape_status, simulated_store  # noqa: E402
 COMMON = ["--batch-size", "8", "--lr", "0.02", "--leave-out-chromosomes", "chr4", "--quiet"]
 
 
@@ -138,6 +138,35 @@ class TrainCli(unittest.TestCase):
                 "auto", *COMMON, check=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("was trained on a store with fingerprint", p.stderr)
+
+    def test_live_progress_over_http(self):
+        # --status-port 0: a free port on 127.0.0.1, named in RUN/status.json;
+        # /metrics is Prometheus text that follows the run; / is a page.
+        import urllib.error
+        import urllib.request
+        run_dir = self.path("live")
+        p = subprocess.Popen([GETPS, "train", "--store", self.store, "--run-dir", run_dir, "--epochs", "30",
+                              "--status-port", "0", *COMMON], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            url, text, first = scrape_status(run_dir, lambda m: m.get("getps_step", 0) >= 1)
+            self.assertTrue(url.startswith("http://127.0.0.1:"), url)
+            self.assertIn("# TYPE getps_step gauge", text)
+            self.assertIn(f'getps_step{{run="{run_dir}"}}', text)
+            self.assertEqual(first["getps_up"], 1)
+            self.assertEqual(first["getps_epochs"], 30)
+            self.assertGreater(first["getps_samples_per_second"], 0)
+            _, _, later = scrape_status(run_dir, lambda m: m.get("getps_epochs_done", 0) >= 2)
+            self.assertGreater(later["getps_step"], first["getps_step"])
+            self.assertIn("getps_validation_loss", later)
+            with urllib.request.urlopen(url, timeout=5) as r:
+                self.assertIn("<h1>getps run</h1>", r.read().decode())
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url + "nope", timeout=5)
+            self.assertEqual(e.exception.code, 404)
+            print(f"scraped {url}metrics: step {first['getps_step']:.0f} then {later['getps_step']:.0f}")
+        finally:
+            p.kill()
+            p.wait()
 
     def test_pretrain_and_the_mlp_baseline_run(self):
         out = run("train", "--mode", "pretrain", "--store", self.store, "--run-dir", self.path("pt"), "--epochs", "1",

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/random.h"
+#include "protocol/run_progress.h"
 #include "storage/region_strata.h"
 #include "storage/store_reader.h"
 #include "storage/window_plan.h"
@@ -39,9 +40,10 @@ using nlohmann::json;
 
 class Run {
  public:
-  Run(const TrainOptions& o, DataParallel* dp)
+  Run(const TrainOptions& o, DataParallel* dp, RunProgress* progress)
       : o_(o),
         dp_(dp),
+        progress_(progress),
         store_(StoreReader::Open(o.store)),
         device_(o.device),
         precision_(PrecisionNamed(o.precision, device_.type())),
@@ -97,6 +99,10 @@ class Run {
   TrainSummary Go() {
     StartFrom();
     TrainSummary summary;
+    if (progress_) progress_->SetState("training");
+    Show("total_steps", static_cast<double>(steps_per_epoch_ * o_.epochs),
+         "Optimizer steps the run will take at most.");
+    Show("epochs", o_.epochs, "Epochs the run will take at most.");
     for (int epoch = epochs_done_; epoch < o_.epochs && bad_epochs_ < o_.patience; ++epoch) {
       TrainEpoch(epoch);
       const double val = splits_.validation.empty() ? last_train_loss_ : Loss(splits_.validation);
@@ -108,6 +114,9 @@ class Run {
         ++bad_epochs_;
       }
       epochs_done_ = epoch + 1;
+      Show("epochs_done", epochs_done_, "Epochs finished.");
+      Show("validation_loss", val, "Validation loss after the last epoch.");
+      Show("best_validation_loss", best_val_, "Best validation loss so far.");
       Record({{"kind", "validation"},
               {"epoch", epochs_done_},
               {"step", step_},
@@ -135,7 +144,15 @@ class Run {
       model_->MergeLora();
       SaveStateDict(model_->module(), (std::filesystem::path(o_.run_dir) / "merged.pt").string());
     }
-    if (!splits_.test.empty()) Test(&summary);
+    if (progress_) progress_->SetState("evaluating");
+    if (!splits_.test.empty()) {
+      Test(&summary);
+      if (o_.mode == "pretrain")
+        Show("test_masked_mse", summary.test_masked_mse, "Held-out masked MSE.");
+      else
+        Show("test_pearson", summary.test_pearson, "Held-out pooled Pearson.");
+    }
+    if (progress_) progress_->SetState("done");
     if (dp_) dp_->Finish();
     return summary;
   }
@@ -200,6 +217,10 @@ class Run {
   }
 
   bool Lead() const { return !dp_ || dp_->replica() == 0; }
+
+  void Show(const char* name, double value, const char* help) {
+    if (progress_) progress_->Set(name, value, help);
+  }
   int Replicas() const { return dp_ ? dp_->replicas() : 1; }
   int Replica() const { return dp_ ? dp_->replica() : 0; }
   std::size_t GlobalStep() const {
@@ -273,6 +294,13 @@ class Run {
       }
       ++step_;
       auto now = std::chrono::steady_clock::now();
+      Show("step", static_cast<double>(step_), "Optimizer steps done.");
+      Show("train_loss", loss_sum / static_cast<double>(std::max<std::size_t>(1, seen)),
+           "Mean training loss of this epoch so far (this replica).");
+      Show("samples_per_second",
+           static_cast<double>(seen * static_cast<std::size_t>(Replicas())) /
+               std::max(seconds(t0, now), 1e-9),
+           "Training windows per second this epoch (all replicas).");
       if (o_.progress && Lead() &&
           (now - last_print > std::chrono::seconds(2) || end == order.size())) {
         last_print = now;
@@ -459,7 +487,8 @@ class Run {
   }
 
   TrainOptions o_;
-  DataParallel* dp_;  // not owned; null in a single-process run
+  DataParallel* dp_;       // not owned; null in a single-process run
+  RunProgress* progress_;  // not owned; may be null
   std::unique_ptr<StoreReader> store_;
   torch::Device device_;
   Precision precision_;
@@ -481,8 +510,8 @@ class Run {
 
 }  // namespace
 
-TrainSummary Train(const TrainOptions& options, DataParallel* parallel) {
-  return Run(options, parallel).Go();
+TrainSummary Train(const TrainOptions& options, DataParallel* parallel, RunProgress* progress) {
+  return Run(options, parallel, progress).Go();
 }
 
 }  // namespace getps

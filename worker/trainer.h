@@ -71,11 +71,15 @@ struct TrainSummary {
 };
 
 class DataParallel;
+class RunProgress;
 
 // With `parallel`, this process is one replica of a data-parallel run (see
 // data_parallel.h): it trains its slice of every global step of batch x
 // accumulation x replicas windows, and the run's coordinator writes records
 // and checkpoints. The summary's test figures are set on replica 0.
-TrainSummary Train(const TrainOptions& options, DataParallel* parallel = nullptr);
+// With `progress`, the live figures (step, epoch, losses, samples/s) are set
+// there as training goes (for the status server).
+TrainSummary Train(const TrainOptions& options, DataParallel* parallel = nullptr,
+                   RunProgress* progress = nullptr);
 
 }  // namespace getps
