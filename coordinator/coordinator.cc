@@ -47,6 +47,7 @@ class Coordinator {
       if (auto dir = checkpoints_.NewestValid()) {
         LoadStateDict(model_->module(), *dir + "/model.pt");
         torch::load(*optimizer_, *dir + "/optimizer.pt");
+        checkpoints_.RecordCommitOf(*dir);
         LogInfo("coordinator: state of record from " + *dir);
       }
     }
@@ -251,12 +252,18 @@ class Coordinator {
       }
       CopyIntoParameters(model_->module(), weights, "replica 0's checkpoint");
     }
-    const std::string dir =
-        checkpoints_.Save(static_cast<std::int64_t>(request.step), model_->module(), *optimizer_,
-                          request.body.at("meta"), request.body.at("is_best").get<bool>());
+    // A checkpoint that cannot be written (disk full, permissions) is
+    // reported and training goes on; the previous ones stay intact.
     Message done;
     done.type = MessageType::kCheckpointDone;
-    done.body = {{"dir", dir}};
+    try {
+      done.body = {{"dir", checkpoints_.Save(static_cast<std::int64_t>(request.step),
+                                             model_->module(), *optimizer_, request.body.at("meta"),
+                                             request.body.at("is_best").get<bool>())}};
+    } catch (const Error& e) {
+      LogError(std::string("coordinator: ") + e.what() + " (training goes on)");
+      done.body = {{"dir", ""}, {"error", e.what()}};
+    }
     if (o_.sync == SyncMode::kMpi) {
       server_.Send(peer, done);
       return;

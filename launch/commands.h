@@ -16,6 +16,7 @@ int RunTrain(const std::vector<std::string>& args);
 int RunWorker(const std::vector<std::string>& args);
 int RunSweep(const std::vector<std::string>& args);
 int RunPredict(const std::vector<std::string>& args);
+int RunLaunch(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

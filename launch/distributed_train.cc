@@ -114,7 +114,8 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
       WriteFileAtomically(
           (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
-          nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}}.dump() + "\n");
+          nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}, {"pid", getpid()}}.dump() +
+              "\n");
       RunProgress progress(train.run_dir);
       const auto status =
           StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);

@@ -70,6 +70,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "resume", po::value<std::string>()->default_value("no"),
       "auto: continue from the newest valid checkpoint")(
       "keep-last", po::value<int>()->default_value(2), "checkpoints kept besides the best")(
+      "commit-every", po::value<std::int64_t>()->default_value(0),
+      "also commit (checkpoint with the data cursor) every K steps, so a restart loses at\n"
+      "most K steps; 0: at epoch ends only. Commits are listed in RUN/epochs.jsonl")(
       "device", po::value<std::string>()->default_value("cpu"),
       "cpu, cuda[:N], or auto (cuda when a GPU is visible, else cpu); under mpirun a bare\n"
       "cuda is the replica's node-local index among the visible GPUs")(
@@ -133,6 +136,7 @@ int RunTrain(const std::vector<std::string>& args) {
     throw Error(ErrorCode::kInvalidArgument, "--resume takes auto or no");
   o.resume = resume == "auto";
   o.keep_last = (*vm)["keep-last"].as<int>();
+  o.commit_every = (*vm)["commit-every"].as<std::int64_t>();
   o.device = get("device");
   if (o.device == "auto") o.device = torch::cuda::is_available() ? "cuda" : "cpu";
   o.precision = get("precision");

@@ -43,6 +43,34 @@ TEST(Checkpoints, KeepLastAndBestAndSkipDamaged) {
   EXPECT_TRUE(torch::equal(other->weight, model->weight));
 }
 
+TEST(Checkpoints, ATruncatedOrAlteredFileIsCaughtByItsDigest) {
+  testing_util::TempDir dir("ckpt-digest");
+  torch::nn::Linear model(64, 64);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 3);
+  for (int step = 1; step <= 3; ++step) m.Save(step, *model, adamw, {{"step", step}}, false);
+  const fs::path ckpts = dir.path() / "checkpoints";
+  const auto meta = CheckpointManager::ReadMeta((ckpts / "step-00000003").string());
+  EXPECT_EQ(meta["files"]["model.pt"]["bytes"].get<std::uintmax_t>(),
+            fs::file_size(ckpts / "step-00000003" / "model.pt"));
+  EXPECT_EQ(meta["files"]["model.pt"]["digest"].get<std::string>().size(), 16u);
+  // The newest loses its tail (a crash mid-copy, a full disk).
+  const fs::path model3 = ckpts / "step-00000003" / "model.pt";
+  fs::resize_file(model3, fs::file_size(model3) - 100);
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000002");
+  // The next has one byte changed in place, same size.
+  const fs::path opt2 = ckpts / "step-00000002" / "optimizer.pt";
+  {
+    std::fstream f(opt2, std::ios::in | std::ios::out | std::ios::binary);
+    const auto middle = static_cast<std::streamoff>(fs::file_size(opt2) / 2);
+    f.seekg(middle);
+    const char c = static_cast<char>(f.get());
+    f.seekp(middle);
+    f.put(static_cast<char>(~c));
+  }
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
+}
+
 TEST(Checkpoints, UnwritableFolderIsAnErrorAndTheOldOnesStay) {
   testing_util::TempDir dir("ckpt-ro");
   torch::nn::Linear model(3, 2);

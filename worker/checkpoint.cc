@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/file_digest.h"
 #include "common/log.h"
 #include "worker/state_dict.h"
 
@@ -66,7 +67,14 @@ std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& 
     if (!adapters.empty()) SaveTensorDict(adapters, (tmp / "adapters.pt").string());
     torch::save(optimizer, (tmp / "optimizer.pt").string());
     FsyncPath(tmp / "optimizer.pt");
-    WriteFileAtomically(tmp / "meta.json", meta.dump(1));
+    // meta.json, written last, lists every file with its size and digest:
+    // NewestValid checks them, so a truncated or damaged file is caught.
+    nlohmann::json with_files = meta;
+    for (const auto& e : fs::directory_iterator(tmp)) {
+      const Digest d = FileDigest(e.path());
+      with_files["files"][e.path().filename().string()] = {{"bytes", d.bytes}, {"digest", d.Hex()}};
+    }
+    WriteFileAtomically(tmp / "meta.json", with_files.dump(1));
   } catch (const std::exception& e) {
     fs::remove_all(tmp, ec);
     throw Error(ErrorCode::kIOError,
@@ -77,6 +85,13 @@ std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& 
   fs::rename(tmp, final_dir, ec);
   if (ec) throw Error(ErrorCode::kIOError, "cannot rename " + tmp.string() + ": " + ec.message());
   FsyncPath(dir_);
+  if (meta.contains("commit")) {
+    try {
+      AppendCommit(meta["commit"]);
+    } catch (const Error& e) {  // the checkpoint stands; a resume appends the line
+      LogError(e.what());
+    }
+  }
   if (is_best) WriteFileAtomically(fs::path(dir_) / "best", std::string(name) + "\n");
   // Keep the last K and the best.
   const auto best = Best();
@@ -92,10 +107,24 @@ std::optional<std::string> CheckpointManager::NewestValid() const {
   auto dirs = StepDirs(dir_);
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
     try {
-      ReadMeta(it->string());
+      const nlohmann::json meta = ReadMeta(it->string());
       if (!fs::exists(*it / "model.pt") || !fs::exists(*it / "optimizer.pt")) {
         throw Error(ErrorCode::kCorruption,
                     "checkpoint " + it->string() + " lacks model.pt or optimizer.pt");
+      }
+      const nlohmann::json files = meta.value("files", nlohmann::json::object());
+      for (const auto& [name, want] : files.items()) {
+        const fs::path file = *it / name;
+        if (!fs::exists(file))
+          throw Error(ErrorCode::kCorruption, "checkpoint " + it->string() + " lacks " + name);
+        const Digest got = FileDigest(file);
+        if (got.bytes != want.at("bytes").get<std::uint64_t>() ||
+            got.Hex() != want.at("digest").get<std::string>())
+          throw Error(ErrorCode::kCorruption,
+                      "checkpoint " + it->string() + ": " + name + " is damaged (" +
+                          std::to_string(got.bytes) + " bytes, digest " + got.Hex() +
+                          "; meta.json says " + want.at("bytes").dump() + " bytes, " +
+                          want.at("digest").get<std::string>() + ")");
       }
       return it->string();
     } catch (const Error& e) {
@@ -103,6 +132,26 @@ std::optional<std::string> CheckpointManager::NewestValid() const {
     }
   }
   return std::nullopt;
+}
+
+void CheckpointManager::AppendCommit(const nlohmann::json& line) const {
+  const fs::path audit = fs::path(dir_).parent_path() / "epochs.jsonl";
+  std::ofstream out(audit, std::ios::app);
+  out << line.dump() << "\n";
+  out.flush();
+  if (!out) throw Error(ErrorCode::kIOError, "cannot append to " + audit.string());
+  FsyncPath(audit);
+}
+
+void CheckpointManager::RecordCommitOf(const std::string& checkpoint_dir) const {
+  const nlohmann::json meta = ReadMeta(checkpoint_dir);
+  if (!meta.contains("commit")) return;
+  std::ifstream in(fs::path(dir_).parent_path() / "epochs.jsonl");
+  for (std::string text; std::getline(in, text);) {
+    if (nlohmann::json::parse(text, nullptr, false) == meta["commit"]) return;
+  }
+  LogWarning("epochs.jsonl lacked the commit of " + checkpoint_dir + "; appended it");
+  AppendCommit(meta["commit"]);
 }
 
 std::optional<std::string> CheckpointManager::Best() const {

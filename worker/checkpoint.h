@@ -5,7 +5,10 @@
 // options, model config, store fingerprint, losses). Each is written under a
 // temporary name, fsynced and renamed into place, so a crash never leaves a
 // half checkpoint that looks valid. The manager keeps the last K and the best
-// (by validation loss; named in RUN/checkpoints/best).
+// (by validation loss; named in RUN/checkpoints/best). meta.json lists every
+// file's size and digest; NewestValid checks them. A checkpoint whose meta
+// has a "commit" line (worker/commit_audit.h) is the state of record: once
+// it is in place, that line is appended to RUN/epochs.jsonl.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -21,8 +24,9 @@ class CheckpointManager {
  public:
   CheckpointManager(std::string run_dir, int keep_last);
 
-  // Writes a checkpoint and prunes old ones. Returns its directory. Throws
-  // Error(kIOError) when it cannot be written (the previous ones stay).
+  // Writes a checkpoint, appends its commit line (if any), and prunes old
+  // ones. Returns its directory. Throws Error(kIOError) when it cannot be
+  // written (the previous ones stay, and no line is appended).
   std::string Save(std::int64_t step, const torch::nn::Module& model,
                    torch::optim::Optimizer& optimizer, const nlohmann::json& meta, bool is_best);
 
@@ -33,8 +37,14 @@ class CheckpointManager {
 
   static nlohmann::json ReadMeta(const std::string& checkpoint_dir);
 
+  // On resume from `checkpoint_dir`: appends its commit line to
+  // RUN/epochs.jsonl unless it is there already (a crash between the
+  // checkpoint's rename and the append).
+  void RecordCommitOf(const std::string& checkpoint_dir) const;
+
  private:
-  std::string dir_;
+  void AppendCommit(const nlohmann::json& line) const;
+  std::string dir_;  // RUN/checkpoints
   int keep_last_;
 };
 

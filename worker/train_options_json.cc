@@ -10,7 +10,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     base_lr, min_lr, weight_decay, warmup_fraction, clip_grad, seed, leave_out_chromosomes,
     leave_out_celltypes, validation_fraction, patience, train_fraction, mask_ratio,
     atac_loss_weight, atac, init, resume, freeze, lora, lora_rank, lora_alpha, lora_trainable,
-    keep_last, device, precision, drop_path, progress)
+    keep_last, commit_every, device, precision, drop_path, progress)
 
 nlohmann::json TrainOptionsToJson(const TrainOptions& options) { return options; }
 

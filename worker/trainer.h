@@ -11,6 +11,10 @@
 // Reproducible: the window order of epoch e is a shuffle seeded by
 // (seed, e), and torch's generator is reseeded from (seed, step) before every
 // step, so a resumed run continues exactly as an uninterrupted one.
+// Commits (every --commit-every steps and at epoch ends) are checkpoints
+// whose meta holds the data cursor (the windows of the epoch's order done)
+// and the generation (resumes so far); each appends its line to
+// RUN/epochs.jsonl (worker/commit_audit.h).
 #pragma once
 
 #include <cstdint>
@@ -54,6 +58,10 @@ struct TrainOptions {
   double lora_alpha = 1.0;
   std::string lora_trainable = "^head_";
   int keep_last = 2;
+  // Commit (checkpoint the state of record with its data cursor) every K
+  // optimizer steps as well as at every epoch's end; 0: epoch ends only. A
+  // resume continues the epoch at the first window not committed.
+  std::int64_t commit_every = 0;
   std::string device = "cpu";
   std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
   double drop_path = 0.1;          // stochastic depth of the last block

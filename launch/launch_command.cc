@@ -1,0 +1,140 @@
+// `getps launch [--max-restarts R] [--restart-delay S] -- COMMAND...`: the
+// whole-job supervisor. Runs COMMAND (typically `mpirun … getps train …` or
+// `srun …`) in its own process group; when it fails -- the coordinator
+// died, mpirun aborted, a node was lost -- runs it again with
+// `--resume auto` appended, so training continues from the newest valid
+// checkpoint (a commit: with --commit-every, mid-epoch at the right window),
+// up to R times. Exit status 2 (bad usage or input) is not retried: it would
+// fail the same way. SIGINT/SIGTERM are passed to the job and end the
+// supervision. Each attempt sees GETPS_ATTEMPT=N (1, 2, …) in its
+// environment, so a wrapper script can choose another worker count.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+
+namespace getps::cli {
+namespace {
+
+// SIGINT and SIGTERM are blocked in the supervisor and taken with
+// sigtimedwait while it waits (no handler, no global flag); the job gets
+// them unblocked.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+pid_t Start(const std::vector<std::string>& command, int attempt) {
+  const pid_t pid = fork();
+  if (pid < 0) throw Error(ErrorCode::kIOError, "launch: cannot fork");
+  if (pid == 0) {
+    const sigset_t stop = StopSignals();
+    sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+    setpgid(0, 0);  // its own group: signals reach mpirun and its ranks
+    setenv("GETPS_ATTEMPT", std::to_string(attempt).c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    std::perror(argv[0]);
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  return pid;
+}
+
+// Waits for the job; a stop signal is passed on to its group and noted in
+// *stopped_by.
+int Wait(pid_t pid, int* stopped_by) {
+  const sigset_t stop = StopSignals();
+  const timespec tick{0, 100'000'000};
+  int status = 0;
+  while (true) {
+    const pid_t got = waitpid(pid, &status, WNOHANG);
+    if (got == pid) return status;
+    if (got < 0) throw Error(ErrorCode::kIOError, "launch: waitpid failed");
+    const int signal = sigtimedwait(&stop, nullptr, &tick);
+    if (signal > 0) {
+      kill(-pid, signal);
+      *stopped_by = signal;
+    }
+  }
+}
+
+std::string Describe(int status) {
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
+int RunLaunch(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "launch", "[--max-restarts R] [--restart-delay S] -- COMMAND...",
+      "Runs COMMAND (e.g. `mpirun -np 17 getps train ... --commit-every 100`) and restarts it\n"
+      "when it fails, with `--resume auto` appended, up to --max-restarts times: the run\n"
+      "continues from its newest valid checkpoint. Exit status 2 (bad usage or input) is not\n"
+      "retried. Ctrl-C / SIGTERM stop the job and the supervision. Each attempt has\n"
+      "GETPS_ATTEMPT=N in its environment.");
+  spec.options.add_options()("max-restarts", po::value<int>()->default_value(3),
+                             "restarts after failures, at most")(
+      "restart-delay", po::value<double>()->default_value(1.0),
+      "seconds to wait before a restart (lets ports and a dying job's files settle)");
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  auto vm = Parse({args.begin(), dashes}, spec);
+  if (!vm) return 0;
+  std::vector<std::string> command(dashes == args.end() ? dashes : dashes + 1, args.end());
+  if (command.empty())
+    throw Error(ErrorCode::kInvalidArgument, "launch: no command after `--` (see --help)");
+  const int max_restarts = std::max(0, (*vm)["max-restarts"].as<int>());
+  const double delay = std::max(0.0, (*vm)["restart-delay"].as<double>());
+  const sigset_t stop = StopSignals();
+  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  int stopped_by = 0;
+  for (int attempt = 1;; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
+    const int status = Wait(Start(command, attempt), &stopped_by);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      if (attempt > 1) LogInfo("launch: the job finished on attempt " + std::to_string(attempt));
+      return 0;
+    }
+    const std::string what = "launch: attempt " + std::to_string(attempt) + " " + Describe(status) +
+                             " after " + FormatDuration(took);
+    if (stopped_by != 0) {
+      LogWarning(what + "; stopped by signal " + std::to_string(stopped_by));
+      return 128 + stopped_by;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+      LogError(what + " (bad usage or input: not retried)");
+      return 2;
+    }
+    if (attempt > max_restarts) {
+      LogError(what + "; no restarts left (--max-restarts " + std::to_string(max_restarts) + ")");
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    LogWarning(what + "; restarting from the newest checkpoint (restart " +
+               std::to_string(attempt) + " of " + std::to_string(max_restarts) + ")");
+    if (std::find(command.begin(), command.end(), "--resume") == command.end())
+      command.insert(command.end(), {"--resume", "auto"});
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+  }
+}
+
+}  // namespace getps::cli

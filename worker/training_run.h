@@ -1,0 +1,142 @@
+// TrainingRun: one training run of `Train` (trainer.h), the engine's state
+// between its steps: the store, model, optimizer, splits, counters and the
+// data-parallel hook. Internal to worker/: trainer.cc holds the training
+// loop and commits, training_run_eval.cc the held-out evaluation.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/run_progress.h"
+#include "storage/batch_assembler.h"
+#include "storage/store_reader.h"
+#include "worker/autocast.h"
+#include "worker/batch_loss.h"
+#include "worker/batch_tensors.h"
+#include "worker/checkpoint.h"
+#include "worker/data_parallel.h"
+#include "worker/data_splits.h"
+#include "worker/get_model.h"
+#include "worker/optimizer.h"
+#include "worker/region_model.h"
+#include "worker/trainer.h"
+#include "worker/tss_predictions.h"
+
+namespace getps {
+
+class TrainingRun {
+ public:
+  using json = nlohmann::json;
+  TrainingRun(const TrainOptions& o, DataParallel* dp, RunProgress* progress);
+  TrainSummary Go();
+
+ private:
+  void StartFrom();
+
+  void LoadCheckpointWeights(const std::string& dir);
+
+  json ConfigJson() const;
+
+  json Meta(double val) const;
+
+  bool Lead() const { return !dp_ || dp_->replica() == 0; }
+
+  void Show(const char* name, double value, const char* help) {
+    if (progress_) progress_->Set(name, value, help);
+  }
+
+  int Replicas() const { return dp_ ? dp_->replicas() : 1; }
+
+  int Replica() const { return dp_ ? dp_->replica() : 0; }
+
+  std::size_t GlobalStep() const {
+    return static_cast<std::size_t>(o_.batch_size * o_.accumulation * Replicas());
+  }
+
+  void Record(json record);
+
+  BatchTensors Assemble(std::span<const Window> windows);
+
+  void TrainEpoch(int epoch);
+  // Makes the state after `windows_done` windows of the epoch's order the
+  // state of record; `loss_sum`/`seen` are the epoch's (global) sums so far.
+  // Returns false when the checkpoint could not be written (logged; training
+  // goes on from the previous commit's point of view).
+  bool Commit(int epoch, std::size_t windows_done, double loss_sum, double seen, double val,
+              bool best);
+
+  // Calls fn(first, n, tensors) for consecutive batches of `windows`;
+  // batch_ holds the assembled batch during the call.
+  template <typename Fn>
+  // With `sliced`, a data-parallel replica takes batch k when k % replicas
+  // is its own index.
+  void ForEachBatch(const std::vector<Window>& windows, Fn&& fn, bool sliced = false) {
+    const auto size = static_cast<std::size_t>(o_.batch_size);
+    for (std::size_t b = 0; b < windows.size(); b += size) {
+      if (sliced &&
+          static_cast<int>((b / size) % static_cast<std::size_t>(Replicas())) != Replica())
+        continue;
+      const std::size_t n = std::min(windows.size(), b + size) - b;
+      fn(b, n, Assemble({windows.data() + b, n}));
+    }
+  }
+
+  // Mean loss over `windows` in eval mode, masks seeded per batch.
+  double Loss(const std::vector<Window>& windows);
+
+  void Test(TrainSummary* summary);
+
+  // Every replica's share of `part`, merged on replica 0.
+  template <typename Part>
+  Part GatheredToFirst(const Part& part) {
+    Part merged;
+    merged.Merge(dp_->GatherToFirst(part.Flatten()));
+    return merged;
+  }
+
+  // RUN/test_predictions.tsv: one line per held-out TSS entry.
+  void WritePredictions(const TssPredictions& predictions, const std::vector<std::string>& names);
+
+  // The trivial pretraining baseline: predict each feature's mean over the
+  // training windows; its masked MSE on the test windows.
+  double BaselineMse();
+
+  TrainOptions o_;
+  DataParallel* dp_;       // not owned; null in a single-process run
+  RunProgress* progress_;  // not owned; may be null
+  std::unique_ptr<StoreReader> store_;
+  torch::Device device_;
+  Precision precision_;
+  LossOptions loss_;
+  BatchAssembler assembler_;
+  Batch batch_;
+  CheckpointManager checkpoints_;
+  GetModelConfig config_;
+  std::unique_ptr<RegionModel> model_;
+  Splits splits_;
+  OptimizerOptions opt_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::ofstream metrics_;
+  std::int64_t steps_per_epoch_ = 0, step_ = 0;
+  int epochs_done_ = 0, bad_epochs_ = 0;
+  double best_val_ = INFINITY, last_train_loss_ = 0;
+  json throughput_;  // per replica, of the last epoch
+  // Commits: the generation (resumes so far), the epoch's window order, the
+  // first window not yet committed, and where a mid-epoch resume starts.
+  int generation_ = 0;
+  std::vector<Window> epoch_order_;
+  std::size_t commit_from_ = 0, resume_window_ = 0;
+  bool resumed_ = false;  // the next commit is this generation's first
+  // The epoch's training-loss sums committed by an earlier generation.
+  double carried_loss_sum_ = 0, carried_seen_ = 0;
+  double last_val_ = INFINITY;
+};
+
+}  // namespace getps

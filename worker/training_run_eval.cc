@@ -1,0 +1,140 @@
+// The held-out evaluation of a TrainingRun: validation loss, test metrics
+// and their strata, the predictions file, the pretraining baseline.
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/random.h"
+#include "storage/region_strata.h"
+#include "worker/region_errors.h"
+#include "worker/training_run.h"
+
+namespace getps {
+
+using nlohmann::json;
+
+// Mean loss over `windows` in eval mode, masks seeded per batch.
+double TrainingRun::Loss(const std::vector<Window>& windows) {
+  torch::NoGradGuard no_grad;
+  model_->module().eval();
+  double sum = 0;
+  ForEachBatch(
+      windows,
+      [&](std::size_t b, std::size_t n, const BatchTensors& t) {
+        torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+        GetOutputs out;
+        sum +=
+            BatchLoss(*model_, t, loss_, precision_, &out).item<double>() * static_cast<double>(n);
+      },
+      /*sliced=*/true);
+  if (dp_) sum = dp_->Sum({sum})[0];
+  return sum / static_cast<double>(std::max<std::size_t>(1, windows.size()));
+}
+
+void TrainingRun::Test(TrainSummary* summary) {
+  torch::NoGradGuard no_grad;
+  model_->module().eval();
+  std::vector<std::string> names;
+  for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
+  if (o_.mode == "pretrain") {
+    // Per-region errors under the same seeded masks as Loss().
+    RegionErrors errors;
+    ForEachBatch(
+        splits_.test,
+        [&](std::size_t b, std::size_t n, const BatchTensors& t) {
+          torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+          GetOutputs out;
+          torch::Tensor mask;
+          auto se = MaskedRegionErrors(*model_, t, o_.mask_ratio, precision_, &out, &mask)
+                        .to(torch::kCPU)
+                        .contiguous();
+          auto m = mask.to(torch::kFloat).to(torch::kCPU).contiguous();
+          errors.Add(batch_, n, se.data_ptr<float>(), m.data_ptr<float>());
+        },
+        /*sliced=*/true);
+    if (dp_) errors = GatheredToFirst(errors);
+    summary->test_masked_mse = Loss(splits_.test);
+    summary->test_baseline_mse = BaselineMse();
+    if (!Lead()) return;
+    json record = {{"kind", "test"},
+                   {"step", step_},
+                   {"masked_mse", summary->test_masked_mse},
+                   {"baseline_mse", summary->test_baseline_mse},
+                   {"windows", splits_.test.size()}};
+    auto by = [&](const RegionStrata& s) { return errors.MseBy(names, s); };
+    record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
+    if (const auto genes = store_->Genes(); !genes.empty())
+      record["by_tss_distance"] =
+          by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
+    Record(record);
+    return;
+  }
+  // Predictions per (cell type, region, strand) averaged over the windows
+  // holding the region, for TSS entries only; metrics over all of them.
+  // (Every such entry holds a TSS, so they are stratified by specificity
+  // only; pretraining's records carry the TSS-distance strata.)
+  TssPredictions predictions;
+  ForEachBatch(
+      splits_.test,
+      [&](std::size_t, std::size_t n, const BatchTensors& t) {
+        auto e = Forward(*model_, t, {}, true, false, precision_)
+                     .expression.to(torch::kCPU)
+                     .contiguous();
+        predictions.Add(batch_, n, e.data_ptr<float>());
+      },
+      /*sliced=*/true);
+  if (dp_) predictions = GatheredToFirst(predictions);
+  if (!Lead()) return;
+  json metrics = predictions.Metrics(names);
+  const json pooled = metrics["pooled"];
+  summary->test_pearson = pooled["pearson"];
+  Record({{"kind", "test"},
+          {"step", step_},
+          {"pooled", pooled},
+          {"per_celltype", metrics["per_celltype"]},
+          {"by_specificity",
+           predictions.MetricsBy(names, SpecificityStrata(AccessibleCounts(*store_)))},
+          {"leave_out_chromosomes", o_.leave_out_chromosomes},
+          {"leave_out_celltypes", o_.leave_out_celltypes}});
+  WritePredictions(predictions, names);
+  LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
+          pooled["spearman"].dump() + ", R2 " + pooled["r2"].dump() + " over " +
+          pooled["n"].dump() + " TSS entries");
+}
+
+// RUN/test_predictions.tsv: one line per held-out TSS entry.
+void TrainingRun::WritePredictions(const TssPredictions& predictions,
+                                   const std::vector<std::string>& names) {
+  std::string tsv = "celltype\tregion\tstrand\tpredicted\tobserved\n";
+  predictions.ForEachEntry([&](int ct, std::uint32_t id, int strand, double p, double o) {
+    tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) +
+           (strand == 0 ? "\t+\t" : "\t-\t") + std::to_string(p) + "\t" + std::to_string(o) + "\n";
+  });
+  try {
+    WriteFileAtomically(std::filesystem::path(o_.run_dir) / "test_predictions.tsv", tsv);
+  } catch (const Error& e) {
+    LogError(e.what());
+  }
+}
+
+// The trivial pretraining baseline: predict each feature's mean over the
+// training windows; its masked MSE on the test windows.
+double TrainingRun::BaselineMse() {
+  torch::Tensor sum;
+  double count = 0;
+  ForEachBatch(splits_.train, [&](std::size_t, std::size_t, const BatchTensors& t) {
+    auto s = t.features.sum(std::vector<std::int64_t>{0, 1});
+    sum = sum.defined() ? sum + s : s;
+    count += static_cast<double>(t.features.size(0) * t.features.size(1));
+  });
+  auto mean = sum / count;
+  double se = 0, regions = 0;
+  ForEachBatch(splits_.test, [&](std::size_t, std::size_t, const BatchTensors& t) {
+    se += (t.features - mean).pow(2).mean(-1).sum().item<double>();
+    regions += static_cast<double>(t.features.size(0) * t.features.size(1));
+  });
+  return se / std::max(1.0, regions);
+}
+
+}  // namespace getps
