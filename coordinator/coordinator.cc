@@ -48,6 +48,9 @@ class Coordinator {
         LoadStateDict(model_->module(), *dir + "/model.pt");
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         checkpoints_.RecordCommitOf(*dir);
+        if (progress_)
+          progress_->Set("step", CheckpointManager::ReadMeta(*dir).at("step").get<double>(),
+                         "Optimizer steps done.");
         LogInfo("coordinator: state of record from " + *dir);
       }
     }

@@ -106,10 +106,10 @@ std::string ScatterPlot(Series points, std::size_t max_points, const std::string
     shown.x.push_back(points.x[i]);
     shown.y.push_back(points.y[i]);
   }
-  std::string title =
-      "Predicted vs observed expression, " + what + " (" + std::to_string(n) + " entries";
-  if (stride > 1) title += ", every " + std::to_string(stride) + "th shown";
-  return XyPlot({"scatter", title + ")", "observed", "predicted", false, true}, {shown});
+  std::string title = "Predicted vs observed, " + std::to_string(n) + " " + what;
+  if (stride > 1) title += " (every " + std::to_string(stride) + "th shown)";
+  return XyPlot({"scatter", title, "observed expression", "predicted expression", false, true},
+                {shown});
 }
 
 // Bars per stratum of a test record's `by_KEY`: `metric` of the pooled
@@ -182,7 +182,7 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   html += HtmlTable({"", "n", "Pearson", "Spearman", "R²"}, rows);
   Series points;
   ReadPredictions(dir, &points);
-  html += ScatterPlot(points, o.max_points, "held-out");
+  html += ScatterPlot(points, o.max_points, "held-out TSS entries");
   if (test->contains("by_specificity"))
     html += StrataPlot(*test, "by_specificity", "specificity", "Pearson by cell-type specificity",
                        "pearson");
@@ -262,7 +262,8 @@ std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
   if (!losses.empty())
     html += "<h2>Training</h2>" +
             XyPlot({"loss", "Validation loss per epoch, every fold", "epoch", "loss"}, losses);
-  if (!points.x.empty()) html += ScatterPlot(points, o.max_points, "all folds' held-out entries");
+  if (!points.x.empty())
+    html += ScatterPlot(points, o.max_points, "held-out TSS entries, all folds");
   if (!bins.empty()) {
     BarChart chart{{}, {"mean Pearson over folds"}, {}, {}};
     for (const auto& b : bins) {

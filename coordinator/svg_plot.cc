@@ -264,10 +264,15 @@ std::string BarPlot(const PlotFrame& f, const BarChart& c) {
             : Text(lx, ly, c.groups[g], "text-anchor=\"middle\"");
   }
   body += Line(a.left, y(0), a.right, y(0), "stroke=\"#444\"");
+  // Labels of the reference lines stagger leftwards, so close lines (a
+  // mean between a near min and max) stay readable.
+  double label_x = a.right - 4;
   for (const auto& [name, v] : c.lines) {
     body += Line(a.left, y(v), a.right, y(v), "stroke=\"#000\" stroke-dasharray=\"5 4\"");
-    body +=
-        Text(a.right - 4, y(v) - 4, name + " " + Num(v), "text-anchor=\"end\" font-size=\"11\"");
+    body += Text(label_x, y(v) - 3, name + " " + Num(v),
+                 "text-anchor=\"end\" font-size=\"11\" paint-order=\"stroke\" stroke=\"#fff\" "
+                 "stroke-width=\"3\"");
+    label_x -= 150;
   }
   body += Legend(legend, c.series);
   return Open(f, marks) + body + "</svg>";

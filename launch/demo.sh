@@ -4,9 +4,9 @@
 # (getps simulate), featurizes it into a feature store (getps featurize:
 # motif scan, fragment counting, labels), queries the store the ways users
 # do, pretrains GET (masked regions) and runs a leave-one-chromosome-out
-# fine-tuning sweep from that checkpoint (about 12 minutes on 2 cores).
-# Output lands in $GETPS_DEMO_DIR (default: out/demo in the clone). The HTML
-# report joins when its issue lands.
+# fine-tuning sweep from that checkpoint, ending with the sweep's HTML report
+# (about 13 minutes on 2 cores). Output lands in $GETPS_DEMO_DIR (default:
+# out/demo in the clone).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 setup_out=$(bash "$root/launch/setup.sh")
@@ -60,5 +60,8 @@ step "getps sweep loco: fine-tune from the pretrained model once per held-out ch
 rm -rf "$out/loco"
 "$getps" sweep loco --store "$store" --run-dir "$out/loco" --init "$out/pretrain" \
   --train "--epochs 30 --patience 8 --batch-size 16 --lr 0.05"
+step "getps report: the sweep's plots in one HTML file (written by the sweep; re-made here)"
+"$getps" report "$out/loco"
 printf '\ndemo finished: store %s, pretraining %s, LOCO table %s\n' "$store" "$out/pretrain" \
   "$out/loco/sweep.md"
+printf 'report: %s (open it in a browser; it needs no network)\n' "$out/loco/report.html"

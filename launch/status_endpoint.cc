@@ -1,5 +1,7 @@
 #include "launch/status_endpoint.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -15,7 +17,7 @@ std::unique_ptr<StatusServer> StartStatusEndpoint(const std::string& bind, int p
   auto server = std::make_unique<StatusServer>(StatusServerOptions{bind, port}, progress);
   std::filesystem::create_directories(run_dir);
   WriteFileAtomically(std::filesystem::path(run_dir) / "status.json",
-                      nlohmann::json{{"url", server->url()}}.dump() + "\n");
+                      nlohmann::json{{"url", server->url()}, {"pid", getpid()}}.dump() + "\n");
   LogInfo("status: " + server->url() + " (Prometheus: " + server->url() + "metrics)");
   return server;
 }

@@ -1,6 +1,6 @@
 // The --status-port/--status-bind options of `getps train`: a StatusServer
 // for the run, its URL logged and written to RUN/status.json
-// ({"url": ...}) for scripts and tests.
+// ({"url": ..., "pid": the serving process}) for scripts and tests.
 #pragma once
 
 #include <memory>

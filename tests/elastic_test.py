@@ -21,13 +21,12 @@ import random
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, simulated_store  # noqa: E402
+from getps_cli import GETPS, records, run, SimulatedStoreTest  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -87,19 +86,7 @@ def child_pids(pid):
     return out
 
 
-class Elastic(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-elastic-")
-        cls.store = simulated_store(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp.name, name)
-
+class Elastic(SimulatedStoreTest):
     def assert_nothing_lost_or_doubled(self, run_dir, epochs):
         by_epoch = audit(run_dir)
         self.assertEqual(sorted(by_epoch), list(range(1, epochs + 1)))

@@ -3,6 +3,8 @@ simulated store, and a run's metrics records."""
 import json
 import os
 import subprocess
+import tempfile
+import unittest
 
 GETPS = os.environ["GETPS_BIN"]
 
@@ -54,3 +56,21 @@ def scrape_status(run_dir, until, timeout=120):
             pass
         time.sleep(0.05)
     raise AssertionError(f"no status from {run_dir} within {timeout} s (url {url})")
+
+
+class SimulatedStoreTest(unittest.TestCase):
+    """A test class with a temporary directory (self.path(name)) holding a
+    tiny simulated store (self.store), made once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix=f"getps-{cls.__name__.lower()}-")
+        cls.store = simulated_store(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.tmp.name, name)

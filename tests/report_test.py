@@ -9,11 +9,10 @@ import re
 import shutil
 import struct
 import subprocess
-import tempfile
 import unittest
 import zlib
 
-from getps_cli import records, run, simulated_store  # noqa: E402
+from getps_cli import records, run, SimulatedStoreTest  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TRAIN = ["--batch-size", "8", "--lr", "0.05", "--quiet"]
@@ -71,19 +70,7 @@ def plots(html):
 
 
 @unittest.skipIf(CHROMIUM is None, "no chromium (Debian package chromium)")
-class Report(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-report-")
-        cls.store = simulated_store(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp.name, name)
-
+class Report(SimulatedStoreTest):
     def render(self, run_dir):
         """The report's DOM as Chromium parsed it, and a screenshot."""
         page = os.path.join(run_dir, "report.html")

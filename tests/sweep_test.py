@@ -1,6 +1,8 @@
 """`getps sweep loco` on a tiny simulated world (4 chromosomes, CPU): every
 fold's metrics present and a table with mean/min/max; re-running a finished
 sweep trains nothing; a fold whose result is lost is the only one re-run; a
+sweep killed mid-way re-runs only the missing folds (the interrupted one
+resuming from its checkpoint); a
 fold that cannot succeed is retried, reported and does not stop the others;
 `sweep fraction` trains each share from the checkpoint and from scratch and
 writes the transfer-learning curve; with --devices, folds are packed onto
@@ -14,27 +16,17 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
+import signal
+import subprocess
+import time
 import unittest
 
-from getps_cli import run, simulated_store  # noqa: E402
+from getps_cli import GETPS, run, SimulatedStoreTest  # noqa: E402
 
 TRAIN = ["--train", "--epochs 2 --batch-size 8 --lr 0.05"]
 
 
-class Sweep(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-sweep-")
-        cls.store = simulated_store(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp.name, name)
-
+class Sweep(SimulatedStoreTest):
     def test_loco_table_resume_and_rerun_of_a_lost_fold(self):
         sweep = self.path("loco")
         p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--parallel", "2", *TRAIN)
@@ -63,6 +55,34 @@ class Sweep(unittest.TestCase):
         self.assertIn("3 of 4 folds already done", p.stderr)
         self.assertIn("fold chr3 started", p.stderr)
         self.assertEqual(p.stderr.count("started"), 1)
+
+    def test_a_killed_sweep_finishes_only_the_missing_folds(self):
+        # Kill the sweep and its running fold (SIGKILL to the process group)
+        # once the first fold is done and the second has a checkpoint; the
+        # re-run skips the first, resumes the second from its checkpoint and
+        # trains the third.
+        sweep = self.path("killed")
+        args = [GETPS, "sweep", "loco", "--store", self.store, "--run-dir", sweep, "--folds", "chr1,chr2,chr3",
+                "--train", "--epochs 6 --batch-size 8 --lr 0.05"]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        second = os.path.join(sweep, "fold-chr2", "checkpoints")
+        deadline = time.time() + 300
+        while not (os.path.isdir(second) and any(d.startswith("step-") and "." not in d for d in os.listdir(second))):
+            self.assertLess(time.time(), deadline, "the second fold never wrote a checkpoint")
+            self.assertIsNone(p.poll(), "the sweep ended before it could be killed")
+            time.sleep(0.02)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        self.assertFalse(os.path.exists(os.path.join(sweep, "fold-chr3")))
+        again = run("sweep", "loco", *args[3:])
+        self.assertIn("1 of 3 folds already done", again.stderr)
+        self.assertNotIn("fold chr1 started", again.stderr)
+        with open(os.path.join(sweep, "fold-chr2", "train.log")) as f:
+            self.assertIn("resuming from", f.read())
+        with open(os.path.join(sweep, "sweep.csv")) as f:
+            self.assertEqual([r["chromosome"] for r in csv.DictReader(f)][:3], ["chr1", "chr2", "chr3"])
+        print("killed the sweep during fold chr2: the re-run skipped chr1, resumed chr2, trained chr3")
 
     def test_fraction_sweep_writes_the_transfer_learning_curve(self):
         init = self.path("init")

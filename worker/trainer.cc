@@ -83,6 +83,7 @@ TrainSummary TrainingRun::Go() {
   Show("total_steps", static_cast<double>(steps_per_epoch_ * o_.epochs),
        "Optimizer steps the run will take at most.");
   Show("epochs", o_.epochs, "Epochs the run will take at most.");
+  Show("step", static_cast<double>(step_), "Optimizer steps done.");
   for (int epoch = epochs_done_; epoch < o_.epochs && bad_epochs_ < o_.patience; ++epoch) {
     TrainEpoch(epoch);
     const double val = splits_.validation.empty() ? last_train_loss_ : Loss(splits_.validation);
