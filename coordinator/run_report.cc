@@ -135,11 +135,12 @@ std::string StrataPlot(const json& test, const std::string& key, const std::stri
     }
     chart.values.push_back(row);
   }
-  return BarPlot({id, title,
-                  key == "by_tss_distance" ? "distance to the nearest TSS (bp)"
-                                           : "cell types in which the region is accessible",
-                  metric, false, false, 760, 380},
-                 chart);
+  return BarPlot(
+      {id, title,
+       key == "by_tss_distance" ? "distance from the region's centre to the nearest TSS (bp)"
+                                : "cell types in which the region is accessible",
+       metric, false, false, 760, 380},
+      chart);
 }
 
 std::string RunSections(const fs::path& dir, const ReportOptions& o) {
@@ -183,6 +184,10 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   Series points;
   ReadPredictions(dir, &points);
   html += ScatterPlot(points, o.max_points, "held-out TSS entries");
+  if (test->contains("by_tss_distance"))
+    html +=
+        StrataPlot(*test, "by_tss_distance", "tss-distance",
+                   "Pearson by distance from the region's centre to its nearest TSS", "pearson");
   if (test->contains("by_specificity"))
     html += StrataPlot(*test, "by_specificity", "specificity", "Pearson by cell-type specificity",
                        "pearson");

@@ -12,10 +12,11 @@ int RunReport(const std::vector<std::string>& args) {
   CommandSpec spec("report", "RUN_DIR [--out FILE]",
                    "Writes RUN_DIR/report.html: one HTML file with inline SVG plots that opens\n"
                    "offline. For a training run: loss curves, held-out metrics per cell type,\n"
-                   "predicted vs observed, metrics by cell-type specificity (and by distance to\n"
-                   "the nearest TSS for pretraining). For a sweep: per-fold bars with mean, min\n"
-                   "and max, the transfer-learning curve, every fold's loss curve and the\n"
-                   "pooled scatter. `getps train` and `getps sweep` write it when they finish.");
+                   "predicted vs observed, metrics by distance to the nearest TSS and by\n"
+                   "cell-type specificity. For a sweep: per-fold bars with mean, min and max,\n"
+                   "the transfer-learning curve, every fold's loss curve, the pooled scatter\n"
+                   "and the specificity strata over folds. `getps train` and `getps sweep`\n"
+                   "write it when they finish.");
   spec.options.add_options()("run-dir", po::value<std::string>()->required(),
                              "a `getps train` run directory or a `getps sweep` directory")(
       "out", po::value<std::string>()->default_value(""),

@@ -51,12 +51,13 @@ std::vector<std::int64_t> DistanceToNearestTss(const RegionIndex& regions,
     if (it == tss_of.end()) continue;
     const std::vector<std::int64_t>& tss = it->second;
     for (std::uint32_t id = c.first_id; id < c.first_id + c.count; ++id) {
-      const std::int64_t start = regions.start(id), last = regions.end(id) - 1;
-      // The first TSS at or after start: inside the region when <= last.
-      auto at = std::lower_bound(tss.begin(), tss.end(), start);
+      const std::int64_t centre =
+          regions.start(id) + (std::int64_t{regions.end(id)} - regions.start(id)) / 2;
+      // The nearest TSS is the first at or after the centre or the one before.
+      auto at = std::lower_bound(tss.begin(), tss.end(), centre);
       std::int64_t d = INT64_MAX;
-      if (at != tss.end()) d = std::max<std::int64_t>(0, *at - last);
-      if (at != tss.begin()) d = std::min(d, start - *(at - 1));
+      if (at != tss.end()) d = *at - centre;
+      if (at != tss.begin()) d = std::min(d, centre - *(at - 1));
       distance[id] = d;
     }
   }
@@ -66,15 +67,15 @@ std::vector<std::int64_t> DistanceToNearestTss(const RegionIndex& regions,
 RegionStrata TssDistanceStrata(const std::vector<std::int64_t>& distance) {
   RegionStrata s;
   s.name = "tss_distance";
-  s.labels = {"0", "1-999", "1000-9999", "10000-99999", ">=100000", "no TSS"};
-  s.lo = {0, 1, 1000, 10000, 100000, -1};
-  s.hi = {0, 999, 9999, 99999, -1, -1};
+  s.labels = {"0-99", "100-499", "500-1999", "2000-9999", "10000-99999", ">=100000", "no TSS"};
+  s.lo = {0, 100, 500, 2000, 10000, 100000, -1};
+  s.hi = {99, 499, 1999, 9999, 99999, -1, -1};
   s.bin_of.reserve(distance.size());
   for (std::int64_t d : distance) {
-    int bin = 5;
+    int bin = 6;
     if (d >= 0) {
       bin = 0;
-      while (bin < 4 && d > s.hi[static_cast<std::size_t>(bin)]) ++bin;
+      while (bin < 5 && d > s.hi[static_cast<std::size_t>(bin)]) ++bin;
     }
     s.bin_of.push_back(bin);
   }

@@ -3,10 +3,12 @@
 // worse on cell-type-specific and on distal regions):
 //   - specificity: in how many of the store's cell types a region is
 //     accessible, in power-of-two bins "1", "2-3", "4-7", ...;
-//   - TSS distance: base pairs from the region to the nearest TSS of the
-//     store's genes, in bins "0" (the region holds a TSS), "1-999",
-//     "1000-9999", "10000-99999", ">=100000", and "no TSS" when the region's
-//     chromosome has none.
+//   - TSS distance: base pairs from the region's centre to the nearest TSS
+//     of the store's genes (as peak annotators such as ChIPseeker measure
+//     it), in bins "0-99", "100-499", "500-1999", "2000-9999",
+//     "10000-99999", ">=100000", and "no TSS" when the region's chromosome
+//     has none. Promoter regions fall in the first bins, distal elements in
+//     the later ones.
 // Plain values; built once per evaluation.
 #pragma once
 
@@ -35,9 +37,9 @@ std::vector<std::uint32_t> AccessibleCounts(const StoreReader& store);
 // Regions accessible nowhere count as "1" (the most specific bin).
 RegionStrata SpecificityStrata(const std::vector<std::uint32_t>& accessible_in);
 
-// Per region id: 0 when a TSS of `genes` lies in [start, end), else the
-// distance in bp from the region's nearest edge to the nearest TSS on its
-// chromosome; -1 when that chromosome has no TSS.
+// Per region id: |TSS - centre| in bp for the nearest TSS of `genes` on
+// the region's chromosome, the centre of [start, end) being
+// start + (end - start) / 2; -1 when that chromosome has no TSS.
 std::vector<std::int64_t> DistanceToNearestTss(const RegionIndex& regions,
                                                const std::vector<GeneRecord>& genes);
 

@@ -91,13 +91,15 @@ class Report(SimulatedStoreTest):
         dom, shot = self.render(ft)
         got = plots(dom)
         print("fine-tuning report plots:", got)
-        self.assertEqual(set(got), {"loss", "scatter", "specificity"})
+        self.assertEqual(set(got), {"loss", "scatter", "specificity", "tss-distance"})
         test = records(ft)[-1]
         self.assertEqual(got["loss"], 6)  # training + validation loss, 3 epochs
         self.assertEqual(got["scatter"], test["pooled"]["n"])  # every held-out entry drawn
         # One bar per (bin, pooled + each cell type with entries in it).
         bars = sum(1 + len(b["per_celltype"]) for b in test["by_specificity"])
         self.assertEqual(got["specificity"], bars)
+        bars = sum(1 + len(b["per_celltype"]) for b in test["by_tss_distance"])
+        self.assertEqual(got["tss-distance"], bars)
         self.assertIn("Pearson", dom)
         # Chromium drew the blue series: thousands of its pixels.
         width, height, rows = png_pixels(shot)

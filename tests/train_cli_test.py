@@ -46,6 +46,12 @@ class TrainCli(unittest.TestCase):
         # Stratified by specificity: the bins partition the pooled entries.
         self.assertEqual(sum(b["pooled"]["n"] for b in test["by_specificity"]), test["pooled"]["n"])
         self.assertTrue(all(b["min"] <= b["max"] for b in test["by_specificity"]))
+        # By TSS distance (region centre to TSS): the bins partition them too,
+        # and every labelled entry's region holds its TSS, so none is farther
+        # than half the widest region (the simulated peaks are under 2 kb).
+        by_distance = test["by_tss_distance"]
+        self.assertEqual(sum(b["pooled"]["n"] for b in by_distance), test["pooled"]["n"])
+        self.assertTrue(all(b["max"] is not None and b["max"] <= 1999 for b in by_distance), by_distance)
         # Every held-out TSS entry is in test_predictions.tsv.
         with open(self.path("ft/test_predictions.tsv")) as f:
             lines = f.read().splitlines()
@@ -175,13 +181,13 @@ class TrainCli(unittest.TestCase):
         test = records(self.path("pt"))[-1]
         self.assertIn("masked_mse", test)
         # Masked errors stratified by TSS distance and by specificity: each
-        # partitions the same masked region occurrences; promoters (bin "0")
-        # and distal regions are both present in the simulated world.
+        # partitions the same masked region occurrences; promoters (bin
+        # "0-99") and distal regions are both present in the simulated world.
         by_distance, by_specificity = test["by_tss_distance"], test["by_specificity"]
         self.assertEqual(sum(b["pooled"]["n"] for b in by_distance), sum(b["pooled"]["n"] for b in by_specificity))
         self.assertGreater(sum(b["pooled"]["n"] for b in by_distance), 0)
-        self.assertEqual(by_distance[0]["bin"], "0")
-        self.assertGreater(len(by_distance), 1)
+        self.assertEqual(by_distance[0]["bin"], "0-99")
+        self.assertGreater(len(by_distance), 2)
         # The pooled masked MSE over bins (weighted by occurrences) is close to
         # the headline figure (a mean over batches, so not identical).
         weighted = sum(b["pooled"]["masked_mse"] * b["pooled"]["n"] for b in by_distance) / sum(

@@ -37,6 +37,14 @@ void TrainingRun::Test(TrainSummary* summary) {
   model_->module().eval();
   std::vector<std::string> names;
   for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
+  // The record's strata: by cell-type specificity, and by distance to the
+  // nearest TSS when the store has genes; `by(strata)` gives a list.
+  auto add_strata = [&](json& record, auto by) {
+    record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
+    if (const auto genes = store_->Genes(); !genes.empty())
+      record["by_tss_distance"] =
+          by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
+  };
   if (o_.mode == "pretrain") {
     // Per-region errors under the same seeded masks as Loss().
     RegionErrors errors;
@@ -62,18 +70,12 @@ void TrainingRun::Test(TrainSummary* summary) {
                    {"masked_mse", summary->test_masked_mse},
                    {"baseline_mse", summary->test_baseline_mse},
                    {"windows", splits_.test.size()}};
-    auto by = [&](const RegionStrata& s) { return errors.MseBy(names, s); };
-    record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
-    if (const auto genes = store_->Genes(); !genes.empty())
-      record["by_tss_distance"] =
-          by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
+    add_strata(record, [&](const RegionStrata& s) { return errors.MseBy(names, s); });
     Record(record);
     return;
   }
   // Predictions per (cell type, region, strand) averaged over the windows
   // holding the region, for TSS entries only; metrics over all of them.
-  // (Every such entry holds a TSS, so they are stratified by specificity
-  // only; pretraining's records carry the TSS-distance strata.)
   TssPredictions predictions;
   ForEachBatch(
       splits_.test,
@@ -89,14 +91,14 @@ void TrainingRun::Test(TrainSummary* summary) {
   json metrics = predictions.Metrics(names);
   const json pooled = metrics["pooled"];
   summary->test_pearson = pooled["pearson"];
-  Record({{"kind", "test"},
-          {"step", step_},
-          {"pooled", pooled},
-          {"per_celltype", metrics["per_celltype"]},
-          {"by_specificity",
-           predictions.MetricsBy(names, SpecificityStrata(AccessibleCounts(*store_)))},
-          {"leave_out_chromosomes", o_.leave_out_chromosomes},
-          {"leave_out_celltypes", o_.leave_out_celltypes}});
+  json record = {{"kind", "test"},
+                 {"step", step_},
+                 {"pooled", pooled},
+                 {"per_celltype", metrics["per_celltype"]},
+                 {"leave_out_chromosomes", o_.leave_out_chromosomes},
+                 {"leave_out_celltypes", o_.leave_out_celltypes}};
+  add_strata(record, [&](const RegionStrata& s) { return predictions.MetricsBy(names, s); });
+  Record(record);
   WritePredictions(predictions, names);
   LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
           pooled["spearman"].dump() + ", R2 " + pooled["r2"].dump() + " over " +
