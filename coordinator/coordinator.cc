@@ -58,8 +58,12 @@ class Coordinator {
   }
 
   void Serve() {
-    auto last_heard = std::chrono::steady_clock::now();
+    auto last_heard = std::chrono::steady_clock::now(), last_probe = last_heard;
     while (finished_.size() < static_cast<std::size_t>(Replicas())) {
+      if (std::chrono::steady_clock::now() - last_probe > o_.probe_interval) {
+        ProbeReplicas();
+        last_probe = std::chrono::steady_clock::now();
+      }
       auto in = server_.Receive(std::chrono::milliseconds(200));
       if (!in) {
         if (std::chrono::steady_clock::now() - last_heard > o_.timeout)
@@ -81,6 +85,25 @@ class Coordinator {
   }
 
  private:
+  // A kHeartbeat to every joined, unfinished replica: the send throws once
+  // the control channel has dropped the peer (its process ended, or it
+  // missed heartbeats for the heartbeat timeout).
+  void ProbeReplicas() {
+    Message probe;
+    probe.type = MessageType::kHeartbeat;
+    for (const auto& [peer, index] : replica_of_) {
+      if (finished_.count(peer)) continue;
+      try {
+        server_.Send(peer, probe);
+      } catch (const Error&) {
+        throw Error(ErrorCode::kTimeout,
+                    "coordinator: replica " + std::to_string(index) +
+                        " was lost (its process ended or it missed heartbeats); ending the job "
+                        "so that it can be restarted from the last commit (getps launch)");
+      }
+    }
+  }
+
   void Handle(const std::string& peer, const Message& m) {
     switch (m.type) {
       case MessageType::kHello:

@@ -6,10 +6,13 @@
 // replica r - 1; external workers (ps) take the next indices in the order
 // they join. It returns once every replica has finished.
 //
-// Error contract: throws Error(kTimeout) when no replica has been heard
-// from for options.timeout (a hung or lost replica; elastic recovery is not
-// built yet), Error(kInternal) on a message that breaks the run's protocol.
-// Malformed messages are logged and ignored.
+// Error contract: throws Error(kTimeout) when a joined replica is lost --
+// its process ended or it missed heartbeats for the control channel's
+// heartbeat timeout, found by probing every `probe_interval` -- or when no
+// replica has been heard from for options.timeout; Error(kInternal) on a
+// message that breaks the run's protocol. Malformed messages are logged and
+// ignored. (A lost replica ends the job: `getps launch` restarts it from
+// the last commit. Recovery inside a running job is not built yet.)
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,7 @@ struct CoordinatorOptions {
   bool bf16_wire = false;  // --sync ps: replicas push bfloat16 gradients
   int staleness = -1;      // --sync ps: -1 synchronous, else async, at most this many pushes ahead
   std::chrono::milliseconds timeout{300000};
+  std::chrono::milliseconds probe_interval{1000};  // liveness probes of joined replicas
 };
 
 // Serves the run until every replica finished. With `progress` (not

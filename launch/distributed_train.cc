@@ -94,6 +94,12 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
   MPI_Comm replicas = MPI_COMM_NULL;
   MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : 1, mpi.rank(), &replicas);
   const std::chrono::milliseconds timeout(1000LL * options.timeout_seconds);
+  // Heartbeats every third of the timeout (at most 1 s); the coordinator
+  // probes its replicas as often.
+  Heartbeat heartbeat;
+  heartbeat.timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(1000 * std::max(0.5, options.heartbeat_timeout_seconds)));
+  heartbeat.interval = std::min(std::chrono::milliseconds(1000), heartbeat.timeout / 3);
   try {
     if (mpi.rank() == 0) {
       std::filesystem::create_directories(train.run_dir);
@@ -101,7 +107,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       std::filesystem::remove(key_file);  // a run's keys are its own
       const RunKeys keys = GenerateRunKeys();
       WriteRunKeys(key_file, keys);
-      ControlServer server({options.bind, keys, {}, {}});
+      ControlServer server({options.bind, keys, {}, heartbeat});
       const std::string endpoint = Advertised(server.endpoint());
       LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
               std::to_string(mpi.size() - 1) + " mpirun replicas + " +
@@ -120,7 +126,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       const auto status =
           StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);
       RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, options.wire == "bf16",
-                      options.staleness, timeout},
+                      options.staleness, timeout, heartbeat.interval},
                      server, &progress);
       LogInfo("coordinator: all replicas finished");
       WriteRunReportAtEnd(train.run_dir);
@@ -135,8 +141,12 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       link_options.replicas = replicas;
       link_options.mpi_rank = mpi.rank();
       link_options.bf16_wire = options.wire == "bf16";
-      link_options.control = {
-          boot.at("endpoint"), keys, "replica " + std::to_string(mpi.rank()), timeout, {}, {}};
+      link_options.control = {boot.at("endpoint"),
+                              keys,
+                              "replica " + std::to_string(mpi.rank()),
+                              timeout,
+                              {},
+                              heartbeat};
       ReplicaLink link(link_options);
       TrainOptions mine = train;
       mine.progress = train.progress && link.replica() == 0;

@@ -20,6 +20,7 @@ struct DistributedOptions {
   int staleness = -1;                     // ps: -1 synchronous; S >= 0 asynchronous, bound S
   std::string status_bind = "127.0.0.1";  // the coordinator's status server
   int status_port = -1;                   // -1: off
+  double heartbeat_timeout_seconds = 10;  // a silent peer is dropped after this
 };
 
 // Returns the process exit status (0 on every rank when the run completes).

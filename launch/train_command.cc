@@ -82,6 +82,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "with --sync: the coordinator's control endpoint (port 0: any free port)")(
       "timeout", po::value<int>()->default_value(300),
       "with --sync: seconds any control-channel wait may take")(
+      "heartbeat-timeout", po::value<double>()->default_value(10),
+      "with --sync: seconds of silence after which a peer counts as lost (the coordinator\n"
+      "then ends the job, for `getps launch` to restart it from the last commit)")(
       "staleness", po::value<int>()->default_value(-1),
       "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
       "ahead of the slowest")("wire", po::value<std::string>()->default_value("fp32"),
@@ -150,9 +153,10 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   if (!get("sync").empty()) {
     return RunDistributedTrain(
-        o, {get("sync"), get("bind"), (*vm)["timeout"].as<int>(),
-            (*vm)["external-workers"].as<int>(), get("wire"), (*vm)["staleness"].as<int>(),
-            get("status-bind"), (*vm)["status-port"].as<int>()});
+        o,
+        {get("sync"), get("bind"), (*vm)["timeout"].as<int>(), (*vm)["external-workers"].as<int>(),
+         get("wire"), (*vm)["staleness"].as<int>(), get("status-bind"),
+         (*vm)["status-port"].as<int>(), (*vm)["heartbeat-timeout"].as<double>()});
   }
   RunProgress progress(o.run_dir);
   const auto status =

@@ -2,6 +2,7 @@
 
 #include <zmq_addon.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -175,14 +176,21 @@ void ControlClient::Send(const Message& message) {
 }
 
 Message ControlClient::Receive(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{dealer_.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) == 0)
-    throw Error(ErrorCode::kTimeout,
-                "no reply from " + options_.coordinator + " within " +
-                    std::to_string(timeout.count()) +
-                    " ms: the coordinator is down or unreachable, or refused this process's run "
-                    "key");
-  return DecodeMessage(ReceiveFrames(dealer_), options_.limits);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left = std::max(std::chrono::milliseconds(0),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   deadline - std::chrono::steady_clock::now()));
+    zmq::pollitem_t item{dealer_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, left) == 0)
+      throw Error(ErrorCode::kTimeout,
+                  "no reply from " + options_.coordinator + " within " +
+                      std::to_string(timeout.count()) +
+                      " ms: the coordinator is down or unreachable, or refused this process's "
+                      "run key");
+    Message m = DecodeMessage(ReceiveFrames(dealer_), options_.limits);
+    if (m.type != MessageType::kHeartbeat) return m;  // liveness probes are no reply
+  }
 }
 
 }  // namespace getps

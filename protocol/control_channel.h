@@ -15,7 +15,9 @@
 //   (ZMQ_ROUTER_MANDATORY), never blocks or drops silently;
 // - both ends send ZMTP heartbeats every `heartbeat` and drop a connection
 //   that stays silent for `heartbeat_timeout` (a hung or partitioned peer,
-//   not only a dead one), after which sends to it throw as above.
+//   not only a dead one), after which sends to it throw as above; the
+//   coordinator probes its workers with kHeartbeat messages, which
+//   ControlClient::Receive skips, to find that out while it waits.
 // Each object is used from one thread (the server runs its ZAP handler on
 // a thread of its own).
 #pragma once
