@@ -9,8 +9,11 @@ training process (or, under mpirun, the coordinator) is SIGKILLed. Measured:
               beyond the resumed one);
   redone    = steps done before the kill that the restart trains again
               (the step at the kill minus the step it resumed from).
+With --ranks N --hang-replica, a replica is SIGSTOPped instead (a hang, not
+a crash): the coordinator finds it lost after the heartbeat timeout (10 s by
+default) and ends the job, which the supervisor restarts.
 Usage: python bench/recovery_bench.py GETPS STORE OUT_DIR [--ks 1,10,100]
-       [--ranks 0|N] [--restart-delay S] [--batch-size B]"""
+       [--ranks 0|N [--hang-replica]] [--restart-delay S] [--batch-size B]"""
 import argparse
 import json
 import os
@@ -39,6 +42,19 @@ def scrape(run_dir, old_url=None):
         return None, None
 
 
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
 def one(args, k):
     run_dir = os.path.join(args.out, f"k{k}")
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -60,7 +76,13 @@ def one(args, k):
             sys.exit(f"K={k}: the run ended before step {kill_at}; use a larger store or smaller batch")
         time.sleep(0.005)
     with open(os.path.join(run_dir, "status.json")) as f:  # the trainer, or mpirun's coordinator
-        os.kill(json.load(f)["pid"], signal.SIGKILL)
+        serving = json.load(f)["pid"]
+    if args.hang_replica:
+        (mpirun,) = children(p.pid)
+        hung = next(pid for pid in children(mpirun) if pid != serving)
+        os.kill(hung, signal.SIGSTOP)
+    else:
+        os.kill(serving, signal.SIGKILL)
     killed = time.time()
     resumed_step = None
     while True:
@@ -74,6 +96,11 @@ def one(args, k):
             sys.exit(f"K={k}: the job ended without resuming")
         time.sleep(0.005)
     p.terminate()
+    if args.hang_replica:
+        try:
+            os.kill(hung, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
     _, err = p.communicate(timeout=120)
     from_step = int(re.search(r"resuming from .*step (\d+)", err).group(1))
     return {"k": k, "kill_step": step, "resumed_from": from_step, "redone": step - from_step,
@@ -88,6 +115,7 @@ def main():
     ap.add_argument("--ks", default="1,10,100")
     ap.add_argument("--ranks", type=int, default=0, help="0: one process; N: mpirun -np N --sync ps")
     ap.add_argument("--restart-delay", type=float, default=1.0)
+    ap.add_argument("--hang-replica", action="store_true", help="SIGSTOP a replica instead (needs --ranks)")
     ap.add_argument("--batch-size", type=int, default=2)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -47,7 +47,7 @@ class Coordinator {
       if (auto dir = checkpoints_.NewestValid()) {
         LoadStateDict(model_->module(), *dir + "/model.pt");
         torch::load(*optimizer_, *dir + "/optimizer.pt");
-        checkpoints_.RecordCommitOf(*dir);
+        checkpoints_.AdoptAsStateOfRecord(*dir);
         if (progress_)
           progress_->Set("step", CheckpointManager::ReadMeta(*dir).at("step").get<double>(),
                          "Optimizer steps done.");
@@ -145,7 +145,9 @@ class Coordinator {
                               {"validation_loss", "validation_loss"},
                               {"masked_mse", "test_masked_mse"}})
       if (r.contains(key) && r[key].is_number()) progress_->Set(gauge, r[key].get<double>());
-    if (r.contains("pooled")) progress_->Set("test_pearson", r["pooled"].value("pearson", 0.0));
+    if (r.contains("pooled") && r["pooled"].contains("pearson") &&
+        r["pooled"]["pearson"].is_number())
+      progress_->Set("test_pearson", r["pooled"]["pearson"].get<double>());
     double rate = 0;
     for (const auto& t : r.value("throughput", nlohmann::json::array()))
       rate += t.value("samples_per_s", 0.0);

@@ -26,13 +26,21 @@ using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The records of DIR/metrics.jsonl; lines that do not parse (a run killed
-// mid-write) are skipped.
+// mid-write) are skipped, and of an epoch recorded twice (a run resumed
+// from before that epoch's commit) only the later record is kept.
 std::vector<json> ReadRecords(const fs::path& dir) {
   std::vector<json> records;
   std::ifstream in(dir / "metrics.jsonl");
   for (std::string line; std::getline(in, line);) {
     json r = json::parse(line, nullptr, false);
-    if (r.is_object()) records.push_back(std::move(r));
+    if (!r.is_object()) continue;
+    if (r.value("kind", "") == "validation") {
+      std::erase_if(records, [&](const json& old) {
+        return old.value("kind", "") == "validation" &&
+               old.value("epoch", -1) == r.value("epoch", -2);
+      });
+    }
+    records.push_back(std::move(r));
   }
   return records;
 }
@@ -320,7 +328,7 @@ void WriteRunReportAtEnd(const std::string& run_dir) {
   try {
     const std::string path = WriteRunReport({run_dir, "", 3000});
     std::cout << "report: " << path << "\n";
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // the run's results stand either way
     LogWarning(std::string("no report: ") + e.what());
   }
 }

@@ -227,7 +227,7 @@ std::string XyPlot(const PlotFrame& f, const std::vector<Series>& series) {
 std::string BarPlot(const PlotFrame& f, const BarChart& c) {
   std::vector<double> values = {0};
   for (const auto& row : c.values) values.insert(values.end(), row.begin(), row.end());
-  for (const auto& [name, v] : c.lines) values.push_back(v);
+  for (const auto& [name, v] : c.lines) values.push_back(v);  // RangeOf skips non-finite
   auto [y0, y1] = RangeOf(values, false);
   if (*std::min_element(values.begin(), values.end()) >= 0) y0 = 0;  // bars rise from the axis
   std::size_t longest = 0;
@@ -268,6 +268,7 @@ std::string BarPlot(const PlotFrame& f, const BarChart& c) {
   // mean between a near min and max) stay readable.
   double label_x = a.right - 4;
   for (const auto& [name, v] : c.lines) {
+    if (!std::isfinite(v)) continue;
     body += Line(a.left, y(v), a.right, y(v), "stroke=\"#000\" stroke-dasharray=\"5 4\"");
     body += Text(label_x, y(v) - 3, name + " " + Num(v),
                  "text-anchor=\"end\" font-size=\"11\" paint-order=\"stroke\" stroke=\"#fff\" "

@@ -165,6 +165,9 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
   } catch (const Error& e) {
     std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";
     MPI_Abort(MPI_COMM_WORLD, ExitCodeFor(e.code()));
+  } catch (const std::exception& e) {  // a library's own exception: a bug, still one line
+    std::cerr << "getps: internal error (rank " << mpi.rank() << "): " << e.what() << "\n";
+    MPI_Abort(MPI_COMM_WORLD, 1);
   }
   MPI_Comm_free(&replicas);
   return 0;

@@ -2,9 +2,9 @@
 // whole-job supervisor. Runs COMMAND (typically `mpirun … getps train …` or
 // `srun …`) in its own process group; when it fails -- the coordinator
 // died, mpirun aborted, a node was lost -- runs it again with
-// `--resume auto` appended, so training continues from the newest valid
-// checkpoint (a commit: with --commit-every, mid-epoch at the right window),
-// up to R times. Exit status 2 (bad usage or input) is not retried: it would
+// `--resume auto` appended (unless COMMAND names --resume itself), so
+// training continues from the newest valid checkpoint (a commit: with --commit-every, mid-epoch at
+// the right window), up to R times. Exit status 2 (bad usage or input) is not retried: it would
 // fail the same way. SIGINT/SIGTERM are passed to the job and end the
 // supervision. Each attempt sees GETPS_ATTEMPT=N (1, 2, …) in its
 // environment, so a wrapper script can choose another worker count.
@@ -24,6 +24,7 @@
 #include "common/progress.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/spawn.h"
 
 namespace getps::cli {
 namespace {
@@ -39,23 +40,21 @@ sigset_t StopSignals() {
   return set;
 }
 
+// Starts `command` in a process group of its own, with GETPS_ATTEMPT set
+// and the stop signals unblocked.
 pid_t Start(const std::vector<std::string>& command, int attempt) {
-  const pid_t pid = fork();
-  if (pid < 0) throw Error(ErrorCode::kIOError, "launch: cannot fork");
-  if (pid == 0) {
-    const sigset_t stop = StopSignals();
-    sigprocmask(SIG_UNBLOCK, &stop, nullptr);
-    setpgid(0, 0);  // its own group: signals reach mpirun and its ranks
-    setenv("GETPS_ATTEMPT", std::to_string(attempt).c_str(), 1);
-    std::vector<char*> argv;
-    for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::perror(argv[0]);
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  return pid;
+  return Spawn(command, {{"GETPS_ATTEMPT=" + std::to_string(attempt)}, "", true, true});
+}
+
+// After the job's first process ended: whatever is left of its group
+// (ranks mpirun did not reap) goes too, so no leftover writes to the run.
+void EndGroup(pid_t pid) { kill(-pid, SIGKILL); }
+
+// Whether the command already says how to resume (--resume X or --resume=X).
+bool SaysResume(const std::vector<std::string>& command) {
+  return std::any_of(command.begin(), command.end(), [](const std::string& a) {
+    return a == "--resume" || a.rfind("--resume=", 0) == 0;
+  });
 }
 
 // Waits for the job; a stop signal is passed on to its group and noted in
@@ -108,7 +107,9 @@ int RunLaunch(const std::vector<std::string>& args) {
   int stopped_by = 0;
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
-    const int status = Wait(Start(command, attempt), &stopped_by);
+    const pid_t job = Start(command, attempt);
+    const int status = Wait(job, &stopped_by);
+    EndGroup(job);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -131,8 +132,7 @@ int RunLaunch(const std::vector<std::string>& args) {
     }
     LogWarning(what + "; restarting from the newest checkpoint (restart " +
                std::to_string(attempt) + " of " + std::to_string(max_restarts) + ")");
-    if (std::find(command.begin(), command.end(), "--resume") == command.end())
-      command.insert(command.end(), {"--resume", "auto"});
+    if (!SaysResume(command)) command.insert(command.end(), {"--resume", "auto"});
     std::this_thread::sleep_for(std::chrono::duration<double>(delay));
   }
 }

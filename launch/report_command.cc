@@ -2,6 +2,7 @@
 // or a sweep (coordinator/run_report.h).
 #include <iostream>
 
+#include "common/error.h"
 #include "coordinator/run_report.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
@@ -26,6 +27,8 @@ int RunReport(const std::vector<std::string>& args) {
   spec.path_options = {"run-dir", "out"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
+  if ((*vm)["max-points"].as<std::size_t>() < 1)
+    throw Error(ErrorCode::kInvalidArgument, "report: --max-points must be at least 1");
   const std::string path =
       WriteRunReport({(*vm)["run-dir"].as<std::string>(), (*vm)["out"].as<std::string>(),
                       (*vm)["max-points"].as<std::size_t>()});

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,6 +25,7 @@
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/device_slots.h"
+#include "launch/spawn.h"
 #include "storage/store_reader.h"
 
 namespace getps::cli {
@@ -69,6 +71,13 @@ void WriteFoldRecord(const Fold& f, const std::vector<std::string>& command,
   WriteFileAtomically(f.dir / "fold.json", extra.dump(1) + "\n");
 }
 
+// A metric of a record; NaN when it is missing or null (a constant
+// prediction has no Pearson, and JSON has no NaN).
+double Metric(const nlohmann::json& pooled, const char* key) {
+  return pooled.contains(key) && pooled[key].is_number() ? pooled[key].get<double>()
+                                                         : std::numeric_limits<double>::quiet_NaN();
+}
+
 // Mean, min and max of a list (0, +inf, -inf when it is empty).
 struct Spread {
   double mean = 0;
@@ -95,7 +104,7 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
     if (!by_group.count(f.group)) order.push_back(f.group);
     by_group[f.group];
     for (const auto& [name, pooled] : done)
-      if (name == f.name) by_group[f.group].push_back(pooled["pearson"].get<double>());
+      if (name == f.name) by_group[f.group].push_back(Metric(pooled, "pearson"));
   }
   std::ofstream csv(run_dir / "curve.csv"), md(run_dir / "curve.md");
   csv << "fraction,start,seeds,pearson_mean,pearson_min,pearson_max\n";
@@ -116,26 +125,25 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
   }
 }
 
-// Runs `args` (args[0] a path or a program on PATH) with its output in the
-// fold's train.log and CUDA_VISIBLE_DEVICES set to the fold's GPUs.
+// Runs `args` with its output appended to the fold's train.log and
+// CUDA_VISIBLE_DEVICES naming the fold's GPUs (in the sweep's own numbering,
+// mapped through the sweep's CUDA_VISIBLE_DEVICES when it has one, e.g.
+// under Slurm).
 pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
   fs::create_directories(fold.dir);
-  const std::string log = (fold.dir / "train.log").string();
-  const std::string visible = DeviceList(fold.devices);
-  const pid_t pid = fork();
-  if (pid < 0) throw Error(ErrorCode::kIOError, "sweep: cannot fork");
-  if (pid == 0) {
-    std::FILE* out = std::freopen(log.c_str(), "a", stdout);
-    if (out == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(127);
-    if (!fold.devices.empty()) setenv("CUDA_VISIBLE_DEVICES", visible.c_str(), 1);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::perror(argv[0]);
-    _exit(127);
+  SpawnOptions options;
+  options.log_file = (fold.dir / "train.log").string();
+  if (!fold.devices.empty()) {
+    const char* outer = std::getenv("CUDA_VISIBLE_DEVICES");
+    const std::vector<std::string> visible = outer ? SplitList(outer) : std::vector<std::string>{};
+    std::string ids;
+    for (int d : fold.devices) {
+      const auto i = static_cast<std::size_t>(d);
+      ids += (ids.empty() ? "" : ",") + (i < visible.size() ? visible[i] : std::to_string(d));
+    }
+    options.env.push_back("CUDA_VISIBLE_DEVICES=" + ids);
   }
-  return pid;
+  return Spawn(args, options);
 }
 
 void WriteTable(const fs::path& run_dir, const std::string& by,
@@ -146,8 +154,9 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
   std::map<std::string, std::vector<double>> values;
   char line[256];
   for (const auto& [name, pooled] : rows) {
-    const double p = pooled["pearson"], s = pooled["spearman"], r = pooled["r2"];
-    const long long n = pooled["n"];
+    const double p = Metric(pooled, "pearson"), s = Metric(pooled, "spearman"),
+                 r = Metric(pooled, "r2");
+    const auto n = static_cast<long long>(Metric(pooled, "n"));
     csv << name << "," << n << "," << p << "," << s << "," << r << "\n";
     std::snprintf(line, sizeof line, "| %s | %lld | %.3f | %.3f | %.3f |\n", name.c_str(), n, p, s,
                   r);

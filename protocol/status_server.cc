@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace getps {
 namespace {
@@ -94,6 +95,9 @@ std::string StatusPage(const RunProgress::Snapshot& s) {
 
 StatusServer::StatusServer(const StatusServerOptions& o, const RunProgress& progress)
     : progress_(progress), bind_(o.bind) {
+  if (o.port < 0 || o.port > 65535)
+    throw Error(ErrorCode::kInvalidArgument,
+                "status server: port " + std::to_string(o.port) + " is not in 0..65535");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(o.port));
@@ -131,8 +135,15 @@ void StatusServer::Serve() {
     pollfd p{listener_, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     const int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (connection < 0) continue;
-    Answer(connection);
+    if (connection < 0) {  // e.g. out of descriptors: wait rather than spin
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    try {
+      Answer(connection);
+    } catch (const std::exception& e) {  // a status page must never end the run
+      LogWarning(std::string("status server: ") + e.what());
+    }
     close(connection);
   }
 }

@@ -246,19 +246,36 @@ class Elastic(SimulatedStoreTest):
         wait_for(lambda: commits(run_dir) >= 2, "2 commits")
         job.terminate()
         job.communicate(timeout=60)
-        before = audit(run_dir)
-        last = max((l for lines in before.values() for l in lines), key=lambda l: (l["epoch"], l["to"]))
+        self.assertNotEqual(job.returncode, 0, "the job finished before it could be stopped")
         # One replica instead of two: a smaller global step, the same cursor.
         p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", *args,
                             "--resume", "auto"], capture_output=True, text=True, env=ENV, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         self.assertIn("on 1 replicas", p.stdout)
         by_epoch = self.assert_nothing_lost_or_doubled(run_dir, 4)
-        first_new = next(l for lines in by_epoch.values() for l in lines if l["generation"] == 1)
+        # (Read after the resume: it may have appended the stopped job's last
+        # line, had the stop come between a checkpoint's rename and its line.)
+        lines = [l for lines in by_epoch.values() for l in lines]
+        last = max((l for l in lines if l["generation"] == 0), key=lambda l: (l["epoch"], l["to"]))
+        first_new = min((l for l in lines if l["generation"] == 1), key=lambda l: (l["epoch"], l["from"]))
         expected_at = 0 if last["to"] == last["plan"] else last["to"]
         print(f"stopped after epoch {last['epoch']} window {last['to']} with 2 replicas; resumed with 1 at "
               f"window {first_new['resumed_at']} of epoch {first_new['epoch']}")
         self.assertEqual(first_new["resumed_at"], expected_at)
+
+    def test_a_mid_epoch_commit_is_not_continued_in_another_window_order(self):
+        run_dir = self.path("other-order")
+        args = ["--store", self.store, "--run-dir", run_dir, "--batch-size", "4", "--commit-every", "3",
+                "--leave-out-chromosomes", "chr4", "--quiet"]
+        run("train", *args, "--epochs", "2")
+        newest, _ = final_weights(run_dir)  # the epoch-2 end; the one before is mid-epoch 2
+        shutil.rmtree(os.path.join(run_dir, "checkpoints", newest))
+        p = run("train", *args, "--epochs", "2", "--resume", "auto", "--seed", "7", check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("stopped mid-epoch in another window order", p.stderr)
+        p = run("train", *args, "--epochs", "2", "--resume", "auto")
+        self.assertIn("at window", p.stderr)
+        print("a mid-epoch commit resumed with another --seed: refused; with its own seed: continued")
 
     def test_a_damaged_checkpoint_is_skipped_and_an_unwritable_folder_is_reported(self):
         run_dir = self.path("damaged")
@@ -271,6 +288,11 @@ class Elastic(SimulatedStoreTest):
         self.assertIn(f"{newest}: model.pt is damaged", p.stderr)
         self.assertIn("resuming from", p.stderr)
         self.assertNotIn(newest + " (epoch", p.stderr)
+        self.assertIn(f"set aside {run_dir}/checkpoints/{newest}", p.stderr)
+        # The damaged commit's line is no longer the state of record: the
+        # audit drops it, and epoch 2 is committed once, by generation 1.
+        by_epoch = self.assert_nothing_lost_or_doubled(run_dir, 3)
+        self.assertEqual([l["generation"] for l in by_epoch[2]], [1])
         print(f"truncated {newest}/model.pt: skipped with a warning; resumed from the previous checkpoint")
         # A file where the checkpoints folder should be: every save fails.
         blocked = self.path("blocked")

@@ -119,6 +119,7 @@ class Sweep(SimulatedStoreTest):
 
 
     @unittest.skipIf(shutil.which("mpirun") is None, "no mpirun (openmpi-bin)")
+    @unittest.skipIf(os.path.exists("/dev/nvidia0"), "device ids are only taken as given without a GPU")
     def test_folds_are_packed_onto_devices_side_by_side(self):
         # 4 "GPUs" (ids are taken as given on a machine without CUDA), 2 per
         # fold: 2 folds at a time, each under mpirun with 2 replicas.

@@ -85,14 +85,15 @@ std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& 
   fs::rename(tmp, final_dir, ec);
   if (ec) throw Error(ErrorCode::kIOError, "cannot rename " + tmp.string() + ": " + ec.message());
   FsyncPath(dir_);
-  if (meta.contains("commit")) {
-    try {
-      AppendCommit(meta["commit"]);
-    } catch (const Error& e) {  // the checkpoint stands; a resume appends the line
-      LogError(e.what());
-    }
+  // The checkpoint stands from here on: what fails below is logged, not
+  // thrown (a resume appends missing lines; a stale `best` names an older
+  // good checkpoint).
+  try {
+    AppendCommits(meta.value("commit", nlohmann::json::array()));
+    if (is_best) WriteFileAtomically(fs::path(dir_) / "best", std::string(name) + "\n");
+  } catch (const Error& e) {
+    LogError(e.what());
   }
-  if (is_best) WriteFileAtomically(fs::path(dir_) / "best", std::string(name) + "\n");
   // Keep the last K and the best.
   const auto best = Best();
   auto dirs = StepDirs(dir_);
@@ -134,24 +135,54 @@ std::optional<std::string> CheckpointManager::NewestValid() const {
   return std::nullopt;
 }
 
-void CheckpointManager::AppendCommit(const nlohmann::json& line) const {
+void CheckpointManager::AppendCommits(const nlohmann::json& lines) const {
+  if (lines.empty()) return;
   const fs::path audit = fs::path(dir_).parent_path() / "epochs.jsonl";
   std::ofstream out(audit, std::ios::app);
-  out << line.dump() << "\n";
+  for (const auto& line : lines) out << line.dump() << "\n";
   out.flush();
   if (!out) throw Error(ErrorCode::kIOError, "cannot append to " + audit.string());
   FsyncPath(audit);
 }
 
-void CheckpointManager::RecordCommitOf(const std::string& checkpoint_dir) const {
+void CheckpointManager::AdoptAsStateOfRecord(const std::string& checkpoint_dir) const {
   const nlohmann::json meta = ReadMeta(checkpoint_dir);
-  if (!meta.contains("commit")) return;
-  std::ifstream in(fs::path(dir_).parent_path() / "epochs.jsonl");
-  for (std::string text; std::getline(in, text);) {
-    if (nlohmann::json::parse(text, nullptr, false) == meta["commit"]) return;
+  const std::int64_t step = meta.value("step", std::int64_t{0});
+  // Newer checkpoints (damaged, or of a rolled-back run) step aside.
+  for (const fs::path& dir : StepDirs(dir_)) {
+    if (dir.filename() <= fs::path(checkpoint_dir).filename()) continue;
+    std::error_code ec;
+    fs::rename(dir, dir.string() + ".rolled-back", ec);
+    LogWarning("set aside " + dir.string() + " (newer than the checkpoint resumed from)");
   }
-  LogWarning("epochs.jsonl lacked the commit of " + checkpoint_dir + "; appended it");
-  AppendCommit(meta["commit"]);
+  // The audit keeps the lines of commits up to this one.
+  const fs::path audit = fs::path(dir_).parent_path() / "epochs.jsonl";
+  std::string kept;
+  std::vector<nlohmann::json> have;
+  bool dropped = false;
+  std::ifstream in(audit);
+  for (std::string text; std::getline(in, text);) {
+    const nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
+    if (line.is_object() && line.value("step", std::int64_t{0}) > step) {
+      dropped = true;
+      continue;
+    }
+    kept += text + "\n";
+    have.push_back(line);
+  }
+  bool missing = false;
+  for (const auto& line : meta.value("commit", nlohmann::json::array())) {
+    if (std::find(have.begin(), have.end(), line) == have.end()) {
+      kept += line.dump() + "\n";
+      missing = true;
+    }
+  }
+  if (!dropped && !missing) return;
+  if (dropped)
+    LogWarning("epochs.jsonl: dropped the lines of commits after step " + std::to_string(step) +
+               " (no longer the state of record)");
+  if (missing) LogWarning("epochs.jsonl lacked the commit of " + checkpoint_dir + "; appended it");
+  WriteFileAtomically(audit, kept);
 }
 
 std::optional<std::string> CheckpointManager::Best() const {

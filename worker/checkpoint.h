@@ -7,8 +7,8 @@
 // half checkpoint that looks valid. The manager keeps the last K and the best
 // (by validation loss; named in RUN/checkpoints/best). meta.json lists every
 // file's size and digest; NewestValid checks them. A checkpoint whose meta
-// has a "commit" line (worker/commit_audit.h) is the state of record: once
-// it is in place, that line is appended to RUN/epochs.jsonl.
+// has "commit" lines (worker/commit_audit.h) is the state of record: once
+// it is in place, those lines are appended to RUN/epochs.jsonl.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -37,13 +37,15 @@ class CheckpointManager {
 
   static nlohmann::json ReadMeta(const std::string& checkpoint_dir);
 
-  // On resume from `checkpoint_dir`: appends its commit line to
-  // RUN/epochs.jsonl unless it is there already (a crash between the
-  // checkpoint's rename and the append).
-  void RecordCommitOf(const std::string& checkpoint_dir) const;
+  // On resume from `checkpoint_dir` (by the process that writes
+  // checkpoints): newer step folders (damaged ones NewestValid skipped) are
+  // renamed aside, RUN/epochs.jsonl keeps only the lines of commits up to
+  // this one's step, and gets this one's lines if they are missing (a crash
+  // between the rename and the append).
+  void AdoptAsStateOfRecord(const std::string& checkpoint_dir) const;
 
  private:
-  void AppendCommit(const nlohmann::json& line) const;
+  void AppendCommits(const nlohmann::json& lines) const;
   std::string dir_;  // RUN/checkpoints
   int keep_last_;
 };

@@ -48,10 +48,12 @@ class DataParallel {
   // Replica 0 hands one metrics.jsonl record to the coordinator.
   virtual void Record(const nlohmann::json& record) = 0;
 
-  // Epoch end, called by every replica: the coordinator writes the
-  // checkpoint of record (replica 0 sends the state it needs); returns on
-  // every replica once it is on disk.
-  virtual void Checkpoint(std::int64_t step, torch::nn::Module& module,
+  // A commit, called by every replica at the same step: the coordinator
+  // writes the checkpoint of record (replica 0 sends the state it needs).
+  // Returns on every replica once the coordinator has answered: true when
+  // the checkpoint is on disk, false (the same on every replica) when it
+  // could not be written (the coordinator logged why; training goes on).
+  virtual bool Checkpoint(std::int64_t step, torch::nn::Module& module,
                           torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
                           bool is_best) = 0;
 

@@ -163,10 +163,11 @@ void ReplicaLink::Record(const nlohmann::json& record) {
   client_.Send(m);
 }
 
-void ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
+bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
                              torch::optim::Optimizer& optimizer, const nlohmann::json& meta,
                              bool is_best) {
   const bool ps = options_.sync == SyncMode::kParameterServer;
+  int written = 1;
   if (rank_ == 0 || ps) {  // ps: every replica's message is the barrier
     Message m;
     m.type = MessageType::kCheckpoint;
@@ -181,9 +182,14 @@ void ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
       m.tensors.push_back(CopyTensor("optimizer.pt", TensorDtype::kUInt8,
                                      {static_cast<std::int64_t>(s.size())}, s.data()));
     }
-    Expect(client_.Request(m), MessageType::kCheckpointDone);
+    written =
+        Expect(client_.Request(m), MessageType::kCheckpointDone).body.contains("error") ? 0 : 1;
   }
-  if (!ps) CheckMpi(MPI_Barrier(options_.replicas), "Barrier after the checkpoint");
+  // mpi: replica 0's answer reaches the others with the barrier (ps: every
+  // replica got the coordinator's one answer).
+  if (!ps)
+    CheckMpi(MPI_Bcast(&written, 1, MPI_INT, 0, options_.replicas), "Bcast of the checkpoint");
+  return written == 1;
 }
 
 void ReplicaLink::Finish() {

@@ -49,7 +49,7 @@ class ReplicaLink : public DataParallel {
   std::vector<double> Sum(std::vector<double> values) override;
   std::vector<double> GatherToFirst(const std::vector<double>& values) override;
   void Record(const nlohmann::json& record) override;
-  void Checkpoint(std::int64_t step, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
+  bool Checkpoint(std::int64_t step, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
                   const nlohmann::json& meta, bool is_best) override;
   void Finish() override;
 

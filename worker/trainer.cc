@@ -131,6 +131,12 @@ TrainSummary TrainingRun::Go() {
   return summary;
 }
 
+std::vector<Window> TrainingRun::EpochOrder(int epoch) const {
+  std::vector<Window> order = splits_.train;
+  ShuffleWindows(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
+  return order;
+}
+
 bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, double seen,
                          double val, bool best) {
   const bool end = windows_done == epoch_order_.size();
@@ -140,20 +146,32 @@ bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, d
   meta["epoch_loss_sum"] = loss_sum;
   meta["epoch_seen"] = seen;
   json line = CommitLine(epoch_order_, epoch, generation_, commit_from_, windows_done);
-  if (std::exchange(resumed_, false)) line["resumed_at"] = commit_from_;
-  meta["commit"] = line;
-  if (dp_) {  // the coordinator writes it (and the line)
-    dp_->Checkpoint(step_, model_->module(), *optimizer_, meta, best);
+  line["step"] = step_;
+  if (resumed_) line["resumed_at"] = commit_from_;
+  // The lines of commits whose checkpoints could not be written go with
+  // this one: its state includes their windows.
+  json lines = pending_lines_;
+  lines.push_back(line);
+  meta["commit"] = lines;
+  bool written = true;
+  if (dp_) {  // the coordinator writes it (and the lines)
+    written = dp_->Checkpoint(step_, model_->module(), *optimizer_, meta, best);
   } else {
     try {
       checkpoints_.Save(step_, model_->module(), *optimizer_, meta, best);
     } catch (const Error& e) {
       LogError(std::string(e.what()) + " (training goes on)");
-      return false;
+      written = false;
     }
   }
-  commit_from_ = end ? 0 : windows_done;
-  return true;
+  if (written) {
+    pending_lines_ = json::array();
+    resumed_ = false;
+  } else {
+    pending_lines_.push_back(line);
+  }
+  commit_from_ = end ? 0 : windows_done;  // committed, or pending with the next commit
+  return written;
 }
 
 void TrainingRun::StartFrom() {
@@ -185,7 +203,18 @@ void TrainingRun::StartFrom() {
       };
       last_val_ = loss("validation_loss");
       resumed_ = true;
-      if (!dp_) checkpoints_.RecordCommitOf(*dir);
+      if (resume_window_ > 0) {  // mid-epoch: the cursor must index this run's order
+        const json& last = meta.at("commit").back();
+        const std::vector<Window> order = EpochOrder(epochs_done_);
+        if (order.size() != last.at("plan").get<std::size_t>() ||
+            DigestHex(WindowSetDigest(order)) != last.at("plan_digest") ||
+            resume_window_ > order.size())
+          throw Error(ErrorCode::kInvalidArgument,
+                      "checkpoint " + *dir +
+                          " stopped mid-epoch in another window order (another --seed, "
+                          "--train-fraction or held-out set?); refusing to continue it there");
+      }
+      if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
       best_val_ = loss("best_validation_loss");
       bad_epochs_ = meta.at("bad_epochs");
       LogInfo("resuming from " + *dir + " (epoch " + std::to_string(epochs_done_ + 1) +
@@ -244,9 +273,8 @@ BatchTensors TrainingRun::Assemble(std::span<const Window> windows) {
 
 void TrainingRun::TrainEpoch(int epoch) {
   model_->module().train();
-  epoch_order_ = splits_.train;
+  epoch_order_ = EpochOrder(epoch);
   const std::vector<Window>& order = epoch_order_;
-  ShuffleWindows(&epoch_order_, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
   // A resumed epoch starts at its first window not committed, and its loss
   // sums carry on from the commit's (on replica 0; the sums add up).
   const std::size_t skip = std::exchange(resume_window_, 0);

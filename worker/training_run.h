@@ -65,10 +65,12 @@ class TrainingRun {
   BatchTensors Assemble(std::span<const Window> windows);
 
   void TrainEpoch(int epoch);
+  // The training windows of `epoch` in their seeded order.
+  std::vector<Window> EpochOrder(int epoch) const;
   // Makes the state after `windows_done` windows of the epoch's order the
   // state of record; `loss_sum`/`seen` are the epoch's (global) sums so far.
   // Returns false when the checkpoint could not be written (logged; training
-  // goes on from the previous commit's point of view).
+  // goes on, and the next commit that is written carries this one's line).
   bool Commit(int epoch, std::size_t windows_done, double loss_sum, double seen, double val,
               bool best);
 
@@ -133,7 +135,8 @@ class TrainingRun {
   int generation_ = 0;
   std::vector<Window> epoch_order_;
   std::size_t commit_from_ = 0, resume_window_ = 0;
-  bool resumed_ = false;  // the next commit is this generation's first
+  bool resumed_ = false;                // the next commit is this generation's first
+  json pending_lines_ = json::array();  // lines of commits not written yet
   // The epoch's training-loss sums committed by an earlier generation.
   double carried_loss_sum_ = 0, carried_seen_ = 0;
   double last_val_ = INFINITY;
