@@ -189,13 +189,18 @@ int RunSweep(const std::vector<std::string>& args) {
       "their mean, min and max.\n"
       "fraction: the transfer-learning curve -- fine-tune on each --fractions share of the\n"
       "training windows, from --init and from scratch, for each of --seeds, with\n"
-      "--leave-out-chromosomes held out; adds R/curve.csv and R/curve.md.");
-  spec.options.add_options()("kind", po::value<std::string>()->required(), "loco or celltypes")(
+      "--leave-out-chromosomes held out; adds R/curve.csv and R/curve.md.\n"
+      "GPUs: --devices packs folds side by side, --gpus-per-fold each (CUDA_VISIBLE_DEVICES);\n"
+      "R/fold-NAME/fold.json says where each fold ran. Every sweep ends with R/report.html.");
+  spec.options.add_options()("kind", po::value<std::string>()->required(),
+                             "loco, celltypes or fraction")(
       "store", po::value<std::string>()->required(), "feature store")(
       "run-dir", po::value<std::string>()->required(), "sweep directory")(
       "init", po::value<std::string>()->default_value(""), "pretrained checkpoint or run")(
       "folds", po::value<std::string>()->default_value(""),
       "chromosomes or cell types to hold out, comma-separated (default: all)")(
+      "chromosomes", po::value<std::string>()->default_value(""), "loco: the same as --folds")(
+      "celltypes", po::value<std::string>()->default_value(""), "celltypes: the same as --folds")(
       "parallel", po::value<int>()->default_value(1), "CPU: folds trained at the same time")(
       "devices", po::value<std::string>()->default_value(""),
       "GPUs to pack folds onto: auto (all visible) or ids, e.g. 0,1,2,3 (default: CPU)")(
@@ -225,7 +230,19 @@ int RunSweep(const std::vector<std::string>& args) {
       (*vm)["gpus-per-fold"].as<int>(), (*vm)["parallel"].as<int>());
   const int retries = std::max(0, (*vm)["retries"].as<int>());
   const std::string init = (*vm)["init"].as<std::string>();
-  std::vector<std::string> names = SplitList((*vm)["folds"].as<std::string>());
+  // --folds, or its kind's own name for it (--chromosomes, --celltypes).
+  std::string fold_list = (*vm)["folds"].as<std::string>();
+  for (const char* alias : {"chromosomes", "celltypes"}) {
+    const std::string given = (*vm)[alias].as<std::string>();
+    if (given.empty()) continue;
+    if ((kind == "loco") != (std::string(alias) == "chromosomes") || !fold_list.empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  std::string("sweep ") + kind + ": --" + alias +
+                      (fold_list.empty() ? " belongs to another kind of sweep"
+                                         : " and --folds say the same thing; give one"));
+    fold_list = given;
+  }
+  std::vector<std::string> names = SplitList(fold_list);
   std::vector<Fold> folds;
   if (kind == "fraction") {
     const std::string held_out = (*vm)["leave-out-chromosomes"].as<std::string>();

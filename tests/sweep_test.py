@@ -108,11 +108,15 @@ class Sweep(SimulatedStoreTest):
 
     def test_a_failing_fold_is_retried_reported_and_does_not_stop_the_others(self):
         sweep = self.path("failing")
-        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--folds", "chr1,chrZ", "--retries", "1",
-                *TRAIN, check=False)
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--chromosomes", "chr1,chrZ",
+                "--retries", "1", *TRAIN, check=False)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("fold chrZ failed 2 times", p.stderr)
         self.assertIn("fold chr1 done", p.stderr)
+        bad = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--celltypes", "celltype_0",
+                  check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--celltypes belongs to another kind of sweep", bad.stderr)
         self.assertIn("1 fold(s) failed: chrZ", p.stderr)
         with open(os.path.join(sweep, "fold-chrZ", "train.log")) as f:
             self.assertIn("chrZ", f.read())
