@@ -87,20 +87,37 @@ class Coordinator {
  private:
   // A kHeartbeat to every joined, unfinished replica: the send throws once
   // the control channel has dropped the peer (its process ended, or it
-  // missed heartbeats for the heartbeat timeout).
+  // missed heartbeats for the heartbeat timeout). A peer that is gone may
+  // have said goodbye in a message not read yet: messages are read for up
+  // to half a second first, and only a peer still not finished then is lost.
   void ProbeReplicas() {
     Message probe;
     probe.type = MessageType::kHeartbeat;
+    std::vector<std::pair<std::string, int>> gone;
     for (const auto& [peer, index] : replica_of_) {
       if (finished_.count(peer)) continue;
       try {
         server_.Send(peer, probe);
       } catch (const Error&) {
-        throw Error(ErrorCode::kTimeout,
-                    "coordinator: replica " + std::to_string(index) +
-                        " was lost (its process ended or it missed heartbeats); ending the job "
-                        "so that it can be restarted from the last commit (getps launch)");
+        gone.emplace_back(peer, index);
       }
+    }
+    if (gone.empty()) return;
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    auto all_finished = [&] {
+      return std::all_of(gone.begin(), gone.end(),
+                         [&](const auto& g) { return finished_.count(g.first) > 0; });
+    };
+    while (!all_finished() && std::chrono::steady_clock::now() < grace) {
+      if (auto in = server_.Receive(std::chrono::milliseconds(50)); in && in->message)
+        Handle(in->peer, *in->message);
+    }
+    for (const auto& [peer, index] : gone) {
+      if (finished_.count(peer)) continue;
+      throw Error(ErrorCode::kTimeout,
+                  "coordinator: replica " + std::to_string(index) +
+                      " was lost (its process ended or it missed heartbeats); ending the job "
+                      "so that it can be restarted from the last commit (getps launch)");
     }
   }
 
