@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/parse.h"
 #include "launch/command_line.h"
 
 namespace getps::cli {
@@ -54,13 +55,9 @@ std::vector<int> ParseDevices(const std::string& text, int visible) {
     return ids;
   }
   for (const std::string& word : SplitList(text)) {
-    int id = -1;
-    try {
-      std::size_t used = 0;
-      id = std::stoi(word, &used);
-      if (used != word.size()) id = -1;
-    } catch (const std::exception&) {
-    }
+    std::uint32_t parsed = 0;
+    const int id =
+        ParseUint32(word, &parsed) && parsed <= INT32_MAX ? static_cast<int>(parsed) : -1;
     if (id < 0 || (visible > 0 && id >= visible))
       throw Error(ErrorCode::kInvalidArgument,
                   "--devices: '" + word + "' is not a GPU id" +
