@@ -25,6 +25,9 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from process_tree import child_pids  # noqa: E402
+
 
 def scrape(run_dir, old_url=None):
     """(url, step) from the run's status server, or (url, None)."""
@@ -40,19 +43,6 @@ def scrape(run_dir, old_url=None):
         return url, None
     except (OSError, ValueError, KeyError):
         return None, None
-
-
-def children(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
 
 
 def one(args, k):
@@ -78,8 +68,8 @@ def one(args, k):
     with open(os.path.join(run_dir, "status.json")) as f:  # the trainer, or mpirun's coordinator
         serving = json.load(f)["pid"]
     if args.hang_replica:
-        (mpirun,) = children(p.pid)
-        hung = next(pid for pid in children(mpirun) if pid != serving)
+        (mpirun,) = child_pids(p.pid)
+        hung = next(pid for pid in child_pids(mpirun) if pid != serving)
         os.kill(hung, signal.SIGSTOP)
     else:
         os.kill(serving, signal.SIGKILL)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,7 +12,9 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_number.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 #include "coordinator/parameter_server.h"
 #include "storage/store_reader.h"
 #include "worker/checkpoint.h"
@@ -133,9 +136,7 @@ class Coordinator {
         return Push(peer, m);
       case MessageType::kMetrics: {
         nlohmann::json record = m.body.at("record");
-        record["time"] =
-            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+        record["time"] = WallClockSeconds();
         metrics_ << record.dump() << "\n";
         metrics_.flush();
         ShowRecord(record);
@@ -161,10 +162,10 @@ class Coordinator {
                               {"train_loss", "train_loss"},
                               {"validation_loss", "validation_loss"},
                               {"masked_mse", "test_masked_mse"}})
-      if (r.contains(key) && r[key].is_number()) progress_->Set(gauge, r[key].get<double>());
-    if (r.contains("pooled") && r["pooled"].contains("pearson") &&
-        r["pooled"]["pearson"].is_number())
-      progress_->Set("test_pearson", r["pooled"]["pearson"].get<double>());
+      if (const double v = NumberOr(r, key); !std::isnan(v)) progress_->Set(gauge, v);
+    if (const double v = NumberOr(r.value("pooled", nlohmann::json::object()), "pearson");
+        !std::isnan(v))
+      progress_->Set("test_pearson", v);
     double rate = 0;
     for (const auto& t : r.value("throughput", nlohmann::json::array()))
       rate += t.value("samples_per_s", 0.0);

@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_number.h"
 #include "common/log.h"
 #include "coordinator/svg_plot.h"
 
@@ -63,10 +64,6 @@ double ToNumber(const std::string& s) {
   } catch (const std::exception&) {
     return kNaN;
   }
-}
-
-double NumberOf(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : kNaN;
 }
 
 std::string Fixed(double v, int digits = 3) {
@@ -134,11 +131,11 @@ std::string StrataPlot(const json& test, const std::string& key, const std::stri
   }
   for (const auto& bin : test[key]) {
     chart.groups.push_back(bin["bin"].get<std::string>() +
-                           " (n=" + Fixed(NumberOf(bin["pooled"], "n"), 0) + ")");
-    std::vector<double> row = {NumberOf(bin["pooled"], metric.c_str())};
+                           " (n=" + Fixed(NumberOr(bin["pooled"], "n"), 0) + ")");
+    std::vector<double> row = {NumberOr(bin["pooled"], metric.c_str())};
     for (std::size_t s = 1; s < chart.series.size(); ++s) {
       const json& per = bin["per_celltype"];
-      row.push_back(per.contains(chart.series[s]) ? NumberOf(per[chart.series[s]], metric.c_str())
+      row.push_back(per.contains(chart.series[s]) ? NumberOr(per[chart.series[s]], metric.c_str())
                                                   : kNaN);
     }
     chart.values.push_back(row);
@@ -156,10 +153,10 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   Series train{"training loss", {}, {}}, validation{"validation loss", {}, {}};
   for (const json& r : records) {
     if (r.value("kind", "") != "validation") continue;
-    train.x.push_back(NumberOf(r, "epoch"));
-    train.y.push_back(NumberOf(r, "train_loss"));
-    validation.x.push_back(NumberOf(r, "epoch"));
-    validation.y.push_back(NumberOf(r, "validation_loss"));
+    train.x.push_back(NumberOr(r, "epoch"));
+    train.y.push_back(NumberOr(r, "train_loss"));
+    validation.x.push_back(NumberOr(r, "epoch"));
+    validation.y.push_back(NumberOr(r, "validation_loss"));
   }
   std::string html = "<h2>Training</h2>" +
                      XyPlot({"loss", "Loss per epoch", "epoch", "loss"}, {train, validation});
@@ -169,9 +166,9 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   if (test->contains("masked_mse")) {
     html +=
         HtmlTable({"windows", "masked MSE", "feature-mean baseline", "ratio"},
-                  {{Fixed(NumberOf(*test, "windows"), 0), Fixed(NumberOf(*test, "masked_mse"), 5),
-                    Fixed(NumberOf(*test, "baseline_mse"), 5),
-                    Fixed(NumberOf(*test, "masked_mse") / NumberOf(*test, "baseline_mse"))}});
+                  {{Fixed(NumberOr(*test, "windows"), 0), Fixed(NumberOr(*test, "masked_mse"), 5),
+                    Fixed(NumberOr(*test, "baseline_mse"), 5),
+                    Fixed(NumberOr(*test, "masked_mse") / NumberOr(*test, "baseline_mse"))}});
     if (test->contains("by_tss_distance"))
       html += StrataPlot(*test, "by_tss_distance", "tss-distance",
                          "Masked MSE by distance to the nearest TSS", "masked_mse");
@@ -182,8 +179,8 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   }
   std::vector<std::vector<std::string>> rows;
   auto row = [](const std::string& name, const json& m) {
-    return std::vector<std::string>{name, Fixed(NumberOf(m, "n"), 0), Fixed(NumberOf(m, "pearson")),
-                                    Fixed(NumberOf(m, "spearman")), Fixed(NumberOf(m, "r2"))};
+    return std::vector<std::string>{name, Fixed(NumberOr(m, "n"), 0), Fixed(NumberOr(m, "pearson")),
+                                    Fixed(NumberOr(m, "spearman")), Fixed(NumberOr(m, "r2"))};
   };
   rows.push_back(row("pooled", (*test)["pooled"]));
   const json per_celltype = test->value("per_celltype", json::object());
@@ -256,15 +253,15 @@ std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
     Series loss{fold, {}, {}};
     for (const json& r : records) {
       if (r.value("kind", "") != "validation") continue;
-      loss.x.push_back(NumberOf(r, "epoch"));
-      loss.y.push_back(NumberOf(r, "validation_loss"));
+      loss.x.push_back(NumberOr(r, "epoch"));
+      loss.y.push_back(NumberOr(r, "validation_loss"));
     }
     losses.push_back(loss);
     ReadPredictions(fold_dir, &points);
     if (const json* test = TestRecord(records); test && test->contains("by_specificity")) {
       for (const auto& bin : (*test)["by_specificity"]) {
         const std::string label = bin["bin"];
-        const double p = NumberOf(bin["pooled"], "pearson");
+        const double p = NumberOr(bin["pooled"], "pearson");
         if (!std::isfinite(p)) continue;
         if (!strata.count(label)) bins.push_back(label);
         strata[label].first += p;

@@ -7,7 +7,6 @@
 
 #include <torch/cuda.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -20,7 +19,9 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_number.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 #include "coordinator/run_report.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
@@ -56,10 +57,6 @@ struct Fold {
   double started = 0;        // wall-clock seconds
 };
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // RUN/fold-X/fold.json: where and how the fold last ran, for the user and
 // for tests of the packing.
 void WriteFoldRecord(const Fold& f, const std::vector<std::string>& command,
@@ -69,13 +66,6 @@ void WriteFoldRecord(const Fold& f, const std::vector<std::string>& command,
   extra["started"] = f.started;
   extra["command"] = command;
   WriteFileAtomically(f.dir / "fold.json", extra.dump(1) + "\n");
-}
-
-// A metric of a record; NaN when it is missing or null (a constant
-// prediction has no Pearson, and JSON has no NaN).
-double Metric(const nlohmann::json& pooled, const char* key) {
-  return pooled.contains(key) && pooled[key].is_number() ? pooled[key].get<double>()
-                                                         : std::numeric_limits<double>::quiet_NaN();
 }
 
 // Mean, min and max of a list (0, +inf, -inf when it is empty).
@@ -104,7 +94,7 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
     if (!by_group.count(f.group)) order.push_back(f.group);
     by_group[f.group];
     for (const auto& [name, pooled] : done)
-      if (name == f.name) by_group[f.group].push_back(Metric(pooled, "pearson"));
+      if (name == f.name) by_group[f.group].push_back(NumberOr(pooled, "pearson"));
   }
   std::ofstream csv(run_dir / "curve.csv"), md(run_dir / "curve.md");
   csv << "fraction,start,seeds,pearson_mean,pearson_min,pearson_max\n";
@@ -154,9 +144,9 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
   std::map<std::string, std::vector<double>> values;
   char line[256];
   for (const auto& [name, pooled] : rows) {
-    const double p = Metric(pooled, "pearson"), s = Metric(pooled, "spearman"),
-                 r = Metric(pooled, "r2");
-    const auto n = static_cast<long long>(Metric(pooled, "n"));
+    const double p = NumberOr(pooled, "pearson"), s = NumberOr(pooled, "spearman"),
+                 r = NumberOr(pooled, "r2");
+    const auto n = static_cast<long long>(NumberOr(pooled, "n"));
     csv << name << "," << n << "," << p << "," << s << "," << r << "\n";
     std::snprintf(line, sizeof line, "| %s | %lld | %.3f | %.3f | %.3f |\n", name.c_str(), n, p, s,
                   r);
@@ -328,7 +318,7 @@ int RunSweep(const std::vector<std::string>& args) {
       pending.erase(pending.begin());
       ++f.attempts;
       f.devices = *devices;
-      f.started = Now();
+      f.started = WallClockSeconds();
       const auto fold_command = command(f);
       f.pid = StartFold(f, fold_command);
       WriteFoldRecord(f, fold_command);
@@ -345,7 +335,7 @@ int RunSweep(const std::vector<std::string>& args) {
       Fold f = *it;
       running.erase(it);
       slots.Release(f.devices);
-      WriteFoldRecord(f, command(f), {{"finished", Now()}, {"status", status}});
+      WriteFoldRecord(f, command(f), {{"finished", WallClockSeconds()}, {"status", status}});
       const auto result = FoldResult(f.dir);
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && result) {
         LogInfo("sweep: fold " + f.name + " done, Pearson " +

@@ -1,14 +1,13 @@
 #include "protocol/run_progress.h"
 
-#include <chrono>
+#include "common/wall_clock.h"
 
 namespace getps {
 
 RunProgress::RunProgress(std::string run_dir) {
   s_.run_dir = std::move(run_dir);
   s_.state = "starting";
-  s_.started =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s_.started = WallClockSeconds();
 }
 
 void RunProgress::Set(const std::string& name, double value, const std::string& help) {

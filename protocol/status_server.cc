@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/wall_clock.h"
 
 namespace getps {
 namespace {
@@ -45,10 +46,6 @@ std::string Number(double v) {
   return s;
 }
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 void SendAll(int fd, const std::string& bytes) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
@@ -67,7 +64,7 @@ std::string PrometheusText(const RunProgress::Snapshot& s) {
       " " + (s.state == "done" ? "0" : "1") +
       "\n# HELP getps_uptime_seconds Seconds since the run started.\n"
       "# TYPE getps_uptime_seconds gauge\ngetps_uptime_seconds" +
-      labels + " " + Number(Now() - s.started) + "\n";
+      labels + " " + Number(WallClockSeconds() - s.started) + "\n";
   for (const auto& [name, g] : s.gauges) {
     const std::string metric = "getps_" + name;
     if (!g.help.empty()) out += "# HELP " + metric + " " + Escaped(g.help, false) + "\n";
@@ -88,7 +85,7 @@ std::string StatusPage(const RunProgress::Snapshot& s) {
          "#ccc;padding:3px 8px}table{border-collapse:collapse}</style></head><body><h1>getps "
          "run</h1><p>" +
          Escaped(s.run_dir, true) + ": <b>" + Escaped(s.state, true) + "</b>, " +
-         Number(std::round(Now() - s.started)) +
+         Number(std::round(WallClockSeconds() - s.started)) +
          " s</p><table><tr><th>figure</th><th>value</th><th>meaning</th></tr>" + rows +
          "</table><p><a href=\"/metrics\">/metrics</a> (Prometheus)</p></body></html>\n";
 }

@@ -17,17 +17,15 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   and, being asynchronous, other weights than the synchronous run;
 - --sync without mpirun is a clear error."""
 import json
-import math
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, scrape_status, simulated_store  # noqa: E402
+from getps_cli import GETPS, records, relative_difference, run, scrape_status, SimulatedStoreTest  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -49,27 +47,8 @@ def weights(run_dir, step):
     return torch.load(os.path.join(run_dir, "checkpoints", f"step-{step:08d}", "model.pt"))
 
 
-def relative_difference(a, b):
-    num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
-    den = sum(float(a[k].double().pow(2).sum()) for k in a)
-    return math.sqrt(num / den)
-
-
 @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
-class DistributedTrain(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-dist-")
-        cls.store = simulated_store(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    @classmethod
-    def path(cls, name):
-        return os.path.join(cls.tmp.name, name)
-
+class DistributedTrain(SimulatedStoreTest):
     def test_two_replicas_equal_one_process_with_twice_the_batch(self):
         run("train", "--store", self.store, "--run-dir", self.path("single"), "--batch-size", "8", *COMMON)
         single = records(self.path("single"))

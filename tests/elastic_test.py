@@ -20,7 +20,6 @@ surviving workers inside the running job, without a restart, is not built
 yet.)"""
 import collections
 import json
-import math
 import os
 import random
 import shutil
@@ -31,7 +30,8 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import GETPS, records, relative_difference, run, SimulatedStoreTest  # noqa: E402
+from process_tree import child_pids  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -63,11 +63,6 @@ def final_weights(run_dir):
     return ckpts[-1], torch.load(os.path.join(run_dir, "checkpoints", ckpts[-1], "model.pt"))
 
 
-def relative_difference(a, b):
-    num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
-    return math.sqrt(num / sum(float(a[k].double().pow(2).sum()) for k in a))
-
-
 def wait_for(predicate, what, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -75,20 +70,6 @@ def wait_for(predicate, what, timeout=120):
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def child_pids(pid):
-    """Direct children of process `pid` (from /proc)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
 
 
 class Elastic(SimulatedStoreTest):

@@ -1,6 +1,7 @@
 """Shared by the Python tests: the getps binary under test, a runner, a
 simulated store, and a run's metrics records."""
 import json
+import math
 import os
 import subprocess
 import tempfile
@@ -25,6 +26,13 @@ def simulated_store(directory, seed="1", scale="tiny", suffix=""):
     run("simulate", "--out", world, "--scale", scale, "--seed", seed, "--quiet")
     run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", store, "--quiet")
     return store
+
+
+def relative_difference(a, b):
+    """||a - b|| / ||a|| over every tensor of two state dicts (in float64)."""
+    num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
+    den = sum(float(a[k].double().pow(2).sum()) for k in a)
+    return math.sqrt(num / den)
 
 
 def records(run_dir):

@@ -7,9 +7,11 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/json_number.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/random.h"
+#include "common/wall_clock.h"
 #include "worker/batch_prefetcher.h"
 #include "worker/commit_audit.h"
 #include "worker/initial_model.h"
@@ -197,11 +199,8 @@ void TrainingRun::StartFrom() {
       resume_window_ = meta.value("windows_done", std::size_t{0});
       carried_loss_sum_ = meta.value("epoch_loss_sum", 0.0);
       carried_seen_ = meta.value("epoch_seen", 0.0);
-      // JSON has no infinity: a loss not measured yet was written as null.
-      auto loss = [&](const char* key) {
-        return meta.contains(key) && meta[key].is_number() ? meta[key].get<double>() : INFINITY;
-      };
-      last_val_ = loss("validation_loss");
+      // A loss not measured yet (infinite) was written as null.
+      last_val_ = NumberOr(meta, "validation_loss", INFINITY);
       resumed_ = true;
       if (resume_window_ > 0) {  // mid-epoch: the cursor must index this run's order
         const json& last = meta.at("commit").back();
@@ -215,7 +214,7 @@ void TrainingRun::StartFrom() {
                           "--train-fraction or held-out set?); refusing to continue it there");
       }
       if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
-      best_val_ = loss("best_validation_loss");
+      best_val_ = NumberOr(meta, "best_validation_loss", INFINITY);
       bad_epochs_ = meta.at("bad_epochs");
       LogInfo("resuming from " + *dir + " (epoch " + std::to_string(epochs_done_ + 1) +
               " at window " + std::to_string(resume_window_) + ", step " + std::to_string(step_) +
@@ -260,8 +259,7 @@ void TrainingRun::Record(json record) {
     if (Lead()) dp_->Record(record);
     return;
   }
-  record["time"] =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  record["time"] = WallClockSeconds();
   metrics_ << record.dump() << "\n";
   metrics_.flush();
 }
@@ -337,21 +335,17 @@ void TrainingRun::TrainEpoch(int epoch) {
       if (dp_) sums = dp_->Sum(sums);
       Commit(epoch, end, sums[0], sums[1], last_val_, false);
     }
-    auto now = std::chrono::steady_clock::now();
+    const auto now = Clock::now();
+    const double rate =  // windows per second this epoch, all replicas
+        static_cast<double>((seen - seen_before) * static_cast<std::size_t>(Replicas())) /
+        std::max(seconds(t0, now), 1e-9);
     Show("step", static_cast<double>(step_), "Optimizer steps done.");
     Show("train_loss", loss_sum / static_cast<double>(std::max<std::size_t>(1, seen)),
          "Mean training loss of this epoch so far (this replica).");
-    Show("samples_per_second",
-         static_cast<double>((seen - seen_before) * static_cast<std::size_t>(Replicas())) /
-             std::max(seconds(t0, now), 1e-9),
-         "Training windows per second this epoch (all replicas).");
+    Show("samples_per_second", rate, "Training windows per second this epoch (all replicas).");
     if (o_.progress && Lead() &&
         (now - last_print > std::chrono::seconds(2) || end == order.size())) {
       last_print = now;
-      const double secs = std::chrono::duration<double>(now - t0).count();
-      const double rate =
-          static_cast<double>((seen - seen_before) * static_cast<std::size_t>(Replicas())) /
-          std::max(secs, 1e-9);
       const double left =
           static_cast<double>(order.size() - end + (o_.epochs - epoch - 1) * order.size()) / rate;
       char line[256];
