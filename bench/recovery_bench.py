@@ -1,5 +1,5 @@
-"""Recovery time and work lost of a whole-job restart, for several
---commit-every K.
+"""Recovery time and work lost of a whole-job restart or of recovery inside
+the job, for several --commit-every K.
 
 For each K: `getps launch -- [mpirun -np N] getps train --commit-every K
 --status-port 0 ...` is started; once the run is past step kill_at(K) the
@@ -11,9 +11,13 @@ training process (or, under mpirun, the coordinator) is SIGKILLed. Measured:
               (the step at the kill minus the step it resumed from).
 With --ranks N --hang-replica, a replica is SIGSTOPped instead (a hang, not
 a crash): the coordinator finds it lost after the heartbeat timeout (10 s by
-default) and ends the job, which the supervisor restarts.
+default). With --ranks N --kill-replica, a replica is SIGKILLed, and mpirun
+runs with OpenMPI's recovery settings. In both the run recovers inside the
+job (no restart): recovery = the fault -> the coordinator's status server
+reports generation 1 and a step beyond the one it rolled back to.
 Usage: python bench/recovery_bench.py GETPS STORE OUT_DIR [--ks 1,10,100]
-       [--ranks 0|N [--hang-replica]] [--restart-delay S] [--batch-size B]"""
+       [--ranks 0|N [--hang-replica|--kill-replica]] [--restart-delay S]
+       [--batch-size B]"""
 import argparse
 import json
 import os
@@ -29,18 +33,20 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from process_tree import child_pids  # noqa: E402
 
 
-def scrape(run_dir, old_url=None):
-    """(url, step) from the run's status server, or (url, None)."""
+def scrape(run_dir, old_url=None, generation=0):
+    """(url, step) from the run's status server, or (url, None); None also
+    while it serves `old_url` or a generation below `generation`."""
     try:
         with open(os.path.join(run_dir, "status.json")) as f:
             url = json.load(f)["url"]
         if url == old_url:
             return url, None
         with urllib.request.urlopen(url + "metrics", timeout=2) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith("getps_step{"):
-                    return url, float(line.rsplit(" ", 1)[1])
-        return url, None
+            gauges = {line.split("{")[0]: float(line.rsplit(" ", 1)[1])
+                      for line in r.read().decode().splitlines() if line.startswith("getps_")}
+        if gauges.get("getps_generation", 0) < generation:
+            return url, None
+        return url, gauges.get("getps_step")
     except (OSError, ValueError, KeyError):
         return None, None
 
@@ -52,7 +58,9 @@ def one(args, k):
     train = ["train", "--store", args.store, "--run-dir", run_dir, "--batch-size", str(args.batch_size),
              "--epochs", "3", "--lr", "0.05", "--commit-every", str(k), "--status-port", "0", "--quiet"]
     if args.ranks:
-        job = [shutil.which("mpirun"), "--oversubscribe", "--bind-to", "none", "-np", str(args.ranks), args.getps,
+        recovery = ["--mca", "orte_enable_recovery", "1", "--mca", "orte_abort_on_non_zero_status", "0"]
+        job = [shutil.which("mpirun"), "--oversubscribe", "--bind-to", "none",
+               *(recovery if args.kill_replica else []), "-np", str(args.ranks), args.getps,
                *train, "--sync", "ps", "--bind", "tcp://127.0.0.1:0"]
     else:
         job = [args.getps, *train]
@@ -67,16 +75,17 @@ def one(args, k):
         time.sleep(0.005)
     with open(os.path.join(run_dir, "status.json")) as f:  # the trainer, or mpirun's coordinator
         serving = json.load(f)["pid"]
-    if args.hang_replica:
+    in_job = args.hang_replica or args.kill_replica
+    if in_job:
         (mpirun,) = child_pids(p.pid)
         hung = next(pid for pid in child_pids(mpirun) if pid != serving)
-        os.kill(hung, signal.SIGSTOP)
+        os.kill(hung, signal.SIGSTOP if args.hang_replica else signal.SIGKILL)
     else:
         os.kill(serving, signal.SIGKILL)
     killed = time.time()
     resumed_step = None
     while True:
-        new_url, new_step = scrape(run_dir, old_url=url)
+        new_url, new_step = scrape(run_dir, generation=1) if in_job else scrape(run_dir, old_url=url)
         if new_step is not None and resumed_step is None:
             resumed_step = new_step
         if new_step is not None and new_step > resumed_step:
@@ -92,7 +101,8 @@ def one(args, k):
         except ProcessLookupError:
             pass
     _, err = p.communicate(timeout=120)
-    from_step = int(re.search(r"resuming from .*step (\d+)", err).group(1))
+    pattern = r"generation 1 with \d+ replica\(s\), from step (\d+)" if in_job else r"resuming from .*step (\d+)"
+    from_step = int(re.search(pattern, err).group(1))
     return {"k": k, "kill_step": step, "resumed_from": from_step, "redone": step - from_step,
             "recovery_s": recovered - killed}
 
@@ -106,6 +116,7 @@ def main():
     ap.add_argument("--ranks", type=int, default=0, help="0: one process; N: mpirun -np N --sync ps")
     ap.add_argument("--restart-delay", type=float, default=1.0)
     ap.add_argument("--hang-replica", action="store_true", help="SIGSTOP a replica instead (needs --ranks)")
+    ap.add_argument("--kill-replica", action="store_true", help="SIGKILL a replica instead (needs --ranks)")
     ap.add_argument("--batch-size", type=int, default=2)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -10,12 +10,14 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "common/error.h"
 #include "common/json_number.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
 #include "coordinator/parameter_server.h"
+#include "coordinator/state_of_record.h"
 #include "storage/store_reader.h"
 #include "worker/checkpoint.h"
 #include "worker/initial_model.h"
@@ -35,106 +37,238 @@ class Coordinator {
         server_(server),
         progress_(progress),
         checkpoints_(o.train.run_dir, o.train.keep_last) {
+    elastic_ = o.sync == SyncMode::kParameterServer;
     std::filesystem::create_directories(o.train.run_dir);
     metrics_.open(std::filesystem::path(o.train.run_dir) / "metrics.jsonl", std::ios::app);
     // The same model the replicas build (same seed, same init): the
     // parameter server's state of record, or the vessel of mpi checkpoints.
     GetModelConfig config;
-    model_ = MakeInitialModel(o.train, *StoreReader::Open(o.train.store), &config);
+    const auto store = StoreReader::Open(o.train.store);
+    model_ = MakeInitialModel(o.train, *store, &config);
     OptimizerOptions opt;
     opt.weight_decay = o.train.weight_decay;
     optimizer_ = MakeAdamW(model_->module(), opt);
-    // A resumed run: the state of record is the newest valid checkpoint (the
-    // replicas check it matches the store and model, and load it too).
+    // A resumed run: the state of record is the newest valid checkpoint
+    // (mpi replicas check it matches the store and model, and load it too;
+    // ps replicas get it from here).
+    nlohmann::json meta;
     if (o.train.resume) {
       if (auto dir = checkpoints_.NewestValid()) {
+        meta = CheckpointManager::ReadMeta(*dir);
+        if (meta.value("store_fingerprint", std::string()) != store->fingerprint())
+          throw Error(ErrorCode::kInvalidArgument, "checkpoint " + *dir +
+                                                       " was trained on another store than " +
+                                                       store->path() + " (fingerprints differ)");
         LoadStateDict(model_->module(), *dir + "/model.pt");
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         checkpoints_.AdoptAsStateOfRecord(*dir);
         if (progress_)
-          progress_->Set("step", CheckpointManager::ReadMeta(*dir).at("step").get<double>(),
-                         "Optimizer steps done.");
+          progress_->Set("step", meta.at("step").get<double>(), "Optimizer steps done.");
         LogInfo("coordinator: state of record from " + *dir);
       }
     }
     ps_ = std::make_unique<ParameterServer>(model_->module(), *optimizer_);
+    record_.Capture(model_->module(), *optimizer_, meta);
+    GenerationOptions g = o.elastic;
+    g.initial = Replicas0();
+    if (!elastic_) g.min_workers = g.initial;  // mpi: every rank, always
+    generations_ = std::make_unique<Generations>(
+        g, meta.is_null() ? 0u : meta.value("generation", 0u) + 1, Clock::now());
   }
 
   void Serve() {
-    auto last_heard = std::chrono::steady_clock::now(), last_probe = last_heard;
-    while (finished_.size() < static_cast<std::size_t>(Replicas())) {
-      if (std::chrono::steady_clock::now() - last_probe > o_.probe_interval) {
+    auto last_heard = Clock::now(), last_probe = last_heard;
+    while (!generations_->all_finished()) {
+      if (Clock::now() - last_probe > o_.probe_interval) {
         ProbeReplicas();
-        last_probe = std::chrono::steady_clock::now();
+        last_probe = Clock::now();
       }
+      MaybeStartGeneration();
       auto in = server_.Receive(std::chrono::milliseconds(200));
       if (!in) {
-        if (std::chrono::steady_clock::now() - last_heard > o_.timeout)
+        if (generations_->running() && Clock::now() - last_heard > o_.timeout)
           throw Error(ErrorCode::kTimeout, "coordinator: no replica heard from for " +
-                                               std::to_string(o_.timeout.count() / 1000) + " s (" +
-                                               std::to_string(finished_.size()) + " of " +
-                                               std::to_string(Replicas()) + " finished)");
+                                               std::to_string(o_.timeout.count() / 1000) + " s");
         continue;
       }
-      last_heard = std::chrono::steady_clock::now();
+      last_heard = Clock::now();
       if (!in->message) {
         LogWarning("coordinator: refused a message: " + in->error);
         continue;
       }
       Handle(in->peer, *in->message);
+      for (const auto& peer : std::exchange(unreachable_, {}))
+        if (generations_->IndexOf(peer)) Lose(peer);
     }
-    // Every replica's last checkpoint went through Handle already; wait for
-    // in-flight pushes is unnecessary: a finished replica pushes no more.
+    for (const auto& peer : generations_->Newcomers()) Refuse(peer, "the run has finished");
   }
 
  private:
-  // A kHeartbeat to every joined, unfinished replica: the send throws once
-  // the control channel has dropped the peer (its process ended, or it
-  // missed heartbeats for the heartbeat timeout). A peer that is gone may
-  // have said goodbye in a message not read yet: messages are read for up
-  // to half a second first, and only a peer still not finished then is lost.
+  using Clock = std::chrono::steady_clock;
+
+  // A kHeartbeat to every live replica: the send throws once the control
+  // channel has dropped the peer (its process ended, or it missed
+  // heartbeats for the heartbeat timeout). A peer that is gone may have
+  // said goodbye in a message not read yet: messages are read for up to
+  // half a second first, and only a peer still not finished then is lost.
+  // Peers lost earlier are told their generation is over once they can be
+  // reached again (a hung process that came back).
   void ProbeReplicas() {
     Message probe;
     probe.type = MessageType::kHeartbeat;
-    std::vector<std::pair<std::string, int>> gone;
-    for (const auto& [peer, index] : replica_of_) {
-      if (finished_.count(peer)) continue;
-      try {
-        server_.Send(peer, probe);
-      } catch (const Error&) {
-        gone.emplace_back(peer, index);
+    std::vector<std::string> gone;
+    for (const auto& peer : generations_->Live()) {
+      if (!TrySend(peer, probe)) gone.push_back(peer);
+    }
+    if (!gone.empty()) {
+      const auto grace = Clock::now() + std::chrono::milliseconds(500);
+      auto settled = [&] {
+        return std::all_of(gone.begin(), gone.end(),
+                           [&](const auto& p) { return generations_->finished(p); });
+      };
+      while (!settled() && Clock::now() < grace) {
+        if (auto in = server_.Receive(std::chrono::milliseconds(50)); in && in->message)
+          Handle(in->peer, *in->message);
+      }
+      for (const auto& peer : gone)
+        if (!generations_->finished(peer)) Lose(peer);
+    }
+    auto& untold = generations_->untold();
+    for (auto it = untold.begin(); it != untold.end();) {
+      if (TrySend(*it, Stale())) {
+        LogInfo("coordinator: told " + Name(*it) + " (lost earlier) that its generation is over");
+        it = untold.erase(it);
+      } else {
+        ++it;
       }
     }
-    if (gone.empty()) return;
-    const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    auto all_finished = [&] {
-      return std::all_of(gone.begin(), gone.end(),
-                         [&](const auto& g) { return finished_.count(g.first) > 0; });
-    };
-    while (!all_finished() && std::chrono::steady_clock::now() < grace) {
-      if (auto in = server_.Receive(std::chrono::milliseconds(50)); in && in->message)
-        Handle(in->peer, *in->message);
+  }
+
+  bool TrySend(const std::string& peer, const Message& m) {
+    try {
+      server_.Send(peer, m);
+      return true;
+    } catch (const Error&) {
+      return false;
     }
-    for (const auto& [peer, index] : gone) {
-      if (finished_.count(peer)) continue;
+  }
+
+  // A reply to a member; one that cannot be reached is lost once the
+  // message at hand has been handled.
+  void Reply(const std::string& peer, const Message& m) {
+    if (!TrySend(peer, m)) unreachable_.push_back(peer);
+  }
+
+  Message Stale() const {
+    Message m;
+    m.type = MessageType::kStale;
+    m.generation = generations_->generation();
+    return m;
+  }
+
+  void Refuse(const std::string& peer, const std::string& reason) {
+    Message reject;
+    reject.type = MessageType::kReject;
+    reject.body["reason"] = reason;
+    TrySend(peer, reject);
+  }
+
+  std::string Name(const std::string& peer) const {
+    auto it = names_.find(peer);
+    return it == names_.end() ? "peer " + peer : it->second;
+  }
+
+  // A replica is gone. mpi: the job ends. ps: a member's loss ends the
+  // generation (unless the run is already finishing).
+  void Lose(const std::string& peer) {
+    const auto index = generations_->IndexOf(peer);
+    if (!elastic_)
       throw Error(ErrorCode::kTimeout,
-                  "coordinator: replica " + std::to_string(index) +
+                  "coordinator: replica " + std::to_string(index.value_or(-1)) +
                       " was lost (its process ended or it missed heartbeats); ending the job "
                       "so that it can be restarted from the last commit (getps launch)");
+    const bool member = generations_->Lost(peer, Clock::now());
+    LogWarning("coordinator: " + Name(peer) +
+               (index ? " (replica " + std::to_string(*index) + ")" : std::string()) +
+               " was lost (its process ended or it missed heartbeats)");
+    if (!member) return;
+    if (generations_->any_finished()) return;  // the others are past their last exchange
+    EndGeneration(Name(peer) + " was lost");
+  }
+
+  // Every member is told; pending requests are dropped with the gradients
+  // gathered for the step; the next generation starts from the commit.
+  void EndGeneration(const std::string& why) {
+    const auto ended = generations_->generation();
+    const auto told = generations_->End(Clock::now());
+    DropPending();
+    for (const auto& peer : told) TrySend(peer, Stale());
+    LogWarning("coordinator: generation " + std::to_string(ended) + " ended (" + why + "); " +
+               std::to_string(told.size()) + " replica(s) rejoin at the last commit (step " +
+               std::to_string(record_.step()) + ")");
+  }
+
+  void DropPending() {
+    ps_->Discard();
+    waiting_.clear();
+    clock_.clear();
+    reduce_parts_.clear();
+    checkpoint_waiting_.clear();
+  }
+
+  // Starts the next generation when it may (ps: from the state of record).
+  void MaybeStartGeneration() {
+    const auto members = generations_->StartIfReady(Clock::now());
+    if (!members) return;
+    if (progress_) {
+      progress_->Set("replicas", Replicas(), "Replicas in the run.");
+      progress_->Set("generation", generations_->generation(), "Generation of the run.");
     }
+    if (!elastic_) return;
+    record_.Restore(model_->module(), *optimizer_);
+    DropPending();
+    const auto weights = ps_->Snapshot();
+    std::vector<std::string> unreachable;
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      Message start;
+      start.type = MessageType::kGeneration;
+      start.generation = generations_->generation();
+      start.body = {{"replica", i}, {"replicas", members->size()}, {"commit", record_.meta()}};
+      start.tensors = weights;
+      if (!TrySend((*members)[i], start)) unreachable.push_back((*members)[i]);
+    }
+    LogInfo("coordinator: generation " + std::to_string(generations_->generation()) + " with " +
+            std::to_string(members->size()) + " replica(s), from step " +
+            std::to_string(record_.step()));
+    for (const auto& peer : unreachable) Lose(peer);
+  }
+
+  // Whether `m` comes from a member of the running generation, in it.
+  bool Current(const std::string& peer, const Message& m) const {
+    return generations_->running() && generations_->IndexOf(peer) &&
+           (!elastic_ || m.generation == generations_->generation());
   }
 
   void Handle(const std::string& peer, const Message& m) {
     switch (m.type) {
       case MessageType::kHello:
         return Welcome(peer, m);
+      case MessageType::kRendezvous:
+        return Rendezvous(peer);
       case MessageType::kReduce:
-        return Reduce(peer, m);
       case MessageType::kPullParameters:
-        return SendParameters(peer);
       case MessageType::kPushGradients:
-        return Push(peer, m);
+      case MessageType::kCheckpoint:
+        if (!Current(peer, m)) {  // of an ended generation: it must rejoin
+          TrySend(peer, Stale());
+          return;
+        }
+        if (m.type == MessageType::kReduce) return Reduce(peer, m);
+        if (m.type == MessageType::kPullParameters) return SendParameters(peer);
+        if (m.type == MessageType::kPushGradients) return Push(peer, m);
+        return Checkpoint(peer, m);
       case MessageType::kMetrics: {
+        if (!Current(peer, m)) return;  // an ended generation's record is redone
         nlohmann::json record = m.body.at("record");
         record["time"] = WallClockSeconds();
         metrics_ << record.dump() << "\n";
@@ -142,10 +276,8 @@ class Coordinator {
         ShowRecord(record);
         return;
       }
-      case MessageType::kCheckpoint:
-        return Checkpoint(peer, m);
       case MessageType::kShutdown:
-        finished_.insert(peer);
+        if (Current(peer, m)) generations_->Finished(peer);
         return;
       default:
         LogWarning(std::string("coordinator: unexpected ") + MessageTypeName(m.type) +
@@ -174,37 +306,51 @@ class Coordinator {
     progress_->Set("replicas", Replicas(), "Replicas in the run.");
   }
 
-  int Replicas() const { return o_.mpi_replicas + (o_.sync == SyncMode::kMpi ? 0 : o_.external); }
+  int Replicas0() const { return o_.mpi_replicas + (o_.sync == SyncMode::kMpi ? 0 : o_.external); }
+  int Replicas() const { return generations_->replicas(); }
 
   void Welcome(const std::string& peer, const Message& m) {
-    Message reply;
-    int index;
+    int order;
     if (m.body.contains("mpi_rank")) {
-      index = m.body["mpi_rank"].get<int>() - 1;
-    } else if (o_.sync == SyncMode::kParameterServer && next_external_ < o_.external) {
-      index = o_.mpi_replicas + next_external_++;
+      order = m.body["mpi_rank"].get<int>() - 1;
+    } else if (elastic_) {
+      order = 1000000 + next_external_++;
     } else {
-      reply.type = MessageType::kReject;
-      reply.body["reason"] = "this run takes no (more) workers from outside mpirun";
-      server_.Send(peer, reply);
-      return;
+      return Refuse(peer, "a --sync mpi run takes no workers from outside mpirun");
     }
-    replica_of_[peer] = index;
+    const std::string host = m.body.value("host", std::string("?"));
+    generations_->Joined(peer, host, order);
+    names_[peer] = m.body.value("name", std::string("a replica")) + " on " + host;
+    Message reply;
     reply.type = MessageType::kWelcome;
-    reply.body = {{"replica", index},
-                  {"replicas", Replicas()},
-                  {"sync", o_.sync == SyncMode::kMpi ? "mpi" : "ps"},
+    reply.body = {{"sync", elastic_ ? "ps" : "mpi"},
                   {"wire", o_.bf16_wire ? "bf16" : "fp32"},
+                  {"rendezvous_timeout_s", o_.elastic.rendezvous_timeout.count() / 1000.0},
                   {"train", TrainOptionsToJson(o_.train)}};
-    server_.Send(peer, reply);
-    LogInfo("coordinator: " + m.body.value("name", std::string("a replica")) +
-            " joined as replica " + std::to_string(index) + " of " + std::to_string(Replicas()));
+    TrySend(peer, reply);  // one gone already is not probed: it never joined
+    LogInfo("coordinator: " + Name(peer) + " said hello");
+    if (!elastic_) generations_->Ready(peer);  // mpi replicas are the ranks, all at once
+  }
+
+  // A replica asks to take part: at once when a generation is forming, at
+  // the next commit point when one is running.
+  void Rendezvous(const std::string& peer) {
+    if (!elastic_) return LogWarning("coordinator: rendezvous in a --sync mpi run ignored");
+    if (const auto why = generations_->Refusal(peer, Clock::now()); !why.empty()) {
+      LogWarning("coordinator: refused " + Name(peer) + ": " + why);
+      return Refuse(peer, why);
+    }
+    generations_->untold().erase(peer);  // it knows
+    generations_->Ready(peer);
+    if (generations_->running())
+      LogInfo("coordinator: " + Name(peer) + " waits to join at the next commit point");
   }
 
   // Sums and gathers of the ps replicas: answered once all have sent theirs.
   void Reduce(const std::string& peer, const Message& m) {
     const std::string op = m.body.at("op");
-    reduce_parts_[replica_of_.at(peer)] = {peer, m.body.at("values").get<std::vector<double>>()};
+    reduce_parts_[*generations_->IndexOf(peer)] = {peer,
+                                                   m.body.at("values").get<std::vector<double>>()};
     if (static_cast<int>(reduce_parts_.size()) < Replicas()) return;
     std::vector<double> sum, all;
     for (const auto& [index, part] : reduce_parts_) {
@@ -217,7 +363,7 @@ class Coordinator {
       Message reply;
       reply.type = MessageType::kReduce;
       reply.body["values"] = op == "sum" ? sum : index == 0 ? all : std::vector<double>{};
-      server_.Send(part.first, reply);
+      Reply(part.first, reply);
     }
     reduce_parts_.clear();
   }
@@ -226,7 +372,7 @@ class Coordinator {
     Message reply;
     reply.type = MessageType::kParameters;
     reply.tensors = ps_->Snapshot();
-    server_.Send(peer, reply);
+    Reply(peer, reply);
   }
 
   // Synchronous: the update applies once every replica pushed this step.
@@ -243,7 +389,7 @@ class Coordinator {
     reply.type = MessageType::kParameters;
     reply.step = m.step + 1;
     reply.tensors = ps_->Snapshot();
-    for (const auto& p : waiting_) server_.Send(p, reply);
+    for (const auto& p : waiting_) Reply(p, reply);
     waiting_.clear();
   }
 
@@ -251,7 +397,7 @@ class Coordinator {
   // push is applied at once; the pusher gets the newest weights as soon as
   // it is at most `staleness` pushes ahead of the slowest replica.
   void PushAsync(const std::string& peer, const Message& m) {
-    const int replica = replica_of_.at(peer);
+    const int replica = *generations_->IndexOf(peer);
     if (clock_.empty()) clock_.assign(static_cast<std::size_t>(Replicas()), 0);
     ps_->Accumulate(m.step, m.tensors);
     ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
@@ -261,7 +407,7 @@ class Coordinator {
     std::vector<std::string> still;
     std::vector<TensorFrame> weights;
     for (const auto& p : waiting_) {
-      const int ahead = clock_[static_cast<std::size_t>(replica_of_.at(p))] - slowest;
+      const int ahead = clock_[static_cast<std::size_t>(*generations_->IndexOf(p))] - slowest;
       if (ahead > o_.staleness) {
         still.push_back(p);
         continue;
@@ -270,7 +416,7 @@ class Coordinator {
       Message reply;
       reply.type = MessageType::kParameters;
       reply.tensors = weights;
-      server_.Send(p, reply);
+      Reply(p, reply);
     }
     waiting_ = std::move(still);
   }
@@ -280,7 +426,7 @@ class Coordinator {
   // 0's meta, and all are answered.
   void Checkpoint(const std::string& peer, const Message& m) {
     if (o_.sync == SyncMode::kParameterServer) {
-      const int index = replica_of_.at(peer);
+      const int index = *generations_->IndexOf(peer);
       checkpoint_waiting_.push_back(peer);
       if (index == 0) checkpoint_request_ = m;
       if (static_cast<int>(checkpoint_waiting_.size()) < Replicas()) return;
@@ -311,10 +457,16 @@ class Coordinator {
       done.body = {{"dir", ""}, {"error", e.what()}};
     }
     if (o_.sync == SyncMode::kMpi) {
-      server_.Send(peer, done);
+      Reply(peer, done);
       return;
     }
-    for (const auto& p : checkpoint_waiting_) server_.Send(p, done);
+    if (!done.body.contains("error")) {  // the new state of record
+      record_.Capture(model_->module(), *optimizer_, request.body.at("meta"));
+      if (const auto newcomers = generations_->Newcomers(); !newcomers.empty())
+        return EndGeneration("admitting " + std::to_string(newcomers.size()) +
+                             " replica(s) at the commit point");
+    }
+    for (const auto& p : checkpoint_waiting_) Reply(p, done);
     checkpoint_waiting_.clear();
   }
 
@@ -326,10 +478,13 @@ class Coordinator {
   std::unique_ptr<RegionModel> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ParameterServer> ps_;
-  std::vector<std::string> waiting_;  // replicas whose push awaits the step's update
-  std::vector<int> clock_;            // async ps: pushes per replica
-  std::set<std::string> finished_;
-  std::map<std::string, int> replica_of_;  // peer -> replica index
+  bool elastic_;  // --sync ps: generations
+  std::unique_ptr<Generations> generations_;
+  StateOfRecord record_;                      // ps: the last commit, to roll back to
+  std::map<std::string, std::string> names_;  // peer -> "replica 2 on host"
+  std::vector<std::string> unreachable_;      // members a reply did not reach
+  std::vector<std::string> waiting_;          // replicas whose push awaits the step's update
+  std::vector<int> clock_;                    // async ps: pushes per replica
   int next_external_ = 0;
   std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica
   std::vector<std::string> checkpoint_waiting_;

@@ -6,17 +6,26 @@
 // replica r - 1; external workers (ps) take the next indices in the order
 // they join. It returns once every replica has finished.
 //
-// Error contract: throws Error(kTimeout) when a joined replica is lost --
-// its process ended or it missed heartbeats for the control channel's
-// heartbeat timeout, found by probing every `probe_interval` -- or when no
-// replica has been heard from for options.timeout; Error(kInternal) on a
-// message that breaks the run's protocol. Malformed messages are logged and
-// ignored. (A lost replica ends the job: `getps launch` restarts it from
-// the last commit. Recovery inside a running job is not built yet.)
+// Elastic runs (--sync ps): replicas take part in generations
+// (generations.h). A lost replica ends the generation: the parameter server
+// rolls back to the last commit (StateOfRecord; the lost replica's
+// in-flight push is dropped with the rest of the uncommitted work), the
+// survivors are told (kStale) and rejoin, and the next generation starts
+// from that commit with the replicas there are. Replicas that ask to join a
+// running generation (`getps worker`, or a stale replica back from a hang)
+// are admitted at the next commit point. --sync mpi is not elastic: a lost
+// replica ends the job (`getps launch` restarts it from the last commit).
+//
+// Error contract: throws Error(kTimeout) when a replica of a --sync mpi run
+// is lost, when fewer than --min-workers replicas are ready after the
+// rendezvous timeout, or when no replica of a running generation has been
+// heard from for options.timeout; Error(kInternal) on a message that breaks
+// the run's protocol. Malformed messages are logged and ignored.
 #pragma once
 
 #include <chrono>
 
+#include "coordinator/generations.h"
 #include "protocol/control_channel.h"
 #include "protocol/run_progress.h"
 #include "worker/replica_link.h"
@@ -33,6 +42,9 @@ struct CoordinatorOptions {
   int staleness = -1;      // --sync ps: -1 synchronous, else async, at most this many pushes ahead
   std::chrono::milliseconds timeout{300000};
   std::chrono::milliseconds probe_interval{1000};  // liveness probes of joined replicas
+  // --sync ps: --min-workers, --rendezvous-timeout and the host cool-down
+  // (`initial` is set from mpi_replicas + external).
+  GenerationOptions elastic;
 };
 
 // Serves the run until every replica finished. With `progress` (not

@@ -39,6 +39,11 @@ void ParameterServer::Apply(double lr, double clip) {
   pushes_ = 0;
 }
 
+void ParameterServer::Discard() {
+  optimizer_.zero_grad();
+  pushes_ = 0;
+}
+
 std::vector<TensorFrame> ParameterServer::Snapshot() const {
   std::vector<TensorFrame> frames;
   for (const auto& p : module_.named_parameters())

@@ -30,6 +30,10 @@ class ParameterServer {
   // and starts gathering the next step.
   void Apply(double lr, double clip);
 
+  // Drops the gradients gathered for the current step (a generation ended
+  // before every replica pushed): nothing of them is applied.
+  void Discard();
+
   // The weights as frames (a snapshot: later updates do not change them).
   std::vector<TensorFrame> Snapshot() const;
 

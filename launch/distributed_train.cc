@@ -5,9 +5,12 @@
 
 #include <torch/cuda.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -33,12 +36,27 @@ class MpiSession {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
   }
-  ~MpiSession() { MPI_Finalize(); }
+  // MPI_Finalize waits for every rank; under mpirun's recovery settings a
+  // rank of a --sync ps run may have died, and the survivors would wait for
+  // it forever. With a bound, the process exits with status 0 once
+  // `seconds` have passed in MPI_Finalize (its work is done by then).
+  void BoundFinalize(int seconds) { finalize_bound_ = seconds; }
+  ~MpiSession() {
+    if (finalize_bound_ > 0) {
+      std::thread([seconds = finalize_bound_] {
+        std::this_thread::sleep_for(std::chrono::seconds(seconds));
+        std::fflush(nullptr);
+        std::_Exit(0);
+      }).detach();
+    }
+    MPI_Finalize();
+  }
   int rank() const { return rank_; }
   int size() const { return size_; }
 
  private:
   int rank_ = 0, size_ = 1;
+  int finalize_bound_ = 0;
 };
 
 std::string Broadcast(std::string text) {  // from rank 0
@@ -100,9 +118,25 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
   heartbeat.timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(1000 * std::max(0.5, options.heartbeat_timeout_seconds)));
   heartbeat.interval = std::min(std::chrono::milliseconds(1000), heartbeat.timeout / 3);
+  // How the job ended, for `getps launch` (under mpirun's recovery
+  // settings mpirun's exit status is always 0).
+  const std::string outcome = (std::filesystem::path(train.run_dir) / "outcome.json").string();
+  auto write_outcome = [&](int code, const std::string& error) {
+    if (mpi.rank() != 0) return;
+    try {
+      WriteFileAtomically(outcome, nlohmann::json{{"status", code == 0 ? "finished" : "failed"},
+                                                  {"exit_code", code},
+                                                  {"error", error}}
+                                           .dump() +
+                                       "\n");
+    } catch (const Error& e) {
+      std::cerr << "getps: " << e.what() << "\n";
+    }
+  };
   try {
     if (mpi.rank() == 0) {
       std::filesystem::create_directories(train.run_dir);
+      std::filesystem::remove(outcome);
       const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
       std::filesystem::remove(key_file);  // a run's keys are its own
       const RunKeys keys = GenerateRunKeys();
@@ -125,11 +159,20 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       RunProgress progress(train.run_dir);
       const auto status =
           StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);
+      auto ms = [](double seconds) {
+        return std::chrono::milliseconds(static_cast<std::int64_t>(1000 * seconds));
+      };
+      GenerationOptions elastic;
+      elastic.min_workers = options.min_workers;
+      elastic.rendezvous_timeout = ms(options.rendezvous_timeout_seconds);
+      elastic.host_failures = options.host_failures;
+      elastic.host_cooldown = ms(options.host_cooldown_seconds);
       RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, options.wire == "bf16",
-                      options.staleness, timeout, heartbeat.interval},
+                      options.staleness, timeout, heartbeat.interval, elastic},
                      server, &progress);
       LogInfo("coordinator: all replicas finished");
       WriteRunReportAtEnd(train.run_dir);
+      write_outcome(0, "");
     } else {
       const auto boot = nlohmann::json::parse(Broadcast(""));
       RunKeys keys;
@@ -164,12 +207,19 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
     }
   } catch (const Error& e) {
     std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";
+    write_outcome(ExitCodeFor(e.code()), e.what());
+    // A ps replica the coordinator refused (its host cooling down, or the
+    // run over) leaves alone; the run goes on without it.
+    if (mpi.rank() > 0 && sync == SyncMode::kParameterServer && e.code() == ErrorCode::kRefused)
+      std::_Exit(ExitCodeFor(e.code()));
     MPI_Abort(MPI_COMM_WORLD, ExitCodeFor(e.code()));
   } catch (const std::exception& e) {  // a library's own exception: a bug, still one line
     std::cerr << "getps: internal error (rank " << mpi.rank() << "): " << e.what() << "\n";
+    write_outcome(1, e.what());
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   MPI_Comm_free(&replicas);
+  if (sync == SyncMode::kParameterServer) mpi.BoundFinalize(10);
   return 0;
 }
 

@@ -21,6 +21,10 @@ struct DistributedOptions {
   std::string status_bind = "127.0.0.1";  // the coordinator's status server
   int status_port = -1;                   // -1: off
   double heartbeat_timeout_seconds = 10;  // a silent peer is dropped after this
+  int min_workers = 1;                    // ps: fewer and the run waits for joiners
+  double rendezvous_timeout_seconds = 120;
+  int host_failures = 3;  // ps: losses within host_cooldown that keep a host out
+  double host_cooldown_seconds = 300;
 };
 
 // Returns the process exit status (0 on every rank when the run completes).

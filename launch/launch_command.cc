@@ -7,7 +7,9 @@
 // the right window), up to R times. Exit status 2 (bad usage or input) is not retried: it would
 // fail the same way. SIGINT/SIGTERM are passed to the job and end the
 // supervision. Each attempt sees GETPS_ATTEMPT=N (1, 2, …) in its
-// environment, so a wrapper script can choose another worker count.
+// environment, so a wrapper script can choose another worker count. A
+// distributed `getps train` that exits 0 must also have written "finished"
+// to RUN/outcome.json (mpirun with recovery settings always exits 0).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +79,35 @@ int Wait(pid_t pid, int* stopped_by) {
   }
 }
 
+// The value of `--name V` or `--name=V` in `command`, or "".
+std::string OptionValue(const std::vector<std::string>& command, const std::string& name) {
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    if (command[i] == name && i + 1 < command.size()) return command[i + 1];
+    if (command[i].rfind(name + "=", 0) == 0) return command[i].substr(name.size() + 1);
+  }
+  return "";
+}
+
+// mpirun with OpenMPI's recovery settings (which let a distributed run
+// outlive a dead rank) exits 0 whatever became of the job; a distributed
+// `getps train` (--sync) records how it ended in RUN/outcome.json. An exit
+// status 0 of such a command counts only with an outcome of "finished";
+// returns the wait status to go by.
+int CheckedStatus(const std::vector<std::string>& command, int status) {
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return status;
+  const std::string run_dir = OptionValue(command, "--run-dir");
+  if (OptionValue(command, "--sync").empty() || run_dir.empty()) return status;
+  const std::string path = run_dir + "/outcome.json";
+  std::ifstream in(path);
+  const auto outcome = nlohmann::json::parse(in, nullptr, false);
+  if (outcome.is_object() && outcome.value("status", "") == "finished") return status;
+  const int code = outcome.is_object() ? outcome.value("exit_code", 1) : 1;
+  LogWarning("launch: the job exited 0 but " +
+             (outcome.is_object() ? path + " says it failed: " + outcome.value("error", "?")
+                                  : "left no " + path + " (its coordinator died)"));
+  return (code == 0 ? 1 : code) << 8;  // as a wait status: exited with `code`
+}
+
 std::string Describe(int status) {
   if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
   return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -108,7 +141,7 @@ int RunLaunch(const std::vector<std::string>& args) {
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
     const pid_t job = Start(command, attempt);
-    const int status = Wait(job, &stopped_by);
+    const int status = CheckedStatus(command, Wait(job, &stopped_by));
     EndGroup(job);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

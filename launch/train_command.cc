@@ -83,8 +83,19 @@ int RunTrain(const std::vector<std::string>& args) {
       "timeout", po::value<int>()->default_value(300),
       "with --sync: seconds any control-channel wait may take")(
       "heartbeat-timeout", po::value<double>()->default_value(10),
-      "with --sync: seconds of silence after which a peer counts as lost (the coordinator\n"
-      "then ends the job, for `getps launch` to restart it from the last commit)")(
+      "with --sync: seconds of silence after which a peer counts as lost (ps: the run goes\n"
+      "on without it from the last commit; mpi: the job ends, for `getps launch` to restart\n"
+      "it from the last commit)")(
+      "min-workers", po::value<int>()->default_value(1),
+      "with --sync ps: fewer replicas than this and the run pauses, waiting for workers to\n"
+      "join (bounded by --rendezvous-timeout) instead of going on")(
+      "rendezvous-timeout", po::value<double>()->default_value(120),
+      "with --sync ps: seconds the coordinator waits for the replicas a generation needs")(
+      "host-failures", po::value<int>()->default_value(3),
+      "with --sync ps: a host that lost this many replicas within --host-cooldown is kept\n"
+      "out (its workers are refused) until --host-cooldown has passed since its last loss")(
+      "host-cooldown", po::value<double>()->default_value(300),
+      "with --sync ps: seconds of the host cool-down window")(
       "staleness", po::value<int>()->default_value(-1),
       "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
       "ahead of the slowest")("wire", po::value<std::string>()->default_value("fp32"),
@@ -156,7 +167,9 @@ int RunTrain(const std::vector<std::string>& args) {
         o,
         {get("sync"), get("bind"), (*vm)["timeout"].as<int>(), (*vm)["external-workers"].as<int>(),
          get("wire"), (*vm)["staleness"].as<int>(), get("status-bind"),
-         (*vm)["status-port"].as<int>(), (*vm)["heartbeat-timeout"].as<double>()});
+         (*vm)["status-port"].as<int>(), (*vm)["heartbeat-timeout"].as<double>(),
+         (*vm)["min-workers"].as<int>(), (*vm)["rendezvous-timeout"].as<double>(),
+         (*vm)["host-failures"].as<int>(), (*vm)["host-cooldown"].as<double>()});
   }
   RunProgress progress(o.run_dir);
   const auto status =

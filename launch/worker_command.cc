@@ -16,10 +16,11 @@ namespace getps::cli {
 int RunWorker(const std::vector<std::string>& args) {
   CommandSpec spec(
       "worker", "--coordinator tcp://HOST:PORT --key-file RUN/run.key [options]",
-      "Joins a running `mpirun ... getps train --sync ps --external-workers K` as one of\n"
-      "its replicas: authenticates with the run's CURVE keys (the key file must be mode\n"
-      "0600), receives the run's training options and its replica index, and trains its\n"
-      "slice of every step. The coordinator's endpoint is in RUN/coordinator.json.");
+      "Joins a running `mpirun ... getps train --sync ps` as one of its replicas:\n"
+      "authenticates with the run's CURVE keys (the key file must be mode 0600), receives\n"
+      "the run's training options, and trains its slice of every step. A run that waits\n"
+      "for it (--external-workers K) takes it at the start; a running one admits it at\n"
+      "its next commit point. The coordinator's endpoint is in RUN/coordinator.json.");
   spec.options.add_options()("coordinator", po::value<std::string>()->required(),
                              "the coordinator's endpoint, tcp://HOST:PORT")(
       "key-file", po::value<std::string>()->required(), "the run's key file (RUN/run.key)")(
@@ -44,8 +45,9 @@ int RunWorker(const std::vector<std::string>& args) {
   TrainOptions train = TrainOptionsFromJson(link.welcome().at("train"));
   if (!(*vm)["store"].as<std::string>().empty()) train.store = (*vm)["store"].as<std::string>();
   if (!(*vm)["device"].as<std::string>().empty()) train.device = (*vm)["device"].as<std::string>();
-  train.progress = !(*vm)["quiet"].as<bool>() && link.replica() == 0;
-  std::cerr << "joined as replica " << link.replica() << " of " << link.replicas() << "\n";
+  train.progress = !(*vm)["quiet"].as<bool>();  // lines from replica 0 only
+  std::cerr << "joined the run at " << options.control.coordinator
+            << "; waiting to be given a place in a generation\n";
   const TrainSummary s = Train(train, &link);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) as replica "
             << link.replica() << " of " << link.replicas() << "\n";

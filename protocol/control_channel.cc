@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "common/error.h"
 
@@ -26,6 +28,16 @@ void SetHeartbeat(zmq::socket_t& socket, const Heartbeat& h) {
   socket.set(zmq::sockopt::heartbeat_ttl, static_cast<int>(h.timeout.count()));
 }
 
+// "c-" and 16 hex digits: printable, never starting with the zero byte
+// ZeroMQ reserves, and unique among a run's clients.
+std::string RandomRoutingId() {
+  std::random_device random;
+  const std::uint64_t bits = (std::uint64_t{random()} << 32) ^ random();
+  char id[24];
+  std::snprintf(id, sizeof id, "c-%016llx", static_cast<unsigned long long>(bits));
+  return id;
+}
+
 std::vector<zmq::message_t> ReceiveFrames(zmq::socket_t& socket) {
   std::vector<zmq::message_t> frames;
   (void)zmq::recv_multipart(socket, std::back_inserter(frames));
@@ -44,6 +56,9 @@ ControlServer::ControlServer(const ControlServerOptions& options)
   zap_thread_ = std::thread([this] { ServeZap(); });
   router_.set(zmq::sockopt::linger, 0);
   router_.set(zmq::sockopt::router_mandatory, 1);
+  // A client that reconnects (after a hang, or a dropped link) keeps its
+  // routing id: the new connection takes the old one's place.
+  router_.set(zmq::sockopt::router_handover, 1);
   router_.set(zmq::sockopt::curve_server, 1);
   router_.set(zmq::sockopt::curve_secretkey, options_.keys.server_secret);
   router_.set(zmq::sockopt::zap_domain, "getps");
@@ -127,12 +142,15 @@ void ControlServer::Send(const std::string& peer, const Message& message) {
 }
 
 ControlClient::ControlClient(const ControlClientOptions& options)
-    : options_(options), dealer_(context_, zmq::socket_type::dealer) {
+    : options_(options),
+      routing_id_(RandomRoutingId()),
+      dealer_(context_, zmq::socket_type::dealer) {
   dealer_.set(zmq::sockopt::linger, 0);
   dealer_.set(zmq::sockopt::curve_serverkey, options_.keys.server_public);
   dealer_.set(zmq::sockopt::curve_publickey, options_.keys.client_public);
   dealer_.set(zmq::sockopt::curve_secretkey, options_.keys.client_secret);
   SetHeartbeat(dealer_, options_.heartbeat);
+  dealer_.set(zmq::sockopt::routing_id, routing_id_);
   try {
     dealer_.connect(options_.coordinator);
   } catch (const zmq::error_t& e) {

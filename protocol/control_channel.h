@@ -107,6 +107,9 @@ class ControlClient {
   nlohmann::json Join(const nlohmann::json& extra = nlohmann::json::object());
 
   void Send(const Message& message);
+  // How the coordinator knows this client, across reconnects.
+  const std::string& routing_id() const { return routing_id_; }
+
   // Throws Error(kTimeout) after `timeout`; a malformed reply throws the
   // decoder's error.
   Message Receive(std::chrono::milliseconds timeout);
@@ -117,6 +120,7 @@ class ControlClient {
 
  private:
   ControlClientOptions options_;
+  std::string routing_id_;  // kept across reconnects (the server hands over)
   zmq::context_t context_;
   zmq::socket_t dealer_;
 };

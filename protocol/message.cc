@@ -38,6 +38,12 @@ const char* MessageTypeName(MessageType type) {
       return "checkpoint-done";
     case MessageType::kReduce:
       return "reduce";
+    case MessageType::kRendezvous:
+      return "rendezvous";
+    case MessageType::kGeneration:
+      return "generation";
+    case MessageType::kStale:
+      return "stale";
   }
   return "unknown";
 }

@@ -20,7 +20,7 @@
 
 namespace getps {
 
-constexpr std::uint16_t kProtocolVersion = 1;
+constexpr std::uint16_t kProtocolVersion = 2;  // 2: elastic generations
 
 enum class MessageType : std::uint16_t {
   kHello = 1,      // worker -> coordinator: join (body: version, worker name)
@@ -38,8 +38,16 @@ enum class MessageType : std::uint16_t {
   kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record
   kCheckpointDone = 14,  // coordinator -> replica 0: it is on disk (body: dir)
   kReduce = 15,          // replica -> coordinator -> replicas: sum or gather (body: op, values)
+  // Elastic generations (--sync ps): a replica asks to take part in the
+  // next generation (kRendezvous); the coordinator starts one with kGeneration
+  // (header generation; body: replica, replicas, commit = the meta of the
+  // state of record or null; tensors: its weights); kStale tells a replica
+  // its generation is over (header generation: the current one).
+  kRendezvous = 16,
+  kGeneration = 17,
+  kStale = 18,
 };
-constexpr std::uint16_t kMaxMessageType = 15;
+constexpr std::uint16_t kMaxMessageType = 18;
 
 const char* MessageTypeName(MessageType type);
 

@@ -10,6 +10,12 @@
 // replica scales its loss by (its windows / G) and gradients are SUMMED, so
 // N replicas with batch b make the same update as one process with batch
 // N x b (up to float rounding), including a short last step.
+//
+// Generations (elastic runs, --sync ps): the coordinator runs the replicas
+// in generations. A generation ends when a replica is lost or when a new
+// one is admitted at a commit point; every call of a replica of an ended
+// generation throws GenerationChanged, and the replica calls Join again and
+// continues from the commit it is given (what it did since is dropped).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -17,19 +23,39 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace getps {
 
+// A replica's place in the run, from Join.
+struct Membership {
+  int generation = 0;
+  int replica = 0, replicas = 1;
+  // true: `commit` is the run's state of record to continue from (the meta
+  // of its commit; null when the run starts afresh), and the weights came
+  // with it. false: the replica finds the state of record on disk itself.
+  bool carries_state = false;
+  nlohmann::json commit;
+};
+
+// The run has moved on to a newer generation than this replica's.
+class GenerationChanged : public std::runtime_error {
+ public:
+  explicit GenerationChanged(const std::string& why) : std::runtime_error(why) {}
+};
+
 class DataParallel {
  public:
   virtual ~DataParallel() = default;
-  virtual int replica() const = 0;  // 0 .. replicas() - 1
+  virtual int replica() const = 0;  // 0 .. replicas() - 1, of the current generation
   virtual int replicas() const = 0;
 
-  // Makes the replicas' starting weights identical (replica 0's, or the
-  // parameter server's).
-  virtual void SynchroniseWeights(torch::nn::Module& module) = 0;
+  // Waits until a generation this replica belongs to starts, and makes its
+  // weights the generation's starting weights (replica 0's, or the
+  // parameter server's state of record).
+  virtual Membership Join(torch::nn::Module& module) = 0;
 
   // After backward, before the optimiser. Returns true when the weights were
   // updated here (parameter server: push gradients, pull weights); false when

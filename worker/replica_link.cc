@@ -1,6 +1,7 @@
 #include "worker/replica_link.h"
 
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -41,7 +42,9 @@ SyncMode SyncModeNamed(const std::string& name) {
 
 ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
     : options_(options), client_(options.control) {
-  nlohmann::json hello = nlohmann::json::object();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  nlohmann::json hello = {{"host", host}};
   if (options_.mpi_rank >= 0) hello["mpi_rank"] = options_.mpi_rank;
   welcome_ = client_.Join(hello);
   if (options_.sync == SyncMode::kMpi) {
@@ -50,10 +53,32 @@ ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
     CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
     CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
   } else {
-    rank_ = welcome_.at("replica").get<int>();
     options_.bf16_wire = welcome_.value("wire", std::string("fp32")) == "bf16";
-    size_ = welcome_.at("replicas").get<int>();
   }
+}
+
+Message ReplicaLink::Await(MessageType expected, std::chrono::milliseconds timeout) {
+  while (true) {
+    Message m = client_.Receive(timeout);
+    if (m.type == MessageType::kStale) {
+      // News only while in a generation older than the notice's.
+      if (expected != MessageType::kGeneration && m.generation > generation_)
+        throw GenerationChanged("generation " + std::to_string(generation_) +
+                                " is over: the run is now in generation " +
+                                std::to_string(m.generation));
+      continue;
+    }
+    if (m.type == MessageType::kReject)
+      throw Error(ErrorCode::kRefused, "the coordinator refused this replica: " +
+                                           m.body.value("reason", std::string("no reason")));
+    return Expect(std::move(m), expected);
+  }
+}
+
+Message ReplicaLink::Call(Message m, MessageType expected) {
+  m.generation = generation_;
+  client_.Send(m);
+  return Await(expected, options_.control.timeout);
 }
 
 // A coordinator round trip: it answers once every replica sent its part.
@@ -61,27 +86,41 @@ std::vector<double> ReplicaLink::Reduce(const std::string& op, const std::vector
   Message m;
   m.type = MessageType::kReduce;
   m.body = {{"op", op}, {"values", values}};
-  return Expect(client_.Request(m), MessageType::kReduce)
-      .body.at("values")
-      .get<std::vector<double>>();
+  return Call(m, MessageType::kReduce).body.at("values").get<std::vector<double>>();
 }
 
-void ReplicaLink::SynchroniseWeights(torch::nn::Module& module) {
+Membership ReplicaLink::Join(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
+  Membership membership;
   if (options_.sync == SyncMode::kParameterServer) {
-    Message pull;
-    pull.type = MessageType::kPullParameters;
-    CopyIntoParameters(module, Expect(client_.Request(pull), MessageType::kParameters).tensors,
-                       "the parameter server");
-    return;
+    Message rendezvous;
+    rendezvous.type = MessageType::kRendezvous;
+    rendezvous.generation = generation_;
+    client_.Send(rendezvous);
+    // The coordinator may wait for replicas to join (--min-workers).
+    const auto wait =
+        options_.control.timeout + std::chrono::milliseconds(static_cast<std::int64_t>(
+                                       1000 * welcome_.value("rendezvous_timeout_s", 0.0)));
+    const Message start = Await(MessageType::kGeneration, wait);
+    generation_ = start.generation;
+    rank_ = start.body.at("replica").get<int>();
+    size_ = start.body.at("replicas").get<int>();
+    CopyIntoParameters(module, start.tensors, "the parameter server");
+    membership.generation = static_cast<int>(generation_);
+    membership.carries_state = true;
+    membership.commit = start.body.at("commit");
+  } else {
+    for (auto& p : module.parameters()) {
+      auto cpu = p.detach().to(torch::kCPU).contiguous();
+      CheckMpi(
+          MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
+          "Bcast of the initial weights");
+      p.copy_(cpu);
+    }
   }
-  for (auto& p : module.parameters()) {
-    auto cpu = p.detach().to(torch::kCPU).contiguous();
-    CheckMpi(
-        MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
-        "Bcast of the initial weights");
-    p.copy_(cpu);
-  }
+  membership.replica = rank_;
+  membership.replicas = size_;
+  return membership;
 }
 
 bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
@@ -126,8 +165,7 @@ bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t s
       push.tensors.push_back(FrameOf(
           p.key(), options_.bf16_wire ? p.value().grad().to(torch::kBFloat16) : p.value().grad()));
   }
-  CopyIntoParameters(module, Expect(client_.Request(push), MessageType::kParameters).tensors,
-                     "the parameter server");
+  CopyIntoParameters(module, Call(push, MessageType::kParameters).tensors, "the parameter server");
   return true;
 }
 
@@ -160,6 +198,7 @@ void ReplicaLink::Record(const nlohmann::json& record) {
   Message m;
   m.type = MessageType::kMetrics;
   m.body = {{"record", record}};
+  m.generation = generation_;
   client_.Send(m);
 }
 
@@ -182,8 +221,7 @@ bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
       m.tensors.push_back(CopyTensor("optimizer.pt", TensorDtype::kUInt8,
                                      {static_cast<std::int64_t>(s.size())}, s.data()));
     }
-    written =
-        Expect(client_.Request(m), MessageType::kCheckpointDone).body.contains("error") ? 0 : 1;
+    written = Call(m, MessageType::kCheckpointDone).body.contains("error") ? 0 : 1;
   }
   // mpi: replica 0's answer reaches the others with the barrier (ps: every
   // replica got the coordinator's one answer).
@@ -195,6 +233,7 @@ bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
 void ReplicaLink::Finish() {
   Message m;
   m.type = MessageType::kShutdown;
+  m.generation = generation_;
   client_.Send(m);
 }
 

@@ -10,13 +10,20 @@
 //   MPI and can join from outside mpirun (`getps worker`). The coordinator
 //   assigns the replica index in its welcome.
 //
+// - --sync ps runs are elastic: the coordinator answers a call of an ended
+//   generation with kStale, and the call throws GenerationChanged
+//   (data_parallel.h); Join then waits for the next generation.
+//
 // Error contract: every control-channel call is bounded by
-// options.control.timeout and throws Error(kTimeout) naming the
-// coordinator; a reply of the wrong type throws Error(kInternal).
+// options.control.timeout (Join: plus the coordinator's rendezvous timeout)
+// and throws Error(kTimeout) naming the coordinator; a reply of the wrong
+// type throws Error(kInternal); a coordinator refusing this replica (the run
+// is over, or its host is cooling down) throws Error(kRefused).
 #pragma once
 
 #include <mpi.h>
 
+#include <chrono>
 #include <string>
 
 #include "protocol/control_channel.h"
@@ -43,7 +50,7 @@ class ReplicaLink : public DataParallel {
 
   int replica() const override { return rank_; }
   int replicas() const override { return size_; }
-  void SynchroniseWeights(torch::nn::Module& module) override;
+  Membership Join(torch::nn::Module& module) override;
   bool SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
                             double clip) override;
   std::vector<double> Sum(std::vector<double> values) override;
@@ -59,9 +66,14 @@ class ReplicaLink : public DataParallel {
 
  private:
   std::vector<double> Reduce(const std::string& op, const std::vector<double>& values);
+  // Sends `m` in this replica's generation and waits for the `expected`
+  // reply (skipping stale notices that are not news).
+  Message Call(Message m, MessageType expected);
+  Message Await(MessageType expected, std::chrono::milliseconds timeout);
 
   ReplicaLinkOptions options_;
   int rank_ = 0, size_ = 1;
+  std::uint32_t generation_ = 0;  // ps: of the last Join
   ControlClient client_;
   nlohmann::json welcome_;
 };

@@ -56,19 +56,14 @@ TrainingRun::TrainingRun(const TrainOptions& o, DataParallel* dp, RunProgress* p
             " parameters matching " + o_.freeze);
   }
   model_->module().to(device_);
-  if (dp_) dp_->SynchroniseWeights(model_->module());
+  if (dp_) membership_ = dp_->Join(model_->module());
   splits_ =
       MakeSplits(*store_, {o_.leave_out_chromosomes, o_.leave_out_celltypes, o_.validation_fraction,
                            o_.train_fraction, o_.seed, o_.mode == "pretrain" ? 200u : 100u});
-  const std::size_t global = GlobalStep();
-  steps_per_epoch_ = static_cast<std::int64_t>((splits_.train.size() + global - 1) / global);
-  opt_.lr = o.base_lr * static_cast<double>(global) / 256.0;
   opt_.min_lr = o.min_lr;
   opt_.weight_decay = o.weight_decay;
-  opt_.total_steps = steps_per_epoch_ * o.epochs;
-  opt_.warmup_steps = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(o.warmup_fraction * static_cast<double>(opt_.total_steps)));
   opt_.fused = device_.is_cuda();  // the fused kernel pays off on the GPU
+  Schedule();
   optimizer_ = MakeAdamW(model_->module(), opt_);
   if (!dp_) metrics_.open(std::filesystem::path(o.run_dir) / "metrics.jsonl", std::ios::app);
   if (Lead())
@@ -78,8 +73,45 @@ TrainingRun::TrainingRun(const TrainOptions& o, DataParallel* dp, RunProgress* p
             o.model_size + "), lr " + std::to_string(opt_.lr));
 }
 
+void TrainingRun::Schedule() {
+  const std::size_t global = GlobalStep();
+  steps_per_epoch_ = static_cast<std::int64_t>((splits_.train.size() + global - 1) / global);
+  opt_.lr = o_.base_lr * static_cast<double>(global) / 256.0;
+  opt_.total_steps = steps_per_epoch_ * o_.epochs;
+  opt_.warmup_steps = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(o_.warmup_fraction * static_cast<double>(opt_.total_steps)));
+}
+
 TrainSummary TrainingRun::Go() {
   StartFrom();
+  while (true) {
+    try {
+      return TrainAndTest();
+    } catch (const GenerationChanged& e) {
+      LogWarning("replica " + std::to_string(Replica()) + ": " + e.what() +
+                 "; rejoining at the last commit");
+      Rejoin();
+    }
+  }
+}
+
+void TrainingRun::Rejoin() {
+  membership_ = dp_->Join(model_->module());
+  Schedule();
+  const std::int64_t reached_epoch = trained_epoch_;
+  const std::size_t reached = trained_to_;
+  ContinueFrom(membership_.commit, "the state of record");
+  // What the ended generation trained past the commit is trained again.
+  reissued_ =
+      reached_epoch == epochs_done_ && reached > resume_window_ ? reached - resume_window_ : 0;
+  LogInfo("replica " + std::to_string(Replica()) + " of " + std::to_string(Replicas()) +
+          " in generation " + std::to_string(generation_) + ": epoch " +
+          std::to_string(epochs_done_ + 1) + " from window " + std::to_string(resume_window_) +
+          ", step " + std::to_string(step_) + " (" + std::to_string(reissued_) +
+          " windows to train again)");
+}
+
+TrainSummary TrainingRun::TrainAndTest() {
   TrainSummary summary;
   if (progress_) progress_->SetState("training");
   Show("total_steps", static_cast<double>(steps_per_epoch_ * o_.epochs),
@@ -150,6 +182,8 @@ bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, d
   json line = CommitLine(epoch_order_, epoch, generation_, commit_from_, windows_done);
   line["step"] = step_;
   if (resumed_) line["resumed_at"] = commit_from_;
+  if (resumed_ && dp_) line["replicas"] = Replicas();
+  if (reissued_ > 0) line["reissued"] = reissued_;
   // The lines of commits whose checkpoints could not be written go with
   // this one: its state includes their windows.
   json lines = pending_lines_;
@@ -169,6 +203,7 @@ bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, d
   if (written) {
     pending_lines_ = json::array();
     resumed_ = false;
+    reissued_ = 0;
   } else {
     pending_lines_.push_back(line);
   }
@@ -177,6 +212,14 @@ bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, d
 }
 
 void TrainingRun::StartFrom() {
+  if (membership_.carries_state) {  // the coordinator's state of record (ps)
+    ContinueFrom(membership_.commit, "the state of record");
+    if (!membership_.commit.is_null())
+      LogInfo("resuming from the run's state of record (epoch " + std::to_string(epochs_done_ + 1) +
+              " at window " + std::to_string(resume_window_) + ", step " + std::to_string(step_) +
+              ", generation " + std::to_string(generation_) + ")");
+    return;
+  }
   if (o_.resume) {
     if (auto dir = checkpoints_.NewestValid()) {
       json meta = CheckpointManager::ReadMeta(*dir);
@@ -193,35 +236,53 @@ void TrainingRun::StartFrom() {
       }
       LoadCheckpointWeights(*dir);
       torch::load(*optimizer_, *dir + "/optimizer.pt");
-      step_ = meta.at("step");
-      epochs_done_ = meta.at("epochs_done");
-      generation_ = meta.value("generation", 0) + 1;
-      resume_window_ = meta.value("windows_done", std::size_t{0});
-      carried_loss_sum_ = meta.value("epoch_loss_sum", 0.0);
-      carried_seen_ = meta.value("epoch_seen", 0.0);
-      // A loss not measured yet (infinite) was written as null.
-      last_val_ = NumberOr(meta, "validation_loss", INFINITY);
-      resumed_ = true;
-      if (resume_window_ > 0) {  // mid-epoch: the cursor must index this run's order
-        const json& last = meta.at("commit").back();
-        const std::vector<Window> order = EpochOrder(epochs_done_);
-        if (order.size() != last.at("plan").get<std::size_t>() ||
-            DigestHex(WindowSetDigest(order)) != last.at("plan_digest") ||
-            resume_window_ > order.size())
-          throw Error(ErrorCode::kInvalidArgument,
-                      "checkpoint " + *dir +
-                          " stopped mid-epoch in another window order (another --seed, "
-                          "--train-fraction or held-out set?); refusing to continue it there");
-      }
+      meta["generation"] = meta.value("generation", 0) + 1;
+      ContinueFrom(meta, "checkpoint " + *dir);
       if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
-      best_val_ = NumberOr(meta, "best_validation_loss", INFINITY);
-      bad_epochs_ = meta.at("bad_epochs");
       LogInfo("resuming from " + *dir + " (epoch " + std::to_string(epochs_done_ + 1) +
               " at window " + std::to_string(resume_window_) + ", step " + std::to_string(step_) +
               ", generation " + std::to_string(generation_) + ")");
       return;
     }
     LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
+  }
+}
+
+void TrainingRun::ContinueFrom(const json& meta, const std::string& source) {
+  pending_lines_ = json::array();
+  carried_loss_sum_ = carried_seen_ = 0;
+  trained_epoch_ = -1;
+  trained_to_ = 0;
+  if (membership_.carries_state) generation_ = membership_.generation;
+  if (meta.is_null()) {  // afresh
+    step_ = 0;
+    epochs_done_ = bad_epochs_ = 0;
+    resume_window_ = 0;
+    last_val_ = best_val_ = INFINITY;
+    resumed_ = false;
+    return;
+  }
+  step_ = meta.at("step");
+  epochs_done_ = meta.at("epochs_done");
+  if (!membership_.carries_state) generation_ = meta.at("generation");
+  resume_window_ = meta.value("windows_done", std::size_t{0});
+  carried_loss_sum_ = meta.value("epoch_loss_sum", 0.0);
+  carried_seen_ = meta.value("epoch_seen", 0.0);
+  // A loss not measured yet (infinite) was written as null.
+  last_val_ = NumberOr(meta, "validation_loss", INFINITY);
+  best_val_ = NumberOr(meta, "best_validation_loss", INFINITY);
+  bad_epochs_ = meta.at("bad_epochs");
+  resumed_ = true;
+  if (resume_window_ > 0) {  // mid-epoch: the cursor must index this run's order
+    const json& last = meta.at("commit").back();
+    const std::vector<Window> order = EpochOrder(epochs_done_);
+    if (order.size() != last.at("plan").get<std::size_t>() ||
+        DigestHex(WindowSetDigest(order)) != last.at("plan_digest") ||
+        resume_window_ > order.size())
+      throw Error(ErrorCode::kInvalidArgument,
+                  source +
+                      " stopped mid-epoch in another window order (another --seed, "
+                      "--train-fraction or held-out set?); refusing to continue it there");
   }
 }
 
@@ -330,6 +391,8 @@ void TrainingRun::TrainEpoch(int epoch) {
       optimizer_->step();
     }
     ++step_;
+    trained_epoch_ = epoch;
+    trained_to_ = end;
     if (o_.commit_every > 0 && step_ % o_.commit_every == 0 && end < order.size()) {
       std::vector<double> sums = {loss_sum, static_cast<double>(seen)};
       if (dp_) sums = dp_->Sum(sums);

@@ -35,10 +35,23 @@ class TrainingRun {
  public:
   using json = nlohmann::json;
   TrainingRun(const TrainOptions& o, DataParallel* dp, RunProgress* progress);
+  // Trains and tests; in an elastic run, a generation change rejoins the
+  // run at its last commit and carries on from there.
   TrainSummary Go();
 
  private:
+  TrainSummary TrainAndTest();
+  // The steps, learning rate and warm-up of the current replica count.
+  void Schedule();
+  // Where training starts: the membership's state of record (ps), a
+  // checkpoint on disk (--resume), or afresh.
   void StartFrom();
+  // Takes the counters, cursor and sums of a commit's meta (null: afresh);
+  // `source` names it in errors.
+  void ContinueFrom(const json& meta, const std::string& source);
+  // After GenerationChanged: joins the next generation, continues from its
+  // commit and counts the windows to be trained again.
+  void Rejoin();
 
   void LoadCheckpointWeights(const std::string& dir);
 
@@ -140,6 +153,12 @@ class TrainingRun {
   // The epoch's training-loss sums committed by an earlier generation.
   double carried_loss_sum_ = 0, carried_seen_ = 0;
   double last_val_ = INFINITY;
+  // Elastic runs: this replica's place, where the generation's training has
+  // got to (epoch, end of the last applied step), and the windows of the
+  // ended generation that the next commit trains again.
+  Membership membership_;
+  std::int64_t trained_epoch_ = -1;
+  std::size_t trained_to_ = 0, reissued_ = 0;
 };
 
 }  // namespace getps
