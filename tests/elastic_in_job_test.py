@@ -60,6 +60,14 @@ class InJobRecovery(SimulatedStoreTest):
             coordinator = json.load(f)["pid"]
         return [p for p in child_pids(job.pid) if p != coordinator]
 
+    def join_worker(self, run_dir):
+        """`getps worker` joining the run, until it has finished."""
+        with open(os.path.join(run_dir, "coordinator.json")) as f:
+            endpoint = json.load(f)["endpoint"]
+        return subprocess.run([GETPS, "worker", "--coordinator", endpoint, "--key-file",
+                               os.path.join(run_dir, "run.key"), "--quiet"],
+                              capture_output=True, text=True, timeout=300, env=ENV)
+
     def finish(self, job, run_dir):
         out, _ = job.communicate(timeout=300)
         self.assertEqual(job.returncode, 0, out[-4000:])
@@ -133,11 +141,7 @@ class InJobRecovery(SimulatedStoreTest):
         run_dir = self.path("joined")
         job = self.start(run_dir, 4)
         wait_for(lambda: commits(run_dir) >= 2, "2 commits")
-        with open(os.path.join(run_dir, "coordinator.json")) as f:
-            endpoint = json.load(f)["endpoint"]
-        worker = subprocess.run([GETPS, "worker", "--coordinator", endpoint, "--key-file",
-                                 os.path.join(run_dir, "run.key"), "--quiet"],
-                                capture_output=True, text=True, timeout=300, env=ENV)
+        worker = self.join_worker(run_dir)
         out = self.finish(job, run_dir)
         self.assertEqual(worker.returncode, 0, worker.stderr)
         self.assertRegex(worker.stdout, r"trained 8 epochs \(\d+ steps\) as replica 3 of 4")
@@ -160,11 +164,7 @@ class InJobRecovery(SimulatedStoreTest):
         paused_at = commits(run_dir)
         time.sleep(1)
         self.assertEqual(commits(run_dir), paused_at, "the run went on below --min-workers")
-        with open(os.path.join(run_dir, "coordinator.json")) as f:
-            endpoint = json.load(f)["endpoint"]
-        worker = subprocess.run([GETPS, "worker", "--coordinator", endpoint, "--key-file",
-                                 os.path.join(run_dir, "run.key"), "--quiet"],
-                                capture_output=True, text=True, timeout=300, env=ENV)
+        worker = self.join_worker(run_dir)
         out = self.finish(job, run_dir)
         self.assertEqual(worker.returncode, 0, worker.stderr)
         self.assertIn("generation 1 with 2 replica(s)", out)
