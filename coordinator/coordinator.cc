@@ -55,10 +55,7 @@ class Coordinator {
     if (o.train.resume) {
       if (auto dir = checkpoints_.NewestValid()) {
         meta = CheckpointManager::ReadMeta(*dir);
-        if (meta.value("store_fingerprint", std::string()) != store->fingerprint())
-          throw Error(ErrorCode::kInvalidArgument, "checkpoint " + *dir +
-                                                       " was trained on another store than " +
-                                                       store->path() + " (fingerprints differ)");
+        CheckTrainedOnStore(meta, *dir, store->path(), store->fingerprint());
         LoadStateDict(model_->module(), *dir + "/model.pt");
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         checkpoints_.AdoptAsStateOfRecord(*dir);
@@ -256,7 +253,6 @@ class Coordinator {
       case MessageType::kRendezvous:
         return Rendezvous(peer);
       case MessageType::kReduce:
-      case MessageType::kPullParameters:
       case MessageType::kPushGradients:
       case MessageType::kCheckpoint:
         if (!Current(peer, m)) {  // of an ended generation: it must rejoin
@@ -264,7 +260,6 @@ class Coordinator {
           return;
         }
         if (m.type == MessageType::kReduce) return Reduce(peer, m);
-        if (m.type == MessageType::kPullParameters) return SendParameters(peer);
         if (m.type == MessageType::kPushGradients) return Push(peer, m);
         return Checkpoint(peer, m);
       case MessageType::kMetrics: {
@@ -366,13 +361,6 @@ class Coordinator {
       Reply(part.first, reply);
     }
     reduce_parts_.clear();
-  }
-
-  void SendParameters(const std::string& peer) {
-    Message reply;
-    reply.type = MessageType::kParameters;
-    reply.tensors = ps_->Snapshot();
-    Reply(peer, reply);
   }
 
   // Synchronous: the update applies once every replica pushed this step.

@@ -214,4 +214,13 @@ std::string CheckpointWeightsPath(const std::string& path) {
                                         "checkpoints directory with a best checkpoint");
 }
 
+void CheckTrainedOnStore(const nlohmann::json& meta, const std::string& checkpoint_dir,
+                         const std::string& store_path, const std::string& fingerprint) {
+  const std::string trained_on = meta.value("store_fingerprint", std::string());
+  if (trained_on != fingerprint)
+    throw Error(ErrorCode::kInvalidArgument,
+                "checkpoint " + checkpoint_dir + " was trained on a store with fingerprint " +
+                    trained_on + ", but " + store_path + " has " + fingerprint);
+}
+
 }  // namespace getps

@@ -50,6 +50,12 @@ class CheckpointManager {
   int keep_last_;
 };
 
+// Throws Error(kInvalidArgument) unless the checkpoint at `checkpoint_dir`
+// (its `meta`) was trained on the store at `store_path` whose fingerprint
+// is `fingerprint`.
+void CheckTrainedOnStore(const nlohmann::json& meta, const std::string& checkpoint_dir,
+                         const std::string& store_path, const std::string& fingerprint);
+
 // The weights file a user means by PATH (for --init and friends): a model.pt
 // itself; a checkpoint directory; a checkpoints/ folder or its `best` pointer
 // file (the best checkpoint); or a run directory (its best checkpoint).

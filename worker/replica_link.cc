@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <sstream>
+#include <utility>
 
 #include "common/error.h"
 #include "worker/tensor_frames.h"
@@ -75,9 +76,13 @@ Message ReplicaLink::Await(MessageType expected, std::chrono::milliseconds timeo
   }
 }
 
-Message ReplicaLink::Call(Message m, MessageType expected) {
+void ReplicaLink::Send(Message m) {
   m.generation = generation_;
   client_.Send(m);
+}
+
+Message ReplicaLink::Call(Message m, MessageType expected) {
+  Send(std::move(m));
   return Await(expected, options_.control.timeout);
 }
 
@@ -95,8 +100,7 @@ Membership ReplicaLink::Join(torch::nn::Module& module) {
   if (options_.sync == SyncMode::kParameterServer) {
     Message rendezvous;
     rendezvous.type = MessageType::kRendezvous;
-    rendezvous.generation = generation_;
-    client_.Send(rendezvous);
+    Send(rendezvous);
     // The coordinator may wait for replicas to join (--min-workers).
     const auto wait =
         options_.control.timeout + std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -198,8 +202,7 @@ void ReplicaLink::Record(const nlohmann::json& record) {
   Message m;
   m.type = MessageType::kMetrics;
   m.body = {{"record", record}};
-  m.generation = generation_;
-  client_.Send(m);
+  Send(m);
 }
 
 bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
@@ -233,8 +236,7 @@ bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
 void ReplicaLink::Finish() {
   Message m;
   m.type = MessageType::kShutdown;
-  m.generation = generation_;
-  client_.Send(m);
+  Send(m);
 }
 
 }  // namespace getps

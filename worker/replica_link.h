@@ -66,8 +66,10 @@ class ReplicaLink : public DataParallel {
 
  private:
   std::vector<double> Reduce(const std::string& op, const std::vector<double>& values);
-  // Sends `m` in this replica's generation and waits for the `expected`
-  // reply (skipping stale notices that are not news).
+  // Sends `m` in this replica's generation.
+  void Send(Message m);
+  // Send, then wait for the `expected` reply (skipping stale notices that
+  // are not news).
   Message Call(Message m, MessageType expected);
   Message Await(MessageType expected, std::chrono::milliseconds timeout);
 

@@ -100,15 +100,12 @@ void TrainingRun::Rejoin() {
   Schedule();
   const std::int64_t reached_epoch = trained_epoch_;
   const std::size_t reached = trained_to_;
-  ContinueFrom(membership_.commit, "the state of record");
+  ContinueFrom(membership_.commit, membership_.generation, "the state of record");
   // What the ended generation trained past the commit is trained again.
   reissued_ =
       reached_epoch == epochs_done_ && reached > resume_window_ ? reached - resume_window_ : 0;
-  LogInfo("replica " + std::to_string(Replica()) + " of " + std::to_string(Replicas()) +
-          " in generation " + std::to_string(generation_) + ": epoch " +
-          std::to_string(epochs_done_ + 1) + " from window " + std::to_string(resume_window_) +
-          ", step " + std::to_string(step_) + " (" + std::to_string(reissued_) +
-          " windows to train again)");
+  LogInfo("replica " + std::to_string(Replica()) + " of " + std::to_string(Replicas()) + ": " +
+          Position() + " (" + std::to_string(reissued_) + " windows to train again)");
 }
 
 TrainSummary TrainingRun::TrainAndTest() {
@@ -213,22 +210,15 @@ bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, d
 
 void TrainingRun::StartFrom() {
   if (membership_.carries_state) {  // the coordinator's state of record (ps)
-    ContinueFrom(membership_.commit, "the state of record");
+    ContinueFrom(membership_.commit, membership_.generation, "the state of record");
     if (!membership_.commit.is_null())
-      LogInfo("resuming from the run's state of record (epoch " + std::to_string(epochs_done_ + 1) +
-              " at window " + std::to_string(resume_window_) + ", step " + std::to_string(step_) +
-              ", generation " + std::to_string(generation_) + ")");
+      LogInfo("resuming from the run's state of record (" + Position() + ")");
     return;
   }
   if (o_.resume) {
     if (auto dir = checkpoints_.NewestValid()) {
       json meta = CheckpointManager::ReadMeta(*dir);
-      if (meta.at("store_fingerprint") != store_->fingerprint()) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "checkpoint " + *dir + " was trained on a store with fingerprint " +
-                        meta.at("store_fingerprint").get<std::string>() + ", but " +
-                        store_->path() + " has " + store_->fingerprint());
-      }
+      CheckTrainedOnStore(meta, *dir, store_->path(), store_->fingerprint());
       if (meta.at("model_config") != ConfigJson() || meta.at("mode") != o_.mode) {
         throw Error(ErrorCode::kInvalidArgument, "checkpoint " + *dir +
                                                      " has another mode or model configuration (" +
@@ -236,24 +226,27 @@ void TrainingRun::StartFrom() {
       }
       LoadCheckpointWeights(*dir);
       torch::load(*optimizer_, *dir + "/optimizer.pt");
-      meta["generation"] = meta.value("generation", 0) + 1;
-      ContinueFrom(meta, "checkpoint " + *dir);
+      ContinueFrom(meta, meta.value("generation", 0) + 1, "checkpoint " + *dir);
       if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
-      LogInfo("resuming from " + *dir + " (epoch " + std::to_string(epochs_done_ + 1) +
-              " at window " + std::to_string(resume_window_) + ", step " + std::to_string(step_) +
-              ", generation " + std::to_string(generation_) + ")");
+      LogInfo("resuming from " + *dir + " (" + Position() + ")");
       return;
     }
     LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
   }
 }
 
-void TrainingRun::ContinueFrom(const json& meta, const std::string& source) {
+std::string TrainingRun::Position() const {
+  return "epoch " + std::to_string(epochs_done_ + 1) + " at window " +
+         std::to_string(resume_window_) + ", step " + std::to_string(step_) + ", generation " +
+         std::to_string(generation_);
+}
+
+void TrainingRun::ContinueFrom(const json& meta, int generation, const std::string& source) {
   pending_lines_ = json::array();
   carried_loss_sum_ = carried_seen_ = 0;
   trained_epoch_ = -1;
   trained_to_ = 0;
-  if (membership_.carries_state) generation_ = membership_.generation;
+  generation_ = generation;
   if (meta.is_null()) {  // afresh
     step_ = 0;
     epochs_done_ = bad_epochs_ = 0;
@@ -264,7 +257,6 @@ void TrainingRun::ContinueFrom(const json& meta, const std::string& source) {
   }
   step_ = meta.at("step");
   epochs_done_ = meta.at("epochs_done");
-  if (!membership_.carries_state) generation_ = meta.at("generation");
   resume_window_ = meta.value("windows_done", std::size_t{0});
   carried_loss_sum_ = meta.value("epoch_loss_sum", 0.0);
   carried_seen_ = meta.value("epoch_seen", 0.0);

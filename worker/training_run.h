@@ -46,9 +46,11 @@ class TrainingRun {
   // Where training starts: the membership's state of record (ps), a
   // checkpoint on disk (--resume), or afresh.
   void StartFrom();
-  // Takes the counters, cursor and sums of a commit's meta (null: afresh);
-  // `source` names it in errors.
-  void ContinueFrom(const json& meta, const std::string& source);
+  // Takes the counters, cursor and sums of a commit's meta (null: afresh)
+  // and goes on as `generation`; `source` names the meta in errors.
+  void ContinueFrom(const json& meta, int generation, const std::string& source);
+  // "epoch E at window W, step S, generation G": where training goes on.
+  std::string Position() const;
   // After GenerationChanged: joins the next generation, continues from its
   // commit and counts the windows to be trained again.
   void Rejoin();
