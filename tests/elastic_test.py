@@ -133,7 +133,10 @@ class Elastic(SimulatedStoreTest):
                 rng = random.Random(seed)
                 kill_after = rng.randint(1, 5)
                 run_dir = self.path(f"ps3-killed-{seed}")
-                job = self.supervised_ps(run_dir, 4)
+                # --min-workers 3: the coordinator waits instead of going on
+                # with 2 replicas (recovery inside the job) in the moment
+                # before mpirun aborts the job, so the restart is the only path.
+                job = self.supervised_ps(run_dir, 4, "--min-workers", "3")
                 wait_for(lambda: commits(run_dir) >= kill_after, f"{kill_after} commits")
                 victims = self.replica_pids(job, run_dir)
                 self.assertEqual(len(victims), 3)
