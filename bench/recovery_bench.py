@@ -17,7 +17,7 @@ job (no restart): recovery = the fault -> the coordinator's status server
 reports generation 1 and a step beyond the one it rolled back to.
 Usage: python bench/recovery_bench.py GETPS STORE OUT_DIR [--ks 1,10,100]
        [--ranks 0|N [--hang-replica|--kill-replica]] [--restart-delay S]
-       [--batch-size B]"""
+       [--batch-size B] [--epochs E]"""
 import argparse
 import json
 import os
@@ -56,7 +56,7 @@ def one(args, k):
     shutil.rmtree(run_dir, ignore_errors=True)
     kill_at = 2 * k + k // 2 + 1  # mid-way between commits 2 and 3
     train = ["train", "--store", args.store, "--run-dir", run_dir, "--batch-size", str(args.batch_size),
-             "--epochs", "3", "--lr", "0.05", "--commit-every", str(k), "--status-port", "0", "--quiet"]
+             "--epochs", str(args.epochs), "--lr", "0.05", "--commit-every", str(k), "--status-port", "0", "--quiet"]
     if args.ranks:
         recovery = ["--mca", "orte_enable_recovery", "1", "--mca", "orte_abort_on_non_zero_status", "0"]
         job = [shutil.which("mpirun"), "--oversubscribe", "--bind-to", "none",
@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--hang-replica", action="store_true", help="SIGSTOP a replica instead (needs --ranks)")
     ap.add_argument("--kill-replica", action="store_true", help="SIGKILL a replica instead (needs --ranks)")
     ap.add_argument("--batch-size", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=3, help="enough for 2.5 K + 1 steps")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     print("| K | killed at step | resumed from | steps redone | recovery (kill → next step) |")

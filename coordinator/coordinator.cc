@@ -4,20 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <utility>
 
 #include "common/error.h"
-#include "common/json_number.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
 #include "coordinator/parameter_server.h"
+#include "coordinator/record_figures.h"
 #include "coordinator/state_of_record.h"
+#include "coordinator/step_exchange.h"
 #include "storage/store_reader.h"
 #include "worker/checkpoint.h"
 #include "worker/initial_model.h"
@@ -45,18 +44,20 @@ class Coordinator {
     GetModelConfig config;
     const auto store = StoreReader::Open(o.train.store);
     model_ = MakeInitialModel(o.train, *store, &config);
+    AdaptForTraining(*model_, o.train, /*log=*/false);
     OptimizerOptions opt;
     opt.weight_decay = o.train.weight_decay;
     optimizer_ = MakeAdamW(model_->module(), opt);
     // A resumed run: the state of record is the newest valid checkpoint
-    // (mpi replicas check it matches the store and model, and load it too;
-    // ps replicas get it from here).
+    // (checked against the store and model here; mpi replicas check and
+    // load it too, ps replicas get it from here).
     nlohmann::json meta;
     if (o.train.resume) {
       if (auto dir = checkpoints_.NewestValid()) {
         meta = CheckpointManager::ReadMeta(*dir);
         CheckTrainedOnStore(meta, *dir, store->path(), store->fingerprint());
-        LoadStateDict(model_->module(), *dir + "/model.pt");
+        CheckSameModel(meta, *dir, o.train, config);
+        LoadCheckpointWeights(model_->module(), *dir);
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         checkpoints_.AdoptAsStateOfRecord(*dir);
         if (progress_)
@@ -65,6 +66,7 @@ class Coordinator {
       }
     }
     ps_ = std::make_unique<ParameterServer>(model_->module(), *optimizer_);
+    exchange_ = std::make_unique<StepExchange>(elastic_ ? ps_.get() : nullptr, o_.staleness);
     record_.Capture(model_->module(), *optimizer_, meta);
     GenerationOptions g = o.elastic;
     g.initial = Replicas0();
@@ -206,10 +208,7 @@ class Coordinator {
   }
 
   void DropPending() {
-    ps_->Discard();
-    waiting_.clear();
-    clock_.clear();
-    reduce_parts_.clear();
+    exchange_->Drop();
     checkpoint_waiting_.clear();
   }
 
@@ -218,6 +217,8 @@ class Coordinator {
     const auto members = generations_->StartIfReady(Clock::now());
     if (!members) return;
     if (progress_) {
+      if (elastic_)  // rolled back to the commit (before the generation shows)
+        progress_->Set("step", static_cast<double>(record_.step()), "Optimizer steps done.");
       progress_->Set("replicas", Replicas(), "Replicas in the run.");
       progress_->Set("generation", generations_->generation(), "Generation of the run.");
     }
@@ -252,6 +253,7 @@ class Coordinator {
         return Welcome(peer, m);
       case MessageType::kRendezvous:
         return Rendezvous(peer);
+      case MessageType::kShardRequest:
       case MessageType::kReduce:
       case MessageType::kPushGradients:
       case MessageType::kCheckpoint:
@@ -259,16 +261,14 @@ class Coordinator {
           TrySend(peer, Stale());
           return;
         }
-        if (m.type == MessageType::kReduce) return Reduce(peer, m);
-        if (m.type == MessageType::kPushGradients) return Push(peer, m);
-        return Checkpoint(peer, m);
+        return Exchange(peer, m);
       case MessageType::kMetrics: {
         if (!Current(peer, m)) return;  // an ended generation's record is redone
         nlohmann::json record = m.body.at("record");
         record["time"] = WallClockSeconds();
         metrics_ << record.dump() << "\n";
         metrics_.flush();
-        ShowRecord(record);
+        if (progress_) ShowRecordFigures(record, Replicas(), *progress_);
         return;
       }
       case MessageType::kShutdown:
@@ -280,25 +280,24 @@ class Coordinator {
     }
   }
 
-  // The live figures of an epoch or test record.
-  void ShowRecord(const nlohmann::json& r) {
-    if (!progress_) return;
-    progress_->SetState(r.value("kind", "") == "test" ? "done" : "training");
-    for (auto [key, gauge] : {std::pair{"step", "step"},
-                              {"epoch", "epochs_done"},
-                              {"train_loss", "train_loss"},
-                              {"validation_loss", "validation_loss"},
-                              {"masked_mse", "test_masked_mse"}})
-      if (const double v = NumberOr(r, key); !std::isnan(v)) progress_->Set(gauge, v);
-    if (const double v = NumberOr(r.value("pooled", nlohmann::json::object()), "pearson");
-        !std::isnan(v))
-      progress_->Set("test_pearson", v);
-    double rate = 0;
-    for (const auto& t : r.value("throughput", nlohmann::json::array()))
-      rate += t.value("samples_per_s", 0.0);
-    if (rate > 0)
-      progress_->Set("samples_per_second", rate, "Training windows per second (all replicas).");
-    progress_->Set("replicas", Replicas(), "Replicas in the run.");
+  // A member's message within its generation.
+  void Exchange(const std::string& peer, const Message& m) {
+    const int replica = *generations_->IndexOf(peer);
+    switch (m.type) {
+      case MessageType::kShardRequest:
+        return Send(exchange_->Shard(peer, replica, m));
+      case MessageType::kReduce:
+        return Send(exchange_->Reduce(peer, replica, Replicas(), m));
+      case MessageType::kPushGradients: {
+        const Replies weights = exchange_->Push(peer, replica, Replicas(), m);
+        if (progress_ && o_.staleness < 0 && !weights.empty())
+          progress_->Set("step", static_cast<double>(weights[0].message.step),
+                         "Optimizer steps done.");
+        return Send(weights);
+      }
+      default:
+        return Checkpoint(peer, m);
+    }
   }
 
   int Replicas0() const { return o_.mpi_replicas + (o_.sync == SyncMode::kMpi ? 0 : o_.external); }
@@ -319,6 +318,8 @@ class Coordinator {
     Message reply;
     reply.type = MessageType::kWelcome;
     reply.body = {{"sync", elastic_ ? "ps" : "mpi"},
+                  {"shards", !elastic_ || o_.staleness < 0},
+                  {"step_replicas", Replicas0()},
                   {"wire", o_.bf16_wire ? "bf16" : "fp32"},
                   {"rendezvous_timeout_s", o_.elastic.rendezvous_timeout.count() / 1000.0},
                   {"train", TrainOptionsToJson(o_.train)}};
@@ -341,72 +342,9 @@ class Coordinator {
       LogInfo("coordinator: " + Name(peer) + " waits to join at the next commit point");
   }
 
-  // Sums and gathers of the ps replicas: answered once all have sent theirs.
-  void Reduce(const std::string& peer, const Message& m) {
-    const std::string op = m.body.at("op");
-    reduce_parts_[*generations_->IndexOf(peer)] = {peer,
-                                                   m.body.at("values").get<std::vector<double>>()};
-    if (static_cast<int>(reduce_parts_.size()) < Replicas()) return;
-    std::vector<double> sum, all;
-    for (const auto& [index, part] : reduce_parts_) {
-      const auto& values = part.second;
-      if (sum.size() < values.size()) sum.resize(values.size());
-      for (std::size_t i = 0; i < values.size(); ++i) sum[i] += values[i];
-      all.insert(all.end(), values.begin(), values.end());
-    }
-    for (const auto& [index, part] : reduce_parts_) {
-      Message reply;
-      reply.type = MessageType::kReduce;
-      reply.body["values"] = op == "sum" ? sum : index == 0 ? all : std::vector<double>{};
-      Reply(part.first, reply);
-    }
-    reduce_parts_.clear();
-  }
-
-  // Synchronous: the update applies once every replica pushed this step.
-  void Push(const std::string& peer, const Message& m) {
-    if (o_.sync != SyncMode::kParameterServer)
-      throw Error(ErrorCode::kInternal, "gradients pushed to a --sync mpi coordinator");
-    if (o_.staleness >= 0) return PushAsync(peer, m);
-    ps_->Accumulate(m.step, m.tensors);
-    waiting_.push_back(peer);
-    if (ps_->pushes() < Replicas()) return;
-    ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
-    if (progress_) progress_->Set("step", static_cast<double>(m.step + 1), "Optimizer steps done.");
-    Message reply;
-    reply.type = MessageType::kParameters;
-    reply.step = m.step + 1;
-    reply.tensors = ps_->Snapshot();
-    for (const auto& p : waiting_) Reply(p, reply);
-    waiting_.clear();
-  }
-
-  // Asynchronous with a staleness bound (stale synchronous parallel): each
-  // push is applied at once; the pusher gets the newest weights as soon as
-  // it is at most `staleness` pushes ahead of the slowest replica.
-  void PushAsync(const std::string& peer, const Message& m) {
-    const int replica = *generations_->IndexOf(peer);
-    if (clock_.empty()) clock_.assign(static_cast<std::size_t>(Replicas()), 0);
-    ps_->Accumulate(m.step, m.tensors);
-    ps_->Apply(m.body.at("lr").get<double>(), m.body.at("clip").get<double>());
-    ++clock_[static_cast<std::size_t>(replica)];
-    waiting_.push_back(peer);
-    const int slowest = *std::min_element(clock_.begin(), clock_.end());
-    std::vector<std::string> still;
-    std::vector<TensorFrame> weights;
-    for (const auto& p : waiting_) {
-      const int ahead = clock_[static_cast<std::size_t>(*generations_->IndexOf(p))] - slowest;
-      if (ahead > o_.staleness) {
-        still.push_back(p);
-        continue;
-      }
-      if (weights.empty()) weights = ps_->Snapshot();
-      Message reply;
-      reply.type = MessageType::kParameters;
-      reply.tensors = weights;
-      Reply(p, reply);
-    }
-    waiting_ = std::move(still);
+  // Hands the replies of an exchange to their replicas.
+  void Send(const Replies& replies) {
+    for (const auto& r : replies) Reply(r.peer, r.message);
   }
 
   // mpi: replica 0 alone sends its state. ps: every replica sends (the
@@ -471,10 +409,8 @@ class Coordinator {
   StateOfRecord record_;                      // ps: the last commit, to roll back to
   std::map<std::string, std::string> names_;  // peer -> "replica 2 on host"
   std::vector<std::string> unreachable_;      // members a reply did not reach
-  std::vector<std::string> waiting_;          // replicas whose push awaits the step's update
-  std::vector<int> clock_;                    // async ps: pushes per replica
+  std::unique_ptr<StepExchange> exchange_;    // shards, pushes, sums of the generation
   int next_external_ = 0;
-  std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica
   std::vector<std::string> checkpoint_waiting_;
   Message checkpoint_request_;  // replica 0's, in ps mode
 };

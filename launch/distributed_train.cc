@@ -92,9 +92,6 @@ std::string ReplicaDevice(const std::string& device, MPI_Comm replicas) {
 
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
   const SyncMode sync = SyncModeNamed(options.sync);
-  if (!train.lora.empty() || !train.freeze.empty())
-    throw Error(ErrorCode::kInvalidArgument,
-                "--lora and --freeze are single-process options for now");
   MpiSession mpi;
   if (options.wire != "fp32" && options.wire != "bf16")
     throw Error(ErrorCode::kInvalidArgument,

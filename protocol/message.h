@@ -20,16 +20,16 @@
 
 namespace getps {
 
-constexpr std::uint16_t kProtocolVersion = 2;  // 2: elastic generations
+constexpr std::uint16_t kProtocolVersion = 3;  // 2: elastic generations; 3: shards on request
 
 enum class MessageType : std::uint16_t {
-  kHello = 1,      // worker -> coordinator: join (body: version, worker name)
-  kWelcome = 2,    // coordinator -> worker: accepted (body: run id, rank)
-  kReject = 3,     // either way: refused (body: reason)
-  kHeartbeat = 4,  // either way: still alive
-  kShardRequest = 5,
-  kShardGrant = 6,
-  kShardDone = 7,
+  kHello = 1,         // worker -> coordinator: join (body: version, worker name)
+  kWelcome = 2,       // coordinator -> worker: accepted (body: run id, rank)
+  kReject = 3,        // either way: refused (body: reason)
+  kHeartbeat = 4,     // either way: still alive
+  kShardRequest = 5,  // replica -> coordinator: work in step (header step; body: windows, shard)
+  kShardGrant = 6,    // coordinator -> replica: body first, count (0: the step's are all out)
+  kShardDone = 7,     // (unused)
   kPushGradients = 8,
   kPullParameters = 9,
   kParameters = 10,

@@ -24,11 +24,15 @@ def commits(run_dir):
         return 0
 
 
-def wait_for(predicate, what, timeout=120):
+def wait_for(predicate, what, timeout=120, job=None):
+    """Polls `predicate` until it holds; fails after `timeout` seconds, or at
+    once when the process `job` (a Popen) has ended."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():
             return
+        if job is not None and job.poll() is not None:
+            raise AssertionError(f"the job ended (exit {job.returncode}) before {what}")
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
 

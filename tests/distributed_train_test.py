@@ -12,13 +12,21 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   external worker equal one process with twice the batch; a worker with
   another run's key never gets in, and one with a loose key file is refused
   before it connects (workers joining a running job: elastic_in_job_test.py);
+- the coordinator hands out every step's shards on request: a replica
+  slowed down (SIGSTOP/SIGCONT, stopped three quarters of the time) trains
+  fewer of them than the other, and the weights are still those of one
+  process with the whole step's batch;
+- --lora and --freeze runs under mpirun equal one process too;
 - bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
   asynchronous ps (`--staleness 1`) runs to completion with a falling loss
   and, being asynchronous, other weights than the synchronous run;
+- a resumed run continues as an uninterrupted one, and one with another
+  model is refused;
 - --sync without mpirun is a clear error."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import unittest
@@ -41,6 +49,22 @@ def mpirun(ranks, *args):
     if p.returncode != 0:
         raise AssertionError(f"mpirun failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
+
+
+def start_with_external_worker(run_dir, *args):
+    """mpirun -np 2 (coordinator + 1 replica) expecting 1 `getps worker`;
+    returns (the mpirun process, the coordinator's endpoint)."""
+    coordinator = subprocess.Popen(
+        [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", "--sync", "ps",
+         "--external-workers", "1", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--run-dir", run_dir,
+         *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    info = os.path.join(run_dir, "coordinator.json")
+    for _ in range(300):
+        if os.path.exists(info) or coordinator.poll() is not None:
+            break
+        time.sleep(0.1)
+    with open(info) as f:
+        return coordinator, json.load(f)["endpoint"]
 
 
 def weights(run_dir, step):
@@ -89,6 +113,14 @@ class DistributedTrain(SimulatedStoreTest):
                 diff = relative_difference(weights(whole, 12), weights(resumed, 12))
                 print(f"{sync}: resumed vs uninterrupted weights at step 12, relative difference {diff:.2e}")
                 self.assertLess(diff, 1e-5)
+                # Another model on the same run directory is refused, by the
+                # coordinator too (ps replicas take its state of record).
+                p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train",
+                                    "--bind", "tcp://127.0.0.1:0", "--timeout", "20", "--run-dir", resumed,
+                                    "--resume", "auto", "--model", "mlp", *args],
+                                   capture_output=True, text=True, env=ENV, timeout=300)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("another mode or model configuration", p.stderr)
 
     def test_the_coordinator_serves_live_progress(self):
         run_dir = self.path("live")
@@ -130,18 +162,9 @@ class DistributedTrain(SimulatedStoreTest):
     def test_a_worker_from_outside_mpirun_joins_and_receives_work(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-ext"), "--batch-size", "8", *COMMON)
         run_dir = self.path("external")
-        coordinator = subprocess.Popen(
-            [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", "--sync", "ps",
-             "--external-workers", "1", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--store", self.store,
-             "--run-dir", run_dir, "--batch-size", "4", *COMMON],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        coordinator, endpoint = start_with_external_worker(run_dir, "--store", self.store, "--batch-size", "4",
+                                                           *COMMON)
         try:
-            info = os.path.join(run_dir, "coordinator.json")
-            for _ in range(300):
-                if os.path.exists(info):
-                    break
-                time.sleep(0.1)
-            endpoint = json.load(open(info))["endpoint"]
             key_file = os.path.join(run_dir, "run.key")
             # A key pair that is not the run's client pair (the server's own,
             # a valid CURVE pair): the coordinator's ZAP handler refuses it
@@ -177,6 +200,78 @@ class DistributedTrain(SimulatedStoreTest):
                 coordinator.kill()
         self.assertIn("worker on", err)
         self.assertLess(relative_difference(weights(self.path("single-ext"), 12), weights(run_dir, 12)), 1e-5)
+
+    def test_a_slow_replica_takes_fewer_shards_and_the_weights_stay_the_same(self):
+        # A step of 16 windows (2 replicas x batch 2 x 4 accumulated) is 8
+        # shards of 2; one process takes the step as 8 batches of 2.
+        run("train", "--store", self.store, "--run-dir", self.path("single-acc"), "--batch-size", "2",
+            "--accumulation", "8", *COMMON)
+        run_dir = self.path("slow")
+        coordinator, endpoint = start_with_external_worker(run_dir, "--store", self.store, "--batch-size", "2",
+                                                           "--accumulation", "4", *COMMON)
+        worker = None
+        try:
+            worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file",
+                                       os.path.join(run_dir, "run.key"), "--quiet"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Slow the worker down: stopped 30 ms of every 40 (well inside the
+            # heartbeat timeout, so it stays a member).
+            stopped = 0
+            while worker.poll() is None:
+                worker.send_signal(signal.SIGSTOP)
+                time.sleep(0.03)
+                worker.send_signal(signal.SIGCONT)
+                stopped += 1
+                time.sleep(0.01)
+            out, err = worker.communicate(timeout=60)
+            self.assertEqual(worker.returncode, 0, err)
+            out, err = coordinator.communicate(timeout=300)
+            self.assertEqual(coordinator.returncode, 0, err)
+        finally:
+            for p in (coordinator, worker):
+                if p is not None and p.poll() is None:
+                    p.kill()
+        epochs = [r for r in records(run_dir) if r["kind"] == "validation"]
+        windows = [int(sum(r["throughput"][i]["windows"] for r in epochs)) for i in (0, 1)]
+        print(f"\nslowed replica 1 ({stopped} stops): windows trained per replica {windows} "
+              f"(static slices: {sum(windows) // 2} each)")
+        self.assertEqual(sum(windows), 2 * 44)  # every window of both epochs, once
+        self.assertLess(windows[1], windows[0])
+        final = records(self.path("single-acc"))[-2]["step"]
+        self.assertEqual(final, 6)  # 44 windows, 16 per step, 2 epochs
+        diff = relative_difference(weights(self.path("single-acc"), final), weights(run_dir, final))
+        print(f"slowed run vs one process: weights at step {final}, relative difference {diff:.2e}")
+        self.assertLess(diff, 1e-5)
+
+    def test_lora_and_freeze_train_alike_in_distributed_runs(self):
+        # The coordinator builds the model as the replicas do (adapters,
+        # frozen parameters), so its state of record and checkpoints match
+        # them name for name, and 2 replicas equal one process again.
+        cases = [("mpi", ["--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4"]),
+                 ("ps", ["--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4"]),
+                 ("ps", ["--freeze", r"^encoder\.blocks\.0\."])]
+        for sync, extra in cases:
+            with self.subTest(sync=sync, option=extra[0]):
+                single = self.path(f"single{extra[0]}")
+                if not os.path.exists(single):
+                    run("train", "--store", self.store, "--run-dir", single, "--batch-size", "8", *extra, *COMMON)
+                run_dir = self.path(f"two-{sync}{extra[0]}")
+                mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
+                       *extra, *COMMON)
+                for name in ("model.pt", "adapters.pt") if extra[0] == "--lora" else ("model.pt",):
+                    a, b = (torch.load(os.path.join(d, "checkpoints", "step-00000012", name)) for d in (single, run_dir))
+                    self.assertEqual(sorted(a), sorted(b))
+                    diff = relative_difference(a, b)
+                    print(f"{sync} {extra[0]}: {name} at step 12 vs one process, relative difference {diff:.2e}")
+                    self.assertLess(diff, 1e-5)
+                if extra[0] == "--freeze":
+                    first = torch.load(os.path.join(run_dir, "checkpoints", "step-00000006", "model.pt"))
+                    last = torch.load(os.path.join(run_dir, "checkpoints", "step-00000012", "model.pt"))
+                    frozen = [k for k in last if k.startswith("encoder.blocks.0.")]
+                    self.assertTrue(frozen)
+                    self.assertTrue(all(torch.equal(first[k], last[k]) for k in frozen))
+                else:
+                    self.assertTrue(os.path.exists(os.path.join(run_dir, "merged.pt")))
 
     def test_bf16_wire_and_asynchronous_ps(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)

@@ -5,11 +5,19 @@
 // updates the weights itself), reduces its scalar sums, and hands records
 // and checkpoints to the run's coordinator instead of writing them.
 //
-// Slicing: a global step of G = batch x accumulation x replicas windows is
-// cut into `replicas` consecutive slices, replica r taking the r-th. Every
-// replica scales its loss by (its windows / G) and gradients are SUMMED, so
-// N replicas with batch b make the same update as one process with batch
-// N x b (up to float rounding), including a short last step.
+// Work: a global step of G = batch x accumulation x step_replicas windows
+// is cut into shards of `batch` windows. Where the coordinator hands them out
+// (hands_out_shards: synchronous ps and mpi), a replica asks for shard
+// after shard until the step's are all taken, so a fast replica trains more
+// of them than a slow one; otherwise (asynchronous ps) the step is cut into
+// `replicas` consecutive slices, replica r taking the r-th. Every replica
+// scales a shard's loss by (its windows / G) and gradients are SUMMED, so N
+// replicas with batch b make the same update as one process with batch
+// N x b (up to float rounding), including a short last step. Where shards
+// are handed out, step_replicas is the run's planned replica count, not the
+// generation's: a generation that lost or gained replicas trains the very
+// same steps (same windows, learning rate and schedule), only at another
+// speed, so an elastic run ends with the uninterrupted run's weights.
 //
 // Generations (elastic runs, --sync ps): the coordinator runs the replicas
 // in generations. A generation ends when a replica is lost or when a new
@@ -26,6 +34,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "protocol/step_shard.h"
 
 namespace getps {
 
@@ -56,6 +66,17 @@ class DataParallel {
   // weights the generation's starting weights (replica 0's, or the
   // parameter server's state of record).
   virtual Membership Join(torch::nn::Module& module) = 0;
+
+  // The replica count a global step is sized for (see "Work").
+  virtual int step_replicas() const { return replicas(); }
+
+  // Whether the coordinator hands out the windows of every step (NextShard).
+  virtual bool hands_out_shards() const { return false; }
+
+  // The next shard of global step `step` (of `windows` windows, in shards of
+  // `shard`) for this replica to train; count 0 once the step's windows are
+  // all handed out. Only where hands_out_shards().
+  virtual StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) = 0;
 
   // After backward, before the optimiser. Returns true when the weights were
   // updated here (parameter server: push gradients, pull weights); false when

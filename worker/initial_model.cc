@@ -2,11 +2,53 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
+#include "common/error.h"
 #include "common/log.h"
 #include "worker/checkpoint.h"
+#include "worker/get_model.h"
 #include "worker/state_dict.h"
 
 namespace getps {
+
+void AdaptForTraining(RegionModel& model, const TrainOptions& o, bool log) {
+  if (!o.lora.empty()) {
+    const auto adapted =
+        AdaptWithLora(model, {o.lora, o.lora_rank, o.lora_alpha}, o.lora_trainable);
+    if (log)
+      LogInfo("LoRA on " + std::to_string(adapted.size()) + " layers (rank " +
+              std::to_string(o.lora_rank) + ")");
+  }
+  if (!o.freeze.empty()) {
+    const std::size_t frozen = FreezeParameters(model.module(), o.freeze);
+    if (log) LogInfo("froze " + std::to_string(frozen) + " parameters matching " + o.freeze);
+  }
+}
+
+void LoadCheckpointWeights(torch::nn::Module& module, const std::string& dir) {
+  LoadStateDict(module, dir + "/model.pt");
+  if (std::filesystem::exists(dir + "/adapters.pt")) LoadAdapters(module, dir + "/adapters.pt");
+}
+
+nlohmann::json ModelConfigJson(const TrainOptions& o, const GetModelConfig& config) {
+  return {{"model", o.model},
+          {"lora", o.lora},
+          {"num_features", config.num_features},
+          {"dim", config.dim},
+          {"depth", config.depth},
+          {"heads", config.heads},
+          {"mlp_ratio", config.mlp_ratio}};
+}
+
+void CheckSameModel(const nlohmann::json& meta, const std::string& checkpoint_dir,
+                    const TrainOptions& o, const GetModelConfig& config) {
+  if (meta.at("model_config") != ModelConfigJson(o, config) || meta.at("mode") != o.mode)
+    throw Error(ErrorCode::kInvalidArgument,
+                "checkpoint " + checkpoint_dir + " has another mode or model configuration (" +
+                    meta.at("mode").dump() + ", " + meta.at("model_config").dump() +
+                    "); this run is " + o.mode + ", " + ModelConfigJson(o, config).dump());
+}
 
 std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& o, const StoreReader& store,
                                               GetModelConfig* config) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "storage/store_reader.h"
@@ -20,6 +21,25 @@ namespace getps {
 // configuration.
 std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& options, const StoreReader& store,
                                               GetModelConfig* config);
+
+// LoRA adapters (options.lora) and frozen parameters (options.freeze), as
+// the run asks, on a model from MakeInitialModel. The trainer and the
+// distributed coordinator both call it, so that their parameters (and
+// AdamW's) match name for name. `log`: say what was adapted and frozen.
+void AdaptForTraining(RegionModel& model, const TrainOptions& options, bool log);
+
+// A checkpoint's weights (model.pt, and adapters.pt when it has one) into
+// `module`.
+void LoadCheckpointWeights(torch::nn::Module& module, const std::string& dir);
+
+// The model configuration a checkpoint's meta records ("model_config").
+nlohmann::json ModelConfigJson(const TrainOptions& options, const GetModelConfig& config);
+
+// Throws Error(kInvalidArgument) unless the checkpoint at `checkpoint_dir`
+// (its `meta`) was trained in options.mode with the model `config`: what a
+// resumed run must match.
+void CheckSameModel(const nlohmann::json& meta, const std::string& checkpoint_dir,
+                    const TrainOptions& options, const GetModelConfig& config);
 
 // Loads `init` (anything CheckpointWeightsPath takes) into the model and
 // logs where from.

@@ -107,6 +107,8 @@ Membership ReplicaLink::Join(torch::nn::Module& module) {
                                        1000 * welcome_.value("rendezvous_timeout_s", 0.0)));
     const Message start = Await(MessageType::kGeneration, wait);
     generation_ = start.generation;
+    shard_step_ = -1;  // a rolled-back generation may take the same step again
+    shard_windows_ = 0;
     rank_ = start.body.at("replica").get<int>();
     size_ = start.body.at("replicas").get<int>();
     CopyIntoParameters(module, start.tensors, "the parameter server");
@@ -125,6 +127,24 @@ Membership ReplicaLink::Join(torch::nn::Module& module) {
   membership.replica = rank_;
   membership.replicas = size_;
   return membership;
+}
+
+StepShard ReplicaLink::NextShard(std::int64_t step, std::size_t windows, std::size_t shard) {
+  Message m;
+  m.type = MessageType::kShardRequest;
+  m.step = static_cast<std::uint64_t>(step);
+  m.body = {{"windows", windows}, {"shard", shard}};
+  const Message grant = Call(m, MessageType::kShardGrant);
+  const StepShard out{grant.body.at("first").get<std::size_t>(),
+                      grant.body.at("count").get<std::size_t>()};
+  if (out.count > shard || out.first + out.count > windows)
+    throw Error(ErrorCode::kInternal,
+                "the coordinator granted windows " + std::to_string(out.first) + "+" +
+                    std::to_string(out.count) + " of a step of " + std::to_string(windows));
+  if (step != shard_step_) shard_windows_ = 0;
+  shard_step_ = step;
+  shard_windows_ += out.count;
+  return out;
 }
 
 bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
@@ -164,6 +184,7 @@ bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t s
   push.type = MessageType::kPushGradients;
   push.step = static_cast<std::uint64_t>(step);
   push.body = {{"lr", lr}, {"clip", clip}};
+  if (hands_out_shards()) push.body["windows"] = step == shard_step_ ? shard_windows_ : 0;
   for (const auto& p : module.named_parameters()) {  // unused ones stay without gradient
     if (p.value().requires_grad() && p.value().grad().defined())
       push.tensors.push_back(FrameOf(

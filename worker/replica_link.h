@@ -9,6 +9,8 @@
 //   checkpoint barrier are coordinator round trips), so a replica needs no
 //   MPI and can join from outside mpirun (`getps worker`). The coordinator
 //   assigns the replica index in its welcome.
+// - Work (synchronous ps and mpi): the coordinator hands out every step's
+//   shards (NextShard is a round trip to it; data_parallel.h).
 //
 // - --sync ps runs are elastic: the coordinator answers a call of an ended
 //   generation with kStale, and the call throws GenerationChanged
@@ -51,6 +53,11 @@ class ReplicaLink : public DataParallel {
   int replica() const override { return rank_; }
   int replicas() const override { return size_; }
   Membership Join(torch::nn::Module& module) override;
+  bool hands_out_shards() const override { return welcome_.value("shards", false); }
+  int step_replicas() const override {
+    return hands_out_shards() ? welcome_.value("step_replicas", size_) : size_;
+  }
+  StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) override;
   bool SynchroniseGradients(torch::nn::Module& module, std::int64_t step, double lr,
                             double clip) override;
   std::vector<double> Sum(std::vector<double> values) override;
@@ -76,6 +83,10 @@ class ReplicaLink : public DataParallel {
   ReplicaLinkOptions options_;
   int rank_ = 0, size_ = 1;
   std::uint32_t generation_ = 0;  // ps: of the last Join
+  // Windows of step shard_step_ this replica was handed (sent with the push,
+  // for the coordinator's completion check).
+  std::int64_t shard_step_ = -1;
+  std::size_t shard_windows_ = 0;
   ControlClient client_;
   nlohmann::json welcome_;
 };

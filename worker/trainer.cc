@@ -12,10 +12,10 @@
 #include "common/progress.h"
 #include "common/random.h"
 #include "common/wall_clock.h"
-#include "worker/batch_prefetcher.h"
 #include "worker/commit_audit.h"
 #include "worker/initial_model.h"
 #include "worker/state_dict.h"
+#include "worker/step_batches.h"
 #include "worker/training_run.h"
 
 namespace getps {
@@ -45,16 +45,7 @@ TrainingRun::TrainingRun(const TrainOptions& o, DataParallel* dp, RunProgress* p
   if (o_.mode == "pretrain" && !model_->can_pretrain()) {
     throw Error(ErrorCode::kInvalidArgument, "the " + o.model + " model cannot be pretrained");
   }
-  if (!o_.lora.empty()) {
-    const auto adapted =
-        AdaptWithLora(*model_, {o_.lora, o_.lora_rank, o_.lora_alpha}, o_.lora_trainable);
-    LogInfo("LoRA on " + std::to_string(adapted.size()) + " layers (rank " +
-            std::to_string(o_.lora_rank) + ")");
-  }
-  if (!o_.freeze.empty()) {
-    LogInfo("froze " + std::to_string(FreezeParameters(model_->module(), o_.freeze)) +
-            " parameters matching " + o_.freeze);
-  }
+  AdaptForTraining(*model_, o_, /*log=*/true);
   model_->module().to(device_);
   if (dp_) membership_ = dp_->Join(model_->module());
   splits_ =
@@ -143,7 +134,7 @@ TrainSummary TrainingRun::TrainAndTest() {
   summary.best_validation_loss = best_val_;
   if (auto best = checkpoints_.Best()) {
     summary.best_checkpoint = *best;
-    LoadCheckpointWeights(*best);
+    LoadCheckpointWeights(model_->module(), *best);
   }
   if (!o_.lora.empty() && Lead()) {
     model_->MergeLora();
@@ -219,12 +210,8 @@ void TrainingRun::StartFrom() {
     if (auto dir = checkpoints_.NewestValid()) {
       json meta = CheckpointManager::ReadMeta(*dir);
       CheckTrainedOnStore(meta, *dir, store_->path(), store_->fingerprint());
-      if (meta.at("model_config") != ConfigJson() || meta.at("mode") != o_.mode) {
-        throw Error(ErrorCode::kInvalidArgument, "checkpoint " + *dir +
-                                                     " has another mode or model configuration (" +
-                                                     meta.at("model_config").dump() + ")");
-      }
-      LoadCheckpointWeights(*dir);
+      CheckSameModel(meta, *dir, o_, config_);
+      LoadCheckpointWeights(model_->module(), *dir);
       torch::load(*optimizer_, *dir + "/optimizer.pt");
       ContinueFrom(meta, meta.value("generation", 0) + 1, "checkpoint " + *dir);
       if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
@@ -278,27 +265,11 @@ void TrainingRun::ContinueFrom(const json& meta, int generation, const std::stri
   }
 }
 
-void TrainingRun::LoadCheckpointWeights(const std::string& dir) {
-  LoadStateDict(model_->module(), dir + "/model.pt");
-  if (std::filesystem::exists(dir + "/adapters.pt"))
-    LoadAdapters(model_->module(), dir + "/adapters.pt");
-}
-
-nlohmann::json TrainingRun::ConfigJson() const {
-  return {{"model", o_.model},
-          {"lora", o_.lora},
-          {"num_features", config_.num_features},
-          {"dim", config_.dim},
-          {"depth", config_.depth},
-          {"heads", config_.heads},
-          {"mlp_ratio", config_.mlp_ratio}};
-}
-
 nlohmann::json TrainingRun::Meta(double val) const {
   return {{"step", step_},
           {"epochs_done", epochs_done_},
           {"mode", o_.mode},
-          {"model_config", ConfigJson()},
+          {"model_config", ModelConfigJson(o_, config_)},
           {"store", o_.store},
           {"store_fingerprint", store_->fingerprint()},
           {"seed", o_.seed},
@@ -337,39 +308,35 @@ void TrainingRun::TrainEpoch(int epoch) {
     seen = 0;
   }
   const std::size_t seen_before = seen;
-  const std::size_t per_step = GlobalStep(),
-                    mine = static_cast<std::size_t>(o_.batch_size * o_.accumulation);
-  // This replica's batches of every global step, assembled ahead on a
-  // background thread.
-  ReplicaBatches mine_batches = SliceSteps(order.size() - skip, per_step, mine,
-                                           static_cast<std::size_t>(o_.batch_size), Replica());
-  for (auto& range : mine_batches.ranges) range.first += skip;
-  const auto& ranges = mine_batches.ranges;
-  const auto& batches_in_step = mine_batches.batches_per_step;
-  BatchPrefetcher prefetcher(*store_, {200, o_.atac}, device_, order, ranges);
+  const std::size_t per_step = GlobalStep();
+  // This replica's batches of every global step (step_batches.h).
+  StepBatches batches(*store_, device_, order,
+                      {skip, per_step, static_cast<std::size_t>(o_.batch_size), {200, o_.atac}},
+                      dp_);
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
   };
   double compute = 0, data_wait = 0, communication = 0;
   auto t0 = Clock::now(), last_print = t0;
-  std::size_t next_range = 0, step_in_epoch = 0;
-  for (std::size_t first = skip; first < order.size(); first += per_step, ++step_in_epoch) {
-    torch::manual_seed(MixSeed(o_.seed, static_cast<std::uint64_t>(step_)));
+  for (std::size_t first = skip; first < order.size(); first += per_step) {
     SetLearningRate(*optimizer_, ScheduledLearningRate(opt_, step_));
     optimizer_->zero_grad();
     const std::size_t end = std::min(order.size(), first + per_step);
-    for (std::size_t k = 0; k < batches_in_step[step_in_epoch]; ++k) {
-      const std::size_t n = ranges[next_range++].second;
-      const auto waited = Clock::now();
-      BatchTensors batch = *prefetcher.Next();
+    while (auto part = batches.Next(step_, first, end)) {
       const auto got = Clock::now();
+      data_wait += part->data_wait_s;
+      communication += part->communication_s;
+      // Randomness (masks, stochastic depth) follows the batch's place in
+      // the step, whichever replica trains it.
+      torch::manual_seed(MixSeed(MixSeed(o_.seed, static_cast<std::uint64_t>(step_)),
+                                 static_cast<std::uint64_t>(part->offset)));
       GetOutputs out;
-      auto loss = BatchLoss(*model_, batch, loss_, precision_, &out);
-      (loss * (static_cast<double>(n) / static_cast<double>(end - first))).backward();
-      loss_sum += loss.item<double>() * static_cast<double>(n);
-      seen += n;
-      data_wait += seconds(waited, got);
+      auto loss = BatchLoss(*model_, part->tensors, loss_, precision_, &out);
+      const double n = static_cast<double>(part->count);
+      (loss * (n / static_cast<double>(end - first))).backward();
+      loss_sum += loss.item<double>() * n;
+      seen += part->count;
       compute += seconds(got, Clock::now());
     }
     const auto synced = Clock::now();
@@ -391,9 +358,8 @@ void TrainingRun::TrainEpoch(int epoch) {
       Commit(epoch, end, sums[0], sums[1], last_val_, false);
     }
     const auto now = Clock::now();
-    const double rate =  // windows per second this epoch, all replicas
-        static_cast<double>((seen - seen_before) * static_cast<std::size_t>(Replicas())) /
-        std::max(seconds(t0, now), 1e-9);
+    const double rate =  // windows per second this epoch, all replicas (every step is whole)
+        static_cast<double>(end - skip) / std::max(seconds(t0, now), 1e-9);
     Show("step", static_cast<double>(step_), "Optimizer steps done.");
     Show("train_loss", loss_sum / static_cast<double>(std::max<std::size_t>(1, seen)),
          "Mean training loss of this epoch so far (this replica).");
@@ -419,6 +385,7 @@ void TrainingRun::TrainEpoch(int epoch) {
   throughput_ = json::array();
   for (std::size_t i = 0; i + 5 <= times.size(); i += 5) {
     throughput_.push_back({{"replica", i / 5},
+                           {"windows", times[i]},
                            {"samples_per_s", times[i] / std::max(times[i + 1], 1e-9)},
                            {"wall_s", times[i + 1]},
                            {"compute_s", times[i + 2]},

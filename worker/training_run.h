@@ -55,10 +55,6 @@ class TrainingRun {
   // commit and counts the windows to be trained again.
   void Rejoin();
 
-  void LoadCheckpointWeights(const std::string& dir);
-
-  json ConfigJson() const;
-
   json Meta(double val) const;
 
   bool Lead() const { return !dp_ || dp_->replica() == 0; }
@@ -71,8 +67,12 @@ class TrainingRun {
 
   int Replica() const { return dp_ ? dp_->replica() : 0; }
 
+  // Windows of a global step: sized for the run's planned replicas where
+  // shards are handed out (data_parallel.h), so every generation trains the
+  // same steps.
   std::size_t GlobalStep() const {
-    return static_cast<std::size_t>(o_.batch_size * o_.accumulation * Replicas());
+    return static_cast<std::size_t>(o_.batch_size * o_.accumulation *
+                                    (dp_ ? dp_->step_replicas() : 1));
   }
 
   void Record(json record);

@@ -1,0 +1,66 @@
+// StepExchange: the replicas' exchanges inside a generation, as the
+// coordinator serves them: the shards of every global step (step_shards.h;
+// synchronous runs), the gradient pushes of a --sync ps run (the parameter
+// server's updates), and the sums and gathers of scalars. Each call takes
+// one replica's message and returns the replies that are due: none while
+// others have yet to send theirs, one per waiting replica once a step, sum
+// or gather is complete. The coordinator sends them and decides what a
+// replica that cannot be reached means.
+//
+// Ownership: `ps` (may be null: --sync mpi, which pushes nothing here) is
+// owned by the caller and outlives this. Errors: Error(kInternal) for a
+// message that breaks the run's protocol (a push to an mpi coordinator, a
+// shard request out of step, a step whose pushes do not add up to its
+// windows); the parameter server's errors for a malformed push.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "coordinator/parameter_server.h"
+#include "coordinator/step_shards.h"
+#include "protocol/message.h"
+
+namespace getps {
+
+struct PeerMessage {
+  std::string peer;
+  Message message;
+};
+using Replies = std::vector<PeerMessage>;
+
+class StepExchange {
+ public:
+  // `staleness`: -1 synchronous; else asynchronous ps, a replica at most
+  // this many pushes ahead of the slowest.
+  StepExchange(ParameterServer* ps, int staleness) : ps_(ps), staleness_(staleness) {}
+
+  // Every exchange of a generation: `replica` is the sender's index among
+  // `replicas` members.
+  Replies Shard(const std::string& peer, int replica, const Message& request);
+  Replies Push(const std::string& peer, int replica, int replicas, const Message& push);
+  Replies Reduce(const std::string& peer, int replica, int replicas, const Message& request);
+
+  // Windows of the current step each replica was handed (replica -> count).
+  const StepShards& shards() const { return shards_; }
+
+  // The generation ended: everything gathered is dropped, the parameter
+  // server's gradients of the step with it.
+  void Drop();
+
+ private:
+  Replies PushAsync(const std::string& peer, int replica, int replicas, const Message& push);
+
+  ParameterServer* ps_;  // not owned; null under --sync mpi
+  int staleness_;
+  StepShards shards_;
+  std::size_t pushed_windows_ = 0;                    // synchronous: of the step being gathered
+  std::vector<std::pair<std::string, int>> waiting_;  // (peer, replica) awaiting weights
+  std::vector<int> clock_;                            // async: pushes per replica
+  std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica
+};
+
+}  // namespace getps

@@ -1,0 +1,69 @@
+// StepBatches: the batches one replica trains in each global step of an
+// epoch (data_parallel.h, "Work"). Either its static slice of every step,
+// assembled ahead on a background thread (BatchPrefetcher), or the shards
+// the coordinator hands out (DataParallel::NextShard), each assembled when
+// it is granted.
+//
+// Ownership: `store` and `parallel` (null: one process, which takes every
+// window of a step) must outlive it; the epoch's window order is copied in.
+// Errors: those of the store (assembly) and of the DataParallel calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "storage/batch_assembler.h"
+#include "storage/store_reader.h"
+#include "worker/batch_prefetcher.h"
+#include "worker/batch_tensors.h"
+#include "worker/data_parallel.h"
+#include "worker/data_splits.h"
+
+namespace getps {
+
+struct StepBatchesOptions {
+  std::size_t first = 0;     // the epoch's first window to train (a resume's cursor)
+  std::size_t per_step = 1;  // windows of a global step
+  std::size_t batch = 1;     // windows of a batch (and of a shard)
+  BatchAssemblerOptions assembly;
+};
+
+class StepBatches {
+ public:
+  StepBatches(const StoreReader& store, torch::Device device, const std::vector<Window>& order,
+              const StepBatchesOptions& options, DataParallel* parallel);
+
+  struct Part {
+    std::size_t offset = 0;  // of its first window within the step
+    std::size_t count = 0;
+    BatchTensors tensors;
+    double data_wait_s = 0;      // waiting for the assembly
+    double communication_s = 0;  // asking the coordinator for it
+  };
+
+  // The next batch this replica trains in global step `step`, whose windows
+  // are order[first, end); nullopt once its part of the step is done. Steps
+  // are asked for in order, each until it returns nullopt.
+  std::optional<Part> Next(std::int64_t step, std::size_t first, std::size_t end);
+
+ private:
+  std::optional<Part> NextStatic();
+  std::optional<Part> NextShard(std::int64_t step, std::size_t first, std::size_t end);
+
+  std::vector<Window> order_;
+  StepBatchesOptions o_;
+  DataParallel* parallel_;  // not owned; may be null
+  torch::Device device_;
+  // Static slices: their ranges and how many fall in each step.
+  std::unique_ptr<BatchPrefetcher> prefetcher_;
+  ReplicaBatches mine_;
+  std::size_t step_in_epoch_ = 0, next_range_ = 0, taken_in_step_ = 0;
+  // Shards: assembled here when granted.
+  std::unique_ptr<BatchAssembler> assembler_;
+  Batch batch_;
+};
+
+}  // namespace getps
