@@ -5,16 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <utility>
 
 #include "common/error.h"
 #include "common/log.h"
-#include "common/wall_clock.h"
 #include "coordinator/parameter_server.h"
 #include "coordinator/record_figures.h"
+#include "coordinator/run_files.h"
 #include "coordinator/state_of_record.h"
 #include "coordinator/step_exchange.h"
 #include "storage/store_reader.h"
@@ -22,7 +21,6 @@
 #include "worker/initial_model.h"
 #include "worker/optimizer.h"
 #include "worker/region_model.h"
-#include "worker/state_dict.h"
 #include "worker/tensor_frames.h"
 #include "worker/train_options_json.h"
 
@@ -37,13 +35,11 @@ class Coordinator {
         progress_(progress),
         checkpoints_(o.train.run_dir, o.train.keep_last) {
     elastic_ = o.sync == SyncMode::kParameterServer;
-    std::filesystem::create_directories(o.train.run_dir);
-    metrics_.open(std::filesystem::path(o.train.run_dir) / "metrics.jsonl", std::ios::app);
     // The same model the replicas build (same seed, same init): the
     // parameter server's state of record, or the vessel of mpi checkpoints.
-    GetModelConfig config;
     const auto store = StoreReader::Open(o.train.store);
-    model_ = MakeInitialModel(o.train, *store, &config);
+    model_ = MakeInitialModel(o.train, *store, &config_);
+    files_ = std::make_unique<RunFiles>(o.train, config_);
     AdaptForTraining(*model_, o.train, /*log=*/false);
     OptimizerOptions opt;
     opt.weight_decay = o.train.weight_decay;
@@ -56,7 +52,7 @@ class Coordinator {
       if (auto dir = checkpoints_.NewestValid()) {
         meta = CheckpointManager::ReadMeta(*dir);
         CheckTrainedOnStore(meta, *dir, store->path(), store->fingerprint());
-        CheckSameModel(meta, *dir, o.train, config);
+        CheckSameModel(meta, *dir, o.train, config_);
         LoadCheckpointWeights(model_->module(), *dir);
         torch::load(*optimizer_, *dir + "/optimizer.pt");
         checkpoints_.AdoptAsStateOfRecord(*dir);
@@ -100,6 +96,7 @@ class Coordinator {
         if (generations_->IndexOf(peer)) Lose(peer);
     }
     for (const auto& peer : generations_->Newcomers()) Refuse(peer, "the run has finished");
+    if (const auto best = checkpoints_.Best()) files_->WriteMergedModel(*best);
   }
 
  private:
@@ -254,6 +251,7 @@ class Coordinator {
       case MessageType::kRendezvous:
         return Rendezvous(peer);
       case MessageType::kShardRequest:
+      case MessageType::kPullParameters:
       case MessageType::kReduce:
       case MessageType::kPushGradients:
       case MessageType::kCheckpoint:
@@ -264,13 +262,14 @@ class Coordinator {
         return Exchange(peer, m);
       case MessageType::kMetrics: {
         if (!Current(peer, m)) return;  // an ended generation's record is redone
-        nlohmann::json record = m.body.at("record");
-        record["time"] = WallClockSeconds();
-        metrics_ << record.dump() << "\n";
-        metrics_.flush();
-        if (progress_) ShowRecordFigures(record, Replicas(), *progress_);
+        files_->AppendRecord(m.body.at("record"));
+        if (progress_) ShowRecordFigures(m.body.at("record"), Replicas(), *progress_);
         return;
       }
+      case MessageType::kRunFile:
+        if (Current(peer, m))
+          files_->Write(m.body.value("name", std::string()), m.body.value("text", std::string()));
+        return;
       case MessageType::kShutdown:
         if (Current(peer, m)) generations_->Finished(peer);
         return;
@@ -286,6 +285,8 @@ class Coordinator {
     switch (m.type) {
       case MessageType::kShardRequest:
         return Send(exchange_->Shard(peer, replica, m));
+      case MessageType::kPullParameters:
+        return Reply(peer, BestWeights());
       case MessageType::kReduce:
         return Send(exchange_->Reduce(peer, replica, Replicas(), m));
       case MessageType::kPushGradients: {
@@ -340,6 +341,17 @@ class Coordinator {
     generations_->Ready(peer);
     if (generations_->running())
       LogInfo("coordinator: " + Name(peer) + " waits to join at the next commit point");
+  }
+
+  // The weights of the run's best checkpoint, for the replicas' held-out
+  // test; body "dir" is empty when there is none.
+  Message BestWeights() {
+    Message reply;
+    reply.type = MessageType::kParameters;
+    const auto best = checkpoints_.Best();
+    reply.body = {{"dir", best.value_or("")}};
+    if (best) reply.tensors = files_->WeightsOf(*best);
+    return reply;
   }
 
   // Hands the replies of an exchange to their replicas.
@@ -400,7 +412,8 @@ class Coordinator {
   ControlServer& server_;
   RunProgress* progress_;  // not owned; may be null
   CheckpointManager checkpoints_;
-  std::ofstream metrics_;
+  std::unique_ptr<RunFiles> files_;  // metrics.jsonl, replica 0's files, merged.pt
+  GetModelConfig config_;
   std::unique_ptr<RegionModel> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ParameterServer> ps_;

@@ -44,11 +44,6 @@ void ParameterServer::Discard() {
   pushes_ = 0;
 }
 
-std::vector<TensorFrame> ParameterServer::Snapshot() const {
-  std::vector<TensorFrame> frames;
-  for (const auto& p : module_.named_parameters())
-    frames.push_back(FrameOf(p.key(), p.value().detach().clone()));
-  return frames;
-}
+std::vector<TensorFrame> ParameterServer::Snapshot() const { return ParameterFrames(module_); }
 
 }  // namespace getps

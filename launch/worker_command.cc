@@ -27,8 +27,12 @@ int RunWorker(const std::vector<std::string>& args) {
       "store", po::value<std::string>()->default_value(""),
       "this host's replica of the feature store (default: the run's path)")(
       "device", po::value<std::string>()->default_value(""),
-      "cpu or cuda[:N] (default: the run's)")("timeout", po::value<int>()->default_value(300),
-                                              "seconds any control-channel wait may take")(
+      "cpu or cuda[:N] (default: the run's)")(
+      "run-dir", po::value<std::string>()->default_value(""),
+      "this host's folder for the run (default: the run's path); it need not be shared:\n"
+      "weights and checkpoints come from the coordinator (as replica 0 a worker writes\n"
+      "test_predictions.tsv and, with --lora, merged.pt there)")(
+      "timeout", po::value<int>()->default_value(300), "seconds any control-channel wait may take")(
       "quiet", po::bool_switch(), "no progress lines");
   auto vm = Parse(args, spec);
   if (!vm) return 0;
@@ -45,12 +49,16 @@ int RunWorker(const std::vector<std::string>& args) {
   TrainOptions train = TrainOptionsFromJson(link.welcome().at("train"));
   if (!(*vm)["store"].as<std::string>().empty()) train.store = (*vm)["store"].as<std::string>();
   if (!(*vm)["device"].as<std::string>().empty()) train.device = (*vm)["device"].as<std::string>();
+  if (!(*vm)["run-dir"].as<std::string>().empty())
+    train.run_dir = (*vm)["run-dir"].as<std::string>();
   train.progress = !(*vm)["quiet"].as<bool>();  // lines from replica 0 only
   std::cerr << "joined the run at " << options.control.coordinator
             << "; waiting to be given a place in a generation\n";
   const TrainSummary s = Train(train, &link);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) as replica "
-            << link.replica() << " of " << link.replicas() << "\n";
+            << link.replica() << " of " << link.replicas();
+  if (!s.best_checkpoint.empty()) std::cout << "; tested the best checkpoint " << s.best_checkpoint;
+  std::cout << "\n";
   return 0;
 }
 

@@ -44,6 +44,8 @@ const char* MessageTypeName(MessageType type) {
       return "generation";
     case MessageType::kStale:
       return "stale";
+    case MessageType::kRunFile:
+      return "run-file";
   }
   return "unknown";
 }

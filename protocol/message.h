@@ -31,8 +31,8 @@ enum class MessageType : std::uint16_t {
   kShardGrant = 6,    // coordinator -> replica: body first, count (0: the step's are all out)
   kShardDone = 7,     // (unused)
   kPushGradients = 8,
-  kPullParameters = 9,
-  kParameters = 10,
+  kPullParameters = 9,  // replica -> coordinator: body checkpoint "best"; answered with kParameters
+  kParameters = 10,     // weights (tensors); for "best", body dir (empty: none)
   kMetrics = 11,
   kShutdown = 12,
   kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record
@@ -46,8 +46,11 @@ enum class MessageType : std::uint16_t {
   kRendezvous = 16,
   kGeneration = 17,
   kStale = 18,
+  // Replica 0 -> coordinator: a file of the run directory for the
+  // coordinator to write (body: name, text), so replicas need not share it.
+  kRunFile = 19,
 };
-constexpr std::uint16_t kMaxMessageType = 18;
+constexpr std::uint16_t kMaxMessageType = 19;
 
 const char* MessageTypeName(MessageType type);
 

@@ -9,14 +9,18 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   and a 0600 run key;
 - a worker started outside mpirun (`getps worker --coordinator ... --key-file
   RUN/run.key`) joins a ps run and receives work: 1 mpirun replica + 1
-  external worker equal one process with twice the batch; a worker with
+  external worker equal one process with twice the batch, and with a run
+  directory of its own it tests the coordinator's best checkpoint; a worker with
   another run's key never gets in, and one with a loose key file is refused
   before it connects (workers joining a running job: elastic_in_job_test.py);
 - the coordinator hands out every step's shards on request: a replica
   slowed down (SIGSTOP/SIGCONT, stopped three quarters of the time) trains
   fewer of them than the other, and the weights are still those of one
   process with the whole step's batch;
-- --lora and --freeze runs under mpirun equal one process too;
+- --lora and --freeze runs under mpirun equal one process too (merged.pt
+  included);
+- a replica with a run directory of its own (mpirun's MPMD form) leaves
+  every file of the run to the coordinator;
 - bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
   asynchronous ps (`--staleness 1`) runs to completion with a falling loss
   and, being asynchronous, other weights than the synchronous run;
@@ -186,13 +190,20 @@ class DistributedTrain(SimulatedStoreTest):
             p = run("worker", "--coordinator", endpoint, "--key-file", loose, check=False)
             self.assertEqual(p.returncode, 5, p.stderr)
             self.assertIn("chmod 600", p.stderr)
-            # The right key: joins as replica 1 of 2 and trains.
-            worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file", key_file, "--quiet"],
+            # The right key: joins as replica 1 of 2 and trains, in a run
+            # directory of its own (as on a host that does not share it): the
+            # best checkpoint's weights for the test come from the coordinator.
+            worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file", key_file,
+                                       "--run-dir", self.path("worker-local"), "--quiet"],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.assertIn("joined the run at " + endpoint, worker.stderr.readline())
             out, err = worker.communicate(timeout=300)
             self.assertEqual(worker.returncode, 0, err)
-            self.assertIn("trained 2 epochs (12 steps) as replica 1 of 2", out)
+            with open(os.path.join(run_dir, "checkpoints", "best")) as f:
+                best = f.read().strip()
+            self.assertIn("trained 2 epochs (12 steps) as replica 1 of 2; tested the best checkpoint "
+                          + os.path.join(run_dir, "checkpoints", best), out)
+            self.assertFalse(os.path.exists(self.path("worker-local/checkpoints")))
             out, err = coordinator.communicate(timeout=300)
             self.assertEqual(coordinator.returncode, 0, err)
         finally:
@@ -200,6 +211,10 @@ class DistributedTrain(SimulatedStoreTest):
                 coordinator.kill()
         self.assertIn("worker on", err)
         self.assertLess(relative_difference(weights(self.path("single-ext"), 12), weights(run_dir, 12)), 1e-5)
+        # The held-out test (half of it on the worker) is the one process's.
+        test, single_test = records(run_dir)[-1], records(self.path("single-ext"))[-1]
+        self.assertEqual(test["kind"], "test")
+        self.assertAlmostEqual(test["pooled"]["pearson"], single_test["pooled"]["pearson"], delta=1e-5)
 
     def test_a_slow_replica_takes_fewer_shards_and_the_weights_stay_the_same(self):
         # A step of 16 windows (2 replicas x batch 2 x 4 accumulated) is 8
@@ -270,8 +285,34 @@ class DistributedTrain(SimulatedStoreTest):
                     frozen = [k for k in last if k.startswith("encoder.blocks.0.")]
                     self.assertTrue(frozen)
                     self.assertTrue(all(torch.equal(first[k], last[k]) for k in frozen))
-                else:
-                    self.assertTrue(os.path.exists(os.path.join(run_dir, "merged.pt")))
+                else:  # written by the coordinator from the best checkpoint, as one process does
+                    a, b = (torch.load(os.path.join(d, "merged.pt")) for d in (single, run_dir))
+                    self.assertEqual(sorted(a), sorted(b))
+                    self.assertLess(relative_difference(a, b), 1e-5)
+
+    def test_replicas_need_not_share_the_run_directory(self):
+        # mpirun's MPMD form gives the coordinator (rank 0) and the replica
+        # (rank 1) different run directories, as on hosts without a shared
+        # file system: every file of the run is in the coordinator's.
+        run("train", "--store", self.store, "--run-dir", self.path("single-files"), "--batch-size", "8", *COMMON)
+        ours, theirs = self.path("coordinator-dir"), self.path("replica-dir")
+        args = ["train", "--sync", "ps", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--store", self.store,
+                "--batch-size", "8", *COMMON]
+        p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "1", GETPS, *args, "--run-dir", ours,
+                            ":", "-np", "1", GETPS, *args, "--run-dir", theirs],
+                           capture_output=True, text=True, env=ENV, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for name in ("checkpoints", "metrics.jsonl", "test_predictions.tsv", "report.html"):
+            self.assertTrue(os.path.exists(os.path.join(ours, name)), name)
+            self.assertFalse(os.path.exists(os.path.join(theirs, name)), name)
+        with open(os.path.join(ours, "test_predictions.tsv")) as a, \
+                open(self.path("single-files/test_predictions.tsv")) as b:
+            got, want = a.read().splitlines(), b.read().splitlines()
+        self.assertEqual(len(got), len(want))
+        self.assertEqual([l.split("\t")[:3] for l in got], [l.split("\t")[:3] for l in want])
+        test, single_test = records(ours)[-1], records(self.path("single-files"))[-1]
+        self.assertAlmostEqual(test["pooled"]["pearson"], single_test["pooled"]["pearson"], delta=1e-5)
+        print(f"\ncoordinator's folder: {sorted(os.listdir(ours))}; replica's: {sorted(os.listdir(theirs))}")
 
     def test_bf16_wire_and_asynchronous_ps(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -91,6 +92,16 @@ class DataParallel {
   // Concatenation of every replica's values in replica order, on replica 0
   // (others get an empty vector).
   virtual std::vector<double> GatherToFirst(const std::vector<double>& values) = 0;
+
+  // The run's best checkpoint (its folder at the coordinator), with its
+  // weights loaded into `module` from the coordinator, so that replicas
+  // need not share the run directory; nullopt, weights untouched, when
+  // there is none.
+  virtual std::optional<std::string> LoadBest(torch::nn::Module& module) = 0;
+
+  // Replica 0 hands a file of the run directory (test_predictions.tsv) to
+  // the coordinator, which writes it into its run directory.
+  virtual void WriteRunFile(const std::string& name, const std::string& text) = 0;
 
   // Replica 0 hands one metrics.jsonl record to the coordinator.
   virtual void Record(const nlohmann::json& record) = 0;

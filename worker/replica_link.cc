@@ -219,6 +219,25 @@ std::vector<double> ReplicaLink::GatherToFirst(const std::vector<double>& values
   return all;
 }
 
+std::optional<std::string> ReplicaLink::LoadBest(torch::nn::Module& module) {
+  Message m;
+  m.type = MessageType::kPullParameters;
+  m.body = {{"checkpoint", "best"}};
+  const Message best = Call(m, MessageType::kParameters);
+  const std::string dir = best.body.value("dir", std::string());
+  if (dir.empty()) return std::nullopt;
+  torch::NoGradGuard no_grad;
+  CopyIntoParameters(module, best.tensors, "the coordinator's best checkpoint " + dir);
+  return dir;
+}
+
+void ReplicaLink::WriteRunFile(const std::string& name, const std::string& text) {
+  Message m;
+  m.type = MessageType::kRunFile;
+  m.body = {{"name", name}, {"text", text}};
+  Send(m);
+}
+
 void ReplicaLink::Record(const nlohmann::json& record) {
   Message m;
   m.type = MessageType::kMetrics;

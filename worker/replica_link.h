@@ -62,6 +62,8 @@ class ReplicaLink : public DataParallel {
                             double clip) override;
   std::vector<double> Sum(std::vector<double> values) override;
   std::vector<double> GatherToFirst(const std::vector<double>& values) override;
+  std::optional<std::string> LoadBest(torch::nn::Module& module) override;
+  void WriteRunFile(const std::string& name, const std::string& text) override;
   void Record(const nlohmann::json& record) override;
   bool Checkpoint(std::int64_t step, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
                   const nlohmann::json& meta, bool is_best) override;

@@ -35,6 +35,13 @@ TensorFrame FrameOf(std::string name, const torch::Tensor& t) {
   return f;
 }
 
+std::vector<TensorFrame> ParameterFrames(const torch::nn::Module& module) {
+  std::vector<TensorFrame> frames;
+  for (const auto& p : module.named_parameters())
+    frames.push_back(FrameOf(p.key(), p.value().detach().clone()));
+  return frames;
+}
+
 torch::Tensor TensorOf(const TensorFrame& f) {
   const auto* row = std::find_if(std::begin(kDtypes), std::end(kDtypes),
                                  [&](const auto& r) { return r.second == f.dtype; });

@@ -17,6 +17,10 @@ namespace getps {
 // then). Throws Error(kInvalidArgument) for dtypes the protocol lacks.
 TensorFrame FrameOf(std::string name, const torch::Tensor& t);
 
+// A snapshot of the module's parameters (copies; later updates do not
+// change it), one frame per named parameter.
+std::vector<TensorFrame> ParameterFrames(const torch::nn::Module& module);
+
 // A CPU tensor viewing the frame's bytes.
 torch::Tensor TensorOf(const TensorFrame& frame);
 

@@ -132,11 +132,15 @@ TrainSummary TrainingRun::TrainAndTest() {
   summary.steps = step_;
   summary.epochs = epochs_done_;
   summary.best_validation_loss = best_val_;
-  if (auto best = checkpoints_.Best()) {
+  // The held-out test runs on the best checkpoint's weights (a replica
+  // gets them from the coordinator).
+  if (dp_) {
+    summary.best_checkpoint = dp_->LoadBest(model_->module()).value_or("");
+  } else if (auto best = checkpoints_.Best()) {
     summary.best_checkpoint = *best;
     LoadCheckpointWeights(model_->module(), *best);
   }
-  if (!o_.lora.empty() && Lead()) {
+  if (!o_.lora.empty() && !dp_) {  // distributed: the coordinator writes it
     model_->MergeLora();
     SaveStateDict(model_->module(), (std::filesystem::path(o_.run_dir) / "merged.pt").string());
   }

@@ -113,6 +113,7 @@ void TrainingRun::WritePredictions(const TssPredictions& predictions,
     tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) +
            (strand == 0 ? "\t+\t" : "\t-\t") + std::to_string(p) + "\t" + std::to_string(o) + "\n";
   });
+  if (dp_) return dp_->WriteRunFile("test_predictions.tsv", tsv);  // the coordinator's folder
   try {
     WriteFileAtomically(std::filesystem::path(o_.run_dir) / "test_predictions.tsv", tsv);
   } catch (const Error& e) {
