@@ -145,7 +145,7 @@ ControlClient::ControlClient(const ControlClientOptions& options)
     : options_(options),
       routing_id_(RandomRoutingId()),
       dealer_(context_, zmq::socket_type::dealer) {
-  dealer_.set(zmq::sockopt::linger, 0);
+  dealer_.set(zmq::sockopt::linger, static_cast<int>(options_.linger.count()));
   dealer_.set(zmq::sockopt::curve_serverkey, options_.keys.server_public);
   dealer_.set(zmq::sockopt::curve_publickey, options_.keys.client_public);
   dealer_.set(zmq::sockopt::curve_secretkey, options_.keys.client_secret);

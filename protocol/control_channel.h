@@ -92,6 +92,9 @@ struct ControlClientOptions {
   std::chrono::milliseconds timeout{10000};
   DecodeLimits limits;
   Heartbeat heartbeat;
+  // At destruction, messages not sent yet (a replica's last records and its
+  // goodbye) are flushed for up to this long, then dropped.
+  std::chrono::milliseconds linger{2000};
 };
 
 class ControlClient {
