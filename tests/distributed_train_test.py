@@ -321,11 +321,15 @@ class DistributedTrain(SimulatedStoreTest):
         diff = relative_difference(weights(self.path("single-w"), 12), weights(self.path("bf16"), 12))
         self.assertLess(diff, 1e-3)
         self.assertGreater(diff, 1e-7)  # the gradients did travel in bf16
+        # Asynchronous updates make the loss noisy from epoch to epoch (4
+        # steps each): over 6 epochs it falls.
         mpirun(4, "--sync", "ps", "--staleness", "1", "--store", self.store, "--run-dir", self.path("async"),
-               "--batch-size", "4", *COMMON)
-        got = records(self.path("async"))
-        self.assertEqual([r["step"] for r in got[:2]], [4, 8])
-        self.assertLess(got[1]["train_loss"], got[0]["train_loss"])
+               "--batch-size", "4", "--epochs", "6", *COMMON[2:])
+        got = [r for r in records(self.path("async")) if r["kind"] == "validation"]
+        self.assertEqual([r["step"] for r in got], [4, 8, 12, 16, 20, 24])
+        losses = [r["train_loss"] for r in got]
+        print(f"\nasynchronous ps: training loss by epoch {[round(x, 4) for x in losses]}")
+        self.assertLess(min(losses[-2:]), losses[0])
         p = run("train", "--sync", "mpi", "--staleness", "1", "--store", self.store, "--run-dir",
                 self.path("bad"), *COMMON, check=False)
         self.assertEqual(p.returncode, 2, p.stderr)
