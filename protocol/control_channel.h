@@ -110,9 +110,6 @@ class ControlClient {
   nlohmann::json Join(const nlohmann::json& extra = nlohmann::json::object());
 
   void Send(const Message& message);
-  // How the coordinator knows this client, across reconnects.
-  const std::string& routing_id() const { return routing_id_; }
-
   // Throws Error(kTimeout) after `timeout`; a malformed reply throws the
   // decoder's error.
   Message Receive(std::chrono::milliseconds timeout);

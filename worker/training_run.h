@@ -41,7 +41,9 @@ class TrainingRun {
 
  private:
   TrainSummary TrainAndTest();
-  // The steps, learning rate and warm-up of the current replica count.
+  // The steps per epoch, learning rate and warm-up of the global step
+  // (GlobalStep: constant where shards are handed out, else the
+  // generation's replica count).
   void Schedule();
   // Where training starts: the membership's state of record (ps), a
   // checkpoint on disk (--resume), or afresh.
