@@ -6,12 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <utility>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/parameter_server.h"
+#include "coordinator/parameter_shards.h"
 #include "coordinator/record_figures.h"
 #include "coordinator/run_files.h"
 #include "coordinator/state_of_record.h"
@@ -45,24 +45,18 @@ class Coordinator {
     opt.weight_decay = o.train.weight_decay;
     optimizer_ = MakeAdamW(model_->module(), opt);
     // A resumed run: the state of record is the newest valid checkpoint
-    // (checked against the store and model here; mpi replicas check and
-    // load it too, ps replicas get it from here).
-    nlohmann::json meta;
-    if (o.train.resume) {
-      if (auto dir = checkpoints_.NewestValid()) {
-        meta = CheckpointManager::ReadMeta(*dir);
-        CheckTrainedOnStore(meta, *dir, store->path(), store->fingerprint());
-        CheckSameModel(meta, *dir, o.train, config_);
-        LoadCheckpointWeights(model_->module(), *dir);
-        torch::load(*optimizer_, *dir + "/optimizer.pt");
-        checkpoints_.AdoptAsStateOfRecord(*dir);
-        if (progress_)
-          progress_->Set("step", meta.at("step").get<double>(), "Optimizer steps done.");
-        LogInfo("coordinator: state of record from " + *dir);
-      }
-    }
-    ps_ = std::make_unique<ParameterServer>(model_->module(), *optimizer_);
-    exchange_ = std::make_unique<StepExchange>(elastic_ ? ps_.get() : nullptr, o_.staleness);
+    // (mpi replicas check and load it too, ps replicas get it from here).
+    const nlohmann::json meta = o.train.resume
+                                    ? LoadNewestCommit(checkpoints_, o.train, *store, config_,
+                                                       model_->module(), *optimizer_)
+                                    : nlohmann::json();
+    if (progress_ && !meta.is_null())
+      progress_->Set("step", meta.at("step").get<double>(), "Optimizer steps done.");
+    ps_ = std::make_unique<ParameterServer>(NamedParameters(model_->module()), *optimizer_);
+    if (!o.servers.empty())
+      servers_ = std::make_unique<ParameterShards>(o.servers, model_->module());
+    exchange_ =
+        std::make_unique<StepExchange>(elastic_ && !servers_ ? ps_.get() : nullptr, o_.staleness);
     record_.Capture(model_->module(), *optimizer_, meta);
     GenerationOptions g = o.elastic;
     g.initial = Replicas0();
@@ -96,6 +90,7 @@ class Coordinator {
         if (generations_->IndexOf(peer)) Lose(peer);
     }
     for (const auto& peer : generations_->Newcomers()) Refuse(peer, "the run has finished");
+    if (servers_) servers_->Shutdown();
     if (const auto best = checkpoints_.Best()) files_->WriteMergedModel(*best);
   }
 
@@ -107,9 +102,12 @@ class Coordinator {
   // heartbeats for the heartbeat timeout). A peer that is gone may have
   // said goodbye in a message not read yet: messages are read for up to
   // half a second first, and only a peer still not finished then is lost.
+  // With --servers, a server shard silent for the heartbeat timeout ends
+  // the job (parameter_shards.h).
   // Peers lost earlier are told their generation is over once they can be
   // reached again (a hung process that came back).
   void ProbeReplicas() {
+    if (servers_) servers_->Probe(o_.servers.front().heartbeat.timeout);
     Message probe;
     probe.type = MessageType::kHeartbeat;
     std::vector<std::string> gone;
@@ -198,6 +196,7 @@ class Coordinator {
     const auto ended = generations_->generation();
     const auto told = generations_->End(Clock::now());
     DropPending();
+    if (servers_) servers_->End(generations_->generation());
     for (const auto& peer : told) TrySend(peer, Stale());
     LogWarning("coordinator: generation " + std::to_string(ended) + " ended (" + why + "); " +
                std::to_string(told.size()) + " replica(s) rejoin at the last commit (step " +
@@ -222,6 +221,9 @@ class Coordinator {
     if (!elastic_) return;
     record_.Restore(model_->module(), *optimizer_);
     DropPending();
+    if (servers_)  // before any replica may push
+      servers_->Start(generations_->generation(), static_cast<int>(members->size()), o_.staleness,
+                      o_.train.weight_decay, *optimizer_);
     const auto weights = ps_->Snapshot();
     std::vector<std::string> unreachable;
     for (std::size_t i = 0; i < members->size(); ++i) {
@@ -284,6 +286,8 @@ class Coordinator {
     const int replica = *generations_->IndexOf(peer);
     switch (m.type) {
       case MessageType::kShardRequest:
+        if (progress_ && servers_)  // the steps before it are done
+          progress_->Set("step", static_cast<double>(m.step), "Optimizer steps done.");
         return Send(exchange_->Shard(peer, replica, m));
       case MessageType::kPullParameters:
         return Reply(peer, BestWeights());
@@ -307,7 +311,7 @@ class Coordinator {
   void Welcome(const std::string& peer, const Message& m) {
     int order;
     if (m.body.contains("mpi_rank")) {
-      order = m.body["mpi_rank"].get<int>() - 1;
+      order = m.body["mpi_rank"].get<int>() - 1 - static_cast<int>(o_.servers.size());
     } else if (elastic_) {
       order = 1000000 + next_external_++;
     } else {
@@ -324,6 +328,7 @@ class Coordinator {
                   {"wire", o_.bf16_wire ? "bf16" : "fp32"},
                   {"rendezvous_timeout_s", o_.elastic.rendezvous_timeout.count() / 1000.0},
                   {"train", TrainOptionsToJson(o_.train)}};
+    if (servers_) reply.body["servers"] = servers_->Describe();
     TrySend(peer, reply);  // one gone already is not probed: it never joined
     LogInfo("coordinator: " + Name(peer) + " said hello");
     if (!elastic_) generations_->Ready(peer);  // mpi replicas are the ranks, all at once
@@ -371,16 +376,9 @@ class Coordinator {
     }
     const Message& request = o_.sync == SyncMode::kParameterServer ? checkpoint_request_ : m;
     if (o_.sync == SyncMode::kMpi) {  // replica 0 sent its weights and optimizer
-      std::vector<TensorFrame> weights;
-      for (const auto& f : m.tensors) {
-        if (f.name == "optimizer.pt") {
-          std::istringstream bytes(std::string(static_cast<const char*>(f.data), f.bytes));
-          torch::load(*optimizer_, bytes);
-        } else {
-          weights.push_back(f);
-        }
-      }
-      CopyIntoParameters(model_->module(), weights, "replica 0's checkpoint");
+      LoadTrainingState(model_->module(), *optimizer_, m.tensors, "replica 0's checkpoint");
+    } else if (servers_) {
+      servers_->Collect(*optimizer_);  // the shards' state, for the checkpoint
     }
     // A checkpoint that cannot be written (disk full, permissions) is
     // reported and training goes on; the previous ones stay intact.
@@ -416,8 +414,9 @@ class Coordinator {
   GetModelConfig config_;
   std::unique_ptr<RegionModel> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
-  std::unique_ptr<ParameterServer> ps_;
-  bool elastic_;  // --sync ps: generations
+  std::unique_ptr<ParameterServer> ps_;       // --sync ps without --servers: the one shard
+  std::unique_ptr<ParameterShards> servers_;  // --servers K
+  bool elastic_;                              // --sync ps: generations
   std::unique_ptr<Generations> generations_;
   StateOfRecord record_;                      // ps: the last commit, to roll back to
   std::map<std::string, std::string> names_;  // peer -> "replica 2 on host"

@@ -1,10 +1,17 @@
 // RunCoordinator: rank 0 of `mpirun -np N+1 getps train --sync ps|mpi`.
 // It owns the run's outputs: metrics.jsonl (records the replicas send) and
 // the checkpoints of record (written here only), and with --sync ps it is
-// the parameter server (parameter_server.h) and the meeting point of sums,
+// the parameter server (parameter_server.h; or --servers K, below) and the meeting point of sums,
 // gathers and checkpoint barriers. Replica indices: an mpirun rank r is
 // replica r - 1; external workers (ps) take the next indices in the order
 // they join. It returns once every replica has finished.
+//
+// With --servers K (options.servers) the parameters and their AdamW state
+// live on K parameter server shards (parameter_shards.h) while a
+// generation runs; the coordinator keeps the state of record, sends it to
+// the shards when a generation starts and fetches it back at every commit
+// point. mpirun ranks 1..K are the shards, and rank r > K is replica
+// r - K - 1.
 //
 // Elastic runs (--sync ps): replicas take part in generations
 // (generations.h). A lost replica ends the generation: the parameter server
@@ -24,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <vector>
 
 #include "coordinator/generations.h"
 #include "protocol/control_channel.h"
@@ -36,8 +44,11 @@ namespace getps {
 struct CoordinatorOptions {
   TrainOptions train;  // store, model, seed, init, run_dir, keep_last; sent to joiners
   SyncMode sync = SyncMode::kMpi;
-  int mpi_replicas = 1;    // ranks 1..N of mpirun
-  int external = 0;        // --sync ps: workers joining with `getps worker`
+  int mpi_replicas = 1;  // ranks 1..N of mpirun
+  int external = 0;      // --sync ps: workers joining with `getps worker`
+  // --sync ps --servers K: a client for each parameter server shard (its
+  // endpoint, public key and the run's client keys); empty: one shard, here.
+  std::vector<ControlClientOptions> servers;
   bool bf16_wire = false;  // --sync ps: replicas push bfloat16 gradients
   int staleness = -1;      // --sync ps: -1 synchronous, else async, at most this many pushes ahead
   std::chrono::milliseconds timeout{300000};

@@ -5,8 +5,9 @@
 
 namespace getps {
 
-ParameterServer::ParameterServer(torch::nn::Module& module, torch::optim::Optimizer& optimizer)
-    : module_(module), optimizer_(optimizer) {
+ParameterServer::ParameterServer(NamedTensors parameters, torch::optim::Optimizer& optimizer)
+    : parameters_(std::move(parameters)), optimizer_(optimizer) {
+  for (std::size_t i = 0; i < parameters_.size(); ++i) index_[parameters_[i].first] = i;
   optimizer_.zero_grad();
 }
 
@@ -18,21 +19,39 @@ void ParameterServer::Accumulate(std::uint64_t step, const std::vector<TensorFra
     throw Error(ErrorCode::kInvalidArgument, "push for step " + std::to_string(step) +
                                                  " while gathering step " + std::to_string(step_));
   }
-  auto named = module_.named_parameters();
   for (const auto& f : gradients) {
-    auto* p = named.find(f.name);
-    if (p == nullptr) throw Error(ErrorCode::kInvalidArgument, "push names unknown " + f.name);
+    auto it = index_.find(f.name);
+    if (it == index_.end())
+      throw Error(ErrorCode::kInvalidArgument, "push names unknown " + f.name);
+    auto& p = parameters_[it->second].second;
     auto g = TensorOf(f);
-    if (g.numel() != p->numel())
+    if (g.numel() != p.numel())
       throw Error(ErrorCode::kInvalidArgument, "push for " + f.name + " has the wrong size");
-    if (!p->grad().defined()) p->mutable_grad() = torch::zeros_like(*p);
-    p->mutable_grad().add_(g.view_as(*p).to(p->dtype()));
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    p.mutable_grad().add_(g.view_as(p).to(p.dtype()));
   }
   ++pushes_;
 }
 
+double ParameterServer::GradientSquaredNorm() const {
+  double sum = 0;
+  for (const auto& [name, p] : parameters_)
+    if (p.grad().defined()) sum += p.grad().to(torch::kDouble).square().sum().item<double>();
+  return sum;
+}
+
+void ParameterServer::ScaleGradients(double factor) {
+  torch::NoGradGuard no_grad;
+  for (auto& [name, p] : parameters_)
+    if (p.grad().defined()) p.mutable_grad().mul_(factor);
+}
+
 void ParameterServer::Apply(double lr, double clip) {
-  if (clip > 0) torch::nn::utils::clip_grad_norm_(module_.parameters(), clip);
+  if (clip > 0) {
+    std::vector<torch::Tensor> tensors;
+    for (const auto& [name, p] : parameters_) tensors.push_back(p);
+    torch::nn::utils::clip_grad_norm_(tensors, clip);
+  }
   for (auto& group : optimizer_.param_groups()) group.options().set_lr(lr);
   optimizer_.step();
   optimizer_.zero_grad();
@@ -44,6 +63,10 @@ void ParameterServer::Discard() {
   pushes_ = 0;
 }
 
-std::vector<TensorFrame> ParameterServer::Snapshot() const { return ParameterFrames(module_); }
+std::vector<TensorFrame> ParameterServer::Snapshot() const {
+  std::vector<TensorFrame> frames;
+  for (const auto& [name, p] : parameters_) frames.push_back(FrameOf(name, p.detach().clone()));
+  return frames;
+}
 
 }  // namespace getps

@@ -1,30 +1,39 @@
-// ParameterServer: the weights and AdamW state of record of a --sync ps run,
-// held by the coordinator (one shard: all parameters). Synchronous: pushes
-// of one step are summed (each replica already scaled its loss by its share
-// of the global step) and the update applies once every live replica has
-// pushed; then every replica gets the new weights.
+// ParameterServer: the weights and AdamW state of a --sync ps run, or of
+// one server shard's slice of them (parameter_shard_server.h). Synchronous:
+// pushes of one step are summed (each replica already scaled its loss by
+// its share of the global step) and the update applies once every live
+// replica has pushed; then every replica gets the new weights.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "protocol/message.h"
+#include "worker/optimizer.h"
 
 namespace getps {
 
 class ParameterServer {
  public:
-  // `module` and `optimizer` are owned by the caller and outlive this.
-  ParameterServer(torch::nn::Module& module, torch::optim::Optimizer& optimizer);
+  // `parameters` share their storage with the caller's (a module's, or a
+  // server shard's own); `optimizer` holds them and outlives this.
+  ParameterServer(NamedTensors parameters, torch::optim::Optimizer& optimizer);
 
   // Adds one replica's gradients for `step`. Throws Error(kInvalidArgument)
   // for an unknown parameter, a shape mismatch or a push for another step
   // than the one being gathered.
   void Accumulate(std::uint64_t step, const std::vector<TensorFrame>& gradients);
   int pushes() const { return pushes_; }
+
+  // The sum of squares of the gathered gradients (this shard's part of the
+  // global gradient norm), and a factor to scale them by (clipping to a
+  // norm computed over every shard).
+  double GradientSquaredNorm() const;
+  void ScaleGradients(double factor);
 
   // Applies the summed gradients (clipped to `clip` when > 0) with `lr`,
   // and starts gathering the next step.
@@ -38,7 +47,8 @@ class ParameterServer {
   std::vector<TensorFrame> Snapshot() const;
 
  private:
-  torch::nn::Module& module_;
+  NamedTensors parameters_;
+  std::map<std::string, std::size_t> index_;  // name -> position in parameters_
   torch::optim::Optimizer& optimizer_;
   std::uint64_t step_ = 0;
   int pushes_ = 0;

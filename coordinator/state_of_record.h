@@ -8,8 +8,13 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
+#include "storage/store_reader.h"
+#include "worker/checkpoint.h"
+#include "worker/get_model.h"
+#include "worker/trainer.h"
 
 namespace getps {
 
@@ -28,5 +33,14 @@ class StateOfRecord {
   std::string optimizer_;  // torch::save bytes
   nlohmann::json meta_;
 };
+
+// A resumed run's state of record: the newest valid checkpoint of
+// `checkpoints`, checked against the store and the model configuration
+// (CheckTrainedOnStore, CheckSameModel: their errors), loaded into `module`
+// and `optimizer` and adopted as the state of record. Returns its meta, or
+// null when there is no checkpoint to resume from.
+nlohmann::json LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
+                                const StoreReader& store, const GetModelConfig& config,
+                                torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
 }  // namespace getps

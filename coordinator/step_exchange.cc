@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "worker/optimizer.h"
 
 namespace getps {
 
@@ -42,10 +43,44 @@ Replies StepExchange::Push(const std::string& peer, int replica, int replicas,
                                           std::to_string(pushed_windows_) + " of its " +
                                           std::to_string(shards_.windows()) + " windows");
   pushed_windows_ = 0;
-  ps_->Apply(push.body.at("lr").get<double>(), push.body.at("clip").get<double>());
+  const double clip = push.body.at("clip").get<double>();
+  lr_ = push.body.at("lr").get<double>();
+  step_ = push.step;
+  if (split_norm_ && clip > 0) {  // the replicas add up every shard's part
+    Message part;
+    part.type = MessageType::kReduce;
+    part.step = push.step;
+    part.body["values"] = std::vector<double>{ps_->GradientSquaredNorm()};
+    scale_pending_ = true;
+    scales_ = 0;
+    Replies out;
+    for (const auto& [p, r] : waiting_) out.push_back({p, part});
+    return out;
+  }
+  ps_->Apply(lr_, clip);
+  return Release(push.step + 1);
+}
+
+Replies StepExchange::Scale(const std::string& peer, int replicas, const Message& request) {
+  const auto values = request.body.at("values").get<std::vector<double>>();
+  if (!scale_pending_ || request.step != step_ || values.size() != 1)
+    throw Error(ErrorCode::kInternal,
+                "a scale factor for step " + std::to_string(request.step) + " that is not awaited");
+  if (scales_ == 0) scale_ = values[0];
+  if (values[0] != scale_)
+    throw Error(ErrorCode::kInternal, "replicas disagree on the gradient scale of step " +
+                                          std::to_string(step_) + " (peer " + peer + ")");
+  if (++scales_ < replicas) return {};
+  scale_pending_ = false;
+  ps_->ScaleGradients(scale_);
+  ps_->Apply(lr_, 0);
+  return Release(step_ + 1);
+}
+
+Replies StepExchange::Release(std::uint64_t next_step) {
   Message weights;
   weights.type = MessageType::kParameters;
-  weights.step = push.step + 1;
+  weights.step = next_step;
   weights.tensors = ps_->Snapshot();
   Replies out;
   for (const auto& [p, r] : std::exchange(waiting_, {})) out.push_back({p, weights});
@@ -59,7 +94,13 @@ Replies StepExchange::PushAsync(const std::string& peer, int replica, int replic
                                 const Message& push) {
   if (clock_.empty()) clock_.assign(static_cast<std::size_t>(replicas), 0);
   ps_->Accumulate(push.step, push.tensors);
-  ps_->Apply(push.body.at("lr").get<double>(), push.body.at("clip").get<double>());
+  const double clip = push.body.at("clip").get<double>(), lr = push.body.at("lr").get<double>();
+  if (split_norm_ && clip > 0) {  // the pusher's own norm: its push applies alone
+    ps_->ScaleGradients(ClipFactor(clip, push.body.at("sq_norm").get<double>()));
+    ps_->Apply(lr, 0);
+  } else {
+    ps_->Apply(lr, clip);
+  }
   ++clock_.at(static_cast<std::size_t>(replica));
   waiting_.emplace_back(peer, replica);
   const int slowest = *std::min_element(clock_.begin(), clock_.end());
@@ -103,13 +144,17 @@ Replies StepExchange::Reduce(const std::string& peer, int replica, int replicas,
   return out;
 }
 
-void StepExchange::Drop() {
+std::vector<std::string> StepExchange::Drop() {
+  std::vector<std::string> waiting;
+  for (const auto& [p, r] : waiting_) waiting.push_back(p);
   if (ps_) ps_->Discard();
+  scale_pending_ = false;
   shards_.Reset();
   pushed_windows_ = 0;
   waiting_.clear();
   clock_.clear();
   reduce_parts_.clear();
+  return waiting;
 }
 
 }  // namespace getps

@@ -7,6 +7,14 @@
 // or gather is complete. The coordinator sends them and decides what a
 // replica that cannot be reached means.
 //
+// A server shard of --servers K (parameter_shard_server.h) serves pushes
+// with one of these too (`split_norm`): its gradients are a part of the
+// global gradient, so clipping needs the replicas to add up the shards'
+// squared norms. A complete synchronous step then answers every replica
+// with the shard's part (kReduce, values [sum of squares]) and applies once
+// every replica has sent back the scale factor (kReduce op "scale"; see
+// ClipScale); an asynchronous push carries its own "sq_norm".
+//
 // Ownership: `ps` (may be null: --sync mpi, which pushes nothing here) is
 // owned by the caller and outlives this. Errors: Error(kInternal) for a
 // message that breaks the run's protocol (a push to an mpi coordinator, a
@@ -36,26 +44,39 @@ class StepExchange {
  public:
   // `staleness`: -1 synchronous; else asynchronous ps, a replica at most
   // this many pushes ahead of the slowest.
-  StepExchange(ParameterServer* ps, int staleness) : ps_(ps), staleness_(staleness) {}
+  StepExchange(ParameterServer* ps, int staleness, bool split_norm = false)
+      : ps_(ps), staleness_(staleness), split_norm_(split_norm) {}
 
   // Every exchange of a generation: `replica` is the sender's index among
   // `replicas` members.
   Replies Shard(const std::string& peer, int replica, const Message& request);
   Replies Push(const std::string& peer, int replica, int replicas, const Message& push);
   Replies Reduce(const std::string& peer, int replica, int replicas, const Message& request);
+  // split_norm: a replica's scale factor for the step whose norm parts went
+  // out (kReduce op "scale", values [factor]).
+  Replies Scale(const std::string& peer, int replicas, const Message& request);
 
   // Windows of the current step each replica was handed (replica -> count).
   const StepShards& shards() const { return shards_; }
 
   // The generation ended: everything gathered is dropped, the parameter
-  // server's gradients of the step with it.
-  void Drop();
+  // server's gradients of the step with it. Returns the peers that were
+  // waiting for an answer.
+  std::vector<std::string> Drop();
 
  private:
   Replies PushAsync(const std::string& peer, int replica, int replicas, const Message& push);
+  // The new weights for every replica waiting on the step just applied.
+  Replies Release(std::uint64_t next_step);
 
   ParameterServer* ps_;  // not owned; null under --sync mpi
   int staleness_;
+  bool split_norm_;
+  // split_norm: a complete step waits for its scale factor.
+  bool scale_pending_ = false;
+  int scales_ = 0;
+  double scale_ = 1, lr_ = 0;
+  std::uint64_t step_ = 0;
   StepShards shards_;
   std::size_t pushed_windows_ = 0;                    // synchronous: of the step being gathered
   std::vector<std::pair<std::string, int>> waiting_;  // (peer, replica) awaiting weights

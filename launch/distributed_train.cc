@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/parameter_shard_server.h"
 #include "coordinator/run_report.h"
 #include "launch/status_endpoint.h"
 #include "protocol/control_channel.h"
@@ -76,6 +77,27 @@ std::string Advertised(const std::string& endpoint) {
   return "tcp://" + std::string(host) + ":" + endpoint.substr(wildcard.size());
 }
 
+// Every rank's `text` at rank 0 (elsewhere: empty), in rank order.
+std::vector<std::string> GatherAtRankZero(const std::string& text, int ranks) {
+  constexpr int kWidth = 1024;
+  std::string mine = text;
+  if (mine.size() >= kWidth) throw Error(ErrorCode::kInternal, "gathered text too long");
+  mine.resize(kWidth, '\0');
+  std::string all(static_cast<std::size_t>(kWidth * ranks), '\0');
+  MPI_Gather(mine.data(), kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (int r = 0; r < ranks; ++r)
+    out.emplace_back(all.c_str() + static_cast<std::size_t>(r) * kWidth);
+  return out;
+}
+
+// The host of a bind address with port 0: a server shard binds where the
+// coordinator does, on a port of its own.
+std::string AnyPortOf(const std::string& bind) {
+  const auto colon = bind.rfind(':');
+  return (colon == std::string::npos || colon < 6 ? bind : bind.substr(0, colon)) + ":0";
+}
+
 // A bare "cuda": GPU (node-local replica index) mod (visible GPUs), so the
 // replicas of one host spread over its GPUs; anything else as given.
 std::string ReplicaDevice(const std::string& device, MPI_Comm replicas) {
@@ -102,12 +124,19 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
     throw Error(ErrorCode::kInvalidArgument, "--staleness needs --sync ps");
   if (options.external_workers > 0 && sync != SyncMode::kParameterServer)
     throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
-  if (mpi.size() < 2)
-    throw Error(ErrorCode::kInvalidArgument,
-                "--sync " + options.sync +
-                    " needs mpirun with at least 2 ranks (rank 0 coordinates, 1..N train)");
-  MPI_Comm replicas = MPI_COMM_NULL;
-  MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : 1, mpi.rank(), &replicas);
+  if (options.servers < 0 || (options.servers > 0 && sync != SyncMode::kParameterServer))
+    throw Error(ErrorCode::kInvalidArgument, "--servers K (K >= 1) needs --sync ps");
+  if (mpi.size() < 2 + options.servers)
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        "--sync " + options.sync + " needs mpirun with at least " +
+            std::to_string(2 + options.servers) + " ranks (rank 0 coordinates" +
+            (options.servers > 0 ? ", 1.." + std::to_string(options.servers) + " serve parameters"
+                                 : std::string()) +
+            ", the rest train)");
+  const bool is_server = mpi.rank() >= 1 && mpi.rank() <= options.servers;
+  MPI_Comm replicas = MPI_COMM_NULL;  // the training ranks (and apart: rank 0, the servers)
+  MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : is_server ? 2 : 1, mpi.rank(), &replicas);
   const std::chrono::milliseconds timeout(1000LL * options.timeout_seconds);
   // Heartbeats every third of the timeout (at most 1 s); the coordinator
   // probes its replicas as often.
@@ -148,6 +177,15 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
                                {"client_public", keys.client_public},
                                {"client_secret", keys.client_secret}}
                     .dump());
+      // --servers K: each shard's endpoint and public key.
+      std::vector<ControlClientOptions> servers;
+      const auto gathered = GatherAtRankZero("", mpi.size());
+      for (int r = 1; r <= options.servers; ++r) {
+        const auto shard = nlohmann::json::parse(gathered[static_cast<std::size_t>(r)]);
+        RunKeys theirs = keys;
+        theirs.server_public = shard.at("server_public");
+        servers.push_back({shard.at("endpoint"), theirs, "coordinator", timeout, {}, heartbeat});
+      }
       // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
       WriteFileAtomically(
           (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
@@ -164,9 +202,10 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       elastic.rendezvous_timeout = ms(options.rendezvous_timeout_seconds);
       elastic.host_failures = options.host_failures;
       elastic.host_cooldown = ms(options.host_cooldown_seconds);
-      RunCoordinator({train, sync, mpi.size() - 1, options.external_workers, options.wire == "bf16",
-                      options.staleness, timeout, heartbeat.interval, elastic},
-                     server, &progress);
+      RunCoordinator(
+          {train, sync, mpi.size() - 1 - options.servers, options.external_workers, servers,
+           options.wire == "bf16", options.staleness, timeout, heartbeat.interval, elastic},
+          server, &progress);
       LogInfo("coordinator: all replicas finished");
       WriteRunReportAtEnd(train.run_dir);
       write_outcome(0, "");
@@ -176,6 +215,24 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
       keys.server_public = boot.at("server_public");
       keys.client_public = boot.at("client_public");
       keys.client_secret = boot.at("client_secret");
+      if (is_server) {  // a key pair of its own; the run's clients are admitted
+        const RunKeys own = GenerateRunKeys();
+        keys.server_public = own.server_public;
+        keys.server_secret = own.server_secret;
+        ControlServer server({AnyPortOf(options.bind), keys, {}, heartbeat});
+        const std::string endpoint = Advertised(server.endpoint());
+        GatherAtRankZero(
+            nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),
+            mpi.size());
+        const int shard = mpi.rank() - 1;
+        LogInfo("parameter server shard " + std::to_string(shard) + " on " + endpoint);
+        ServeParameterShard({shard, timeout, heartbeat.interval}, server);
+        LogInfo("parameter server shard " + std::to_string(shard) + ": the run is over");
+        MPI_Comm_free(&replicas);
+        mpi.BoundFinalize(10);
+        return 0;
+      }
+      GatherAtRankZero("", mpi.size());
       ReplicaLinkOptions link_options;
       link_options.sync = sync;
       link_options.replicas = replicas;

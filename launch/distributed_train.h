@@ -2,7 +2,10 @@
 // bootstraps the run (rank 0 makes the per-run CURVE keys, writes
 // RUN/run.key with mode 0600, binds the control channel and broadcasts its
 // endpoint and keys), then rank 0 coordinates (coordinator/coordinator.h)
-// and ranks 1..N train as replicas (worker/replica_link.h).
+// and ranks 1..N train as replicas (worker/replica_link.h). With --servers
+// K, ranks 1..K are parameter server shards instead
+// (coordinator/parameter_shard_server.h): each binds its own endpoint with
+// a key pair of its own, and rank 0 gathers endpoints and public keys.
 #pragma once
 
 #include <string>
@@ -18,6 +21,7 @@ struct DistributedOptions {
   int external_workers = 0;               // ps: replicas joining with `getps worker`
   std::string wire = "fp32";              // ps: gradient dtype on the wire (fp32 | bf16)
   int staleness = -1;                     // ps: -1 synchronous; S >= 0 asynchronous, bound S
+  int servers = 0;                        // ps: parameter server shards on ranks 1..K
   std::string status_bind = "127.0.0.1";  // the coordinator's status server
   int status_port = -1;                   // -1: off
   double heartbeat_timeout_seconds = 10;  // a silent peer is dropped after this

@@ -100,6 +100,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
       "ahead of the slowest")("wire", po::value<std::string>()->default_value("fp32"),
                               "with --sync ps: gradients on the wire as fp32 or bf16")(
+      "servers", po::value<int>()->default_value(0),
+      "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
+      "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
       "external-workers", po::value<int>()->default_value(0),
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")("drop-path", po::value<double>()->default_value(0.1),
@@ -166,7 +169,7 @@ int RunTrain(const std::vector<std::string>& args) {
     return RunDistributedTrain(
         o,
         {get("sync"), get("bind"), (*vm)["timeout"].as<int>(), (*vm)["external-workers"].as<int>(),
-         get("wire"), (*vm)["staleness"].as<int>(), get("status-bind"),
+         get("wire"), (*vm)["staleness"].as<int>(), (*vm)["servers"].as<int>(), get("status-bind"),
          (*vm)["status-port"].as<int>(), (*vm)["heartbeat-timeout"].as<double>(),
          (*vm)["min-workers"].as<int>(), (*vm)["rendezvous-timeout"].as<double>(),
          (*vm)["host-failures"].as<int>(), (*vm)["host-cooldown"].as<double>()});

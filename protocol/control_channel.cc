@@ -207,6 +207,7 @@ Message ControlClient::Receive(std::chrono::milliseconds timeout) {
                       " ms: the coordinator is down or unreachable, or refused this process's "
                       "run key");
     Message m = DecodeMessage(ReceiveFrames(dealer_), options_.limits);
+    last_heard_ = std::chrono::steady_clock::now();
     if (m.type != MessageType::kHeartbeat) return m;  // liveness probes are no reply
   }
 }

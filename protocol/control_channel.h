@@ -113,6 +113,11 @@ class ControlClient {
   // Throws Error(kTimeout) after `timeout`; a malformed reply throws the
   // decoder's error.
   Message Receive(std::chrono::milliseconds timeout);
+  // When a message (a heartbeat included) was last read from the server;
+  // construction counts as heard. A caller that reads no replies (a
+  // coordinator between calls to its server shards) drains with Receive(0)
+  // and checks this.
+  std::chrono::steady_clock::time_point last_heard() const { return last_heard_; }
   Message Request(const Message& message) {
     Send(message);
     return Receive(options_.timeout);
@@ -121,6 +126,7 @@ class ControlClient {
  private:
   ControlClientOptions options_;
   std::string routing_id_;  // kept across reconnects (the server hands over)
+  std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
   zmq::context_t context_;
   zmq::socket_t dealer_;
 };

@@ -21,6 +21,12 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   included);
 - a replica with a run directory of its own (mpirun's MPMD form) leaves
   every file of the run to the coordinator;
+- with --servers 2 (parameter server shards on ranks 1 and 2), 2
+  replicas equal one process too, gradient clipping over the shards
+  included, and a run resumed from a checkpoint (every shard's AdamW state)
+  ends as the uninterrupted one; asynchronous
+  ps with server shards runs to completion with a falling loss; a run with
+  server shards survives a replica killed mid-run;
 - bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
   asynchronous ps (`--staleness 1`) runs to completion with a falling loss
   and, being asynchronous, other weights than the synchronous run;
@@ -313,6 +319,47 @@ class DistributedTrain(SimulatedStoreTest):
         test, single_test = records(ours)[-1], records(self.path("single-files"))[-1]
         self.assertAlmostEqual(test["pooled"]["pearson"], single_test["pooled"]["pearson"], delta=1e-5)
         print(f"\ncoordinator's folder: {sorted(os.listdir(ours))}; replica's: {sorted(os.listdir(theirs))}")
+
+    def test_server_shards_equal_one_process(self):
+        # Clipping at 0.05 clips every step here (the gradient norms are
+        # larger), so the norm summed over the shards is what is tested.
+        args = ["--store", self.store, "--clip-grad", "0.05", *COMMON]
+        run("train", "--run-dir", self.path("single-c"), "--batch-size", "8", *args)
+        single = records(self.path("single-c"))
+        run_dir = self.path("servers")
+        p = mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", run_dir, "--batch-size", "4", *args)
+        self.assertIn("parameter server shard 1", p.stderr)
+        got = records(run_dir)
+        self.assertEqual([r["step"] for r in got[:2]], [6, 12])
+        for r, s in zip(got[:2], single[:2]):
+            self.assertAlmostEqual(r["train_loss"], s["train_loss"], delta=1e-6 * s["train_loss"])
+        for step in (6, 12):
+            diff = relative_difference(weights(self.path("single-c"), step), weights(run_dir, step))
+            print(f"\n--servers 2 vs one process, step {step}: weights {diff:.2e}")
+            self.assertLess(diff, 1e-5, f"step {step}")
+        # The checkpoint holds every shard's AdamW state: a run resumed from
+        # the epoch-1 checkpoint (the shards get the state of record from
+        # the coordinator) ends as the uninterrupted one.
+        resumed = self.path("servers-resumed")
+        shutil.copytree(run_dir, resumed)
+        shutil.rmtree(os.path.join(resumed, "checkpoints", "step-00000012"))
+        with open(os.path.join(resumed, "metrics.jsonl"), "w") as f:
+            f.write(json.dumps(got[0]) + "\n")
+        mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", resumed, "--resume", "auto",
+               "--batch-size", "4", *args)
+        diff = relative_difference(weights(run_dir, 12), weights(resumed, 12))
+        print(f"--servers 2 resumed at step 6 vs uninterrupted, step 12: weights {diff:.2e}")
+        self.assertLess(diff, 1e-5)
+        # Asynchronous, with server shards: completes, the loss falls.
+        mpirun(5, "--sync", "ps", "--servers", "2", "--staleness", "1", "--run-dir", self.path("servers-async"),
+               "--batch-size", "4", "--store", self.store, "--clip-grad", "0.05", "--epochs", "6", *COMMON[2:])
+        losses = [r["train_loss"] for r in records(self.path("servers-async")) if r["kind"] == "validation"]
+        self.assertEqual(len(losses), 6)
+        self.assertLess(min(losses[-2:]), losses[0])
+        p = run("train", "--sync", "mpi", "--servers", "1", "--store", self.store, "--run-dir",
+                self.path("bad-servers"), *COMMON, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--servers K (K >= 1) needs --sync ps", p.stderr)
 
     def test_bf16_wire_and_asynchronous_ps(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)

@@ -8,6 +8,13 @@ OpenMPI's recovery settings (a dead rank does not abort the job):
   counted in the audit, and, since the survivors train the very same
   steps, the final weights are those of an uninterrupted run (1e-4) and so
   is the final training loss;
+- with parameter server shards (--servers 2), SIGKILL of a replica: the
+  shards are told the generation ended, get the commit back, and the run
+  ends with the uninterrupted run's weights (1e-4);
+- SIGKILL of a parameter server shard: the coordinator finds it silent
+  within the heartbeat timeout and ends the job (its slice of the state is
+  gone), `getps launch` restarts it from the last commit, and the run ends
+  with the uninterrupted run's weights;
 - SIGSTOP a replica (a hang): dropped within the heartbeat timeout and the
   run goes on with 2; SIGCONT: it is told it is stale and rejoins at the
   next commit point (a generation of 3 again);
@@ -70,6 +77,13 @@ class InJobRecovery(SimulatedStoreTest):
             coordinator = json.load(f)["pid"]
         return [p for p in child_pids(job.pid) if p != coordinator]
 
+    @staticmethod
+    def rank(pid):
+        """The mpirun rank of process `pid`."""
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+        return int(env[b"OMPI_COMM_WORLD_RANK"])
+
     def join_worker(self, run_dir):
         """`getps worker` joining the run, until it has finished."""
         with open(os.path.join(run_dir, "coordinator.json")) as f:
@@ -123,6 +137,56 @@ class InJobRecovery(SimulatedStoreTest):
                       f"{loss:.6f} vs uninterrupted {ref_loss:.6f}, final weights {diff:.1e} apart")
                 self.assertLess(abs(loss - ref_loss), 1e-4 * ref_loss)
                 self.assertLess(diff, 1e-4)
+
+    def test_a_killed_replica_with_server_shards(self):
+        reference, run_dir = self.path("reference-servers"), self.path("killed-servers")
+        self.finish(self.start(reference, 6, "--servers", "2"), reference)
+        job = self.start(run_dir, 6, "--servers", "2")
+        wait_for(lambda: commits(run_dir) >= 3, "3 commits", job=job)
+        time.sleep(0.3)
+        # Ranks 1 and 2 are the shards; kill a replica (rank 3..5).
+        ranks = {self.rank(pid): pid for pid in self.replicas(job, run_dir)}
+        self.assertEqual(sorted(ranks), [1, 2, 3, 4, 5])
+        os.kill(ranks[4], signal.SIGKILL)
+        # A worker from outside mpirun takes its place: it finds the shards
+        # in the coordinator's welcome (it joins once generation 1 commits).
+        wait_for(lambda: any(l["generation"] == 1 for ls in audit(run_dir).values() for l in ls),
+                 "a commit of generation 1", job=job)
+        worker = self.join_worker(run_dir)
+        out = self.finish(job, run_dir)
+        self.assertEqual(worker.returncode, 0, worker.stderr)
+        self.assertRegex(worker.stdout, r"trained 8 epochs \(\d+ steps\) as replica 2 of 3")
+        self.assertIn("generation 0 ended (replica", out)
+        self.assertIn("generation 1 with 2 replica(s)", out)
+        self.assertIn("generation 2 with 3 replica(s)", out)
+        assert_nothing_lost_or_doubled(self, run_dir, 8)
+        diff = relative_difference(final_weights(reference), final_weights(run_dir))
+        print(f"--servers 2: SIGKILL of rank 4 after 3 commits, a `getps worker` joined in its place; final "
+              f"weights {diff:.1e} from the uninterrupted run")
+        self.assertLess(diff, 1e-4)
+
+    def test_a_killed_server_shard_ends_the_job_and_launch_restarts_it(self):
+        reference, run_dir = self.path("shard-reference"), self.path("killed-shard")
+        self.finish(self.start(reference, 5, "--servers", "2"), reference)
+        job = subprocess.Popen([GETPS, "launch", "--max-restarts", "1", "--restart-delay", "0.2", "--",
+                                *self.command(run_dir, 5, "--servers", "2")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+        wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job)
+        (mpirun,) = child_pids(job.pid)
+        shard = next(pid for pid in child_pids(mpirun) if self.rank(pid) == 2)
+        os.kill(shard, signal.SIGKILL)
+        out, _ = job.communicate(timeout=300)
+        self.assertEqual(job.returncode, 0, out[-3000:])
+        lost = re.search(r"coordinator: parameter server shard 1 on tcp://127\.0\.0\.1:\d+ was lost "
+                         r"\(silent for (\d+) ms\)", out)
+        self.assertIsNotNone(lost, out[-3000:])
+        self.assertIn("the job finished on attempt 2", out)
+        assert_nothing_lost_or_doubled(self, run_dir, 8)
+        diff = relative_difference(final_weights(reference), final_weights(run_dir))
+        print(f"SIGKILL of parameter server shard 1 after 2 commits: the coordinator found it silent for "
+              f"{lost.group(1)} ms and ended the job; getps launch restarted it from the last commit; final "
+              f"weights {diff:.1e} from the uninterrupted run")
+        self.assertLess(diff, 1e-4)
 
     def test_a_hung_replica_is_dropped_and_rejoins_when_it_comes_back(self):
         run_dir = self.path("hung")

@@ -56,17 +56,16 @@ class FusedAdamW : public torch::optim::AdamW {
 
 }  // namespace
 
-std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
+std::unique_ptr<torch::optim::AdamW> MakeAdamW(const NamedTensors& parameters,
                                                const OptimizerOptions& o) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& p : model.named_parameters()) {
-    if (!p.value().requires_grad()) continue;
-    const std::string& name = p.key();
+  for (const auto& [name, p] : parameters) {
+    if (!p.requires_grad()) continue;
     const bool is_bias = name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
-    if (p.value().dim() <= 1 || is_bias || name == "cls_token") {
-      no_decay.push_back(p.value());
+    if (p.dim() <= 1 || is_bias || name == "cls_token") {
+      no_decay.push_back(p);
     } else {
-      decay.push_back(p.value());
+      decay.push_back(p);
     }
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
@@ -80,6 +79,17 @@ std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
   return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr));
 }
 
+NamedTensors NamedParameters(const torch::nn::Module& module) {
+  NamedTensors out;
+  for (const auto& p : module.named_parameters()) out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
+                                               const OptimizerOptions& o) {
+  return MakeAdamW(NamedParameters(model), o);
+}
+
 double ScheduledLearningRate(const OptimizerOptions& o, std::int64_t step) {
   if (step < o.warmup_steps)
     return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
@@ -87,6 +97,10 @@ double ScheduledLearningRate(const OptimizerOptions& o, std::int64_t step) {
       static_cast<double>(std::max<std::int64_t>(1, o.total_steps - o.warmup_steps));
   const double t = std::min(1.0, static_cast<double>(step - o.warmup_steps) / span);
   return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(M_PI * t));
+}
+
+double ClipFactor(double max_norm, double squared_norm) {
+  return std::min(1.0, max_norm / (std::sqrt(squared_norm) + 1e-6));
 }
 
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {

@@ -7,6 +7,9 @@
 #include <torch/optim/adamw.h>
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace getps {
 
@@ -29,9 +32,20 @@ struct OptimizerOptions {
 std::unique_ptr<torch::optim::AdamW> MakeAdamW(torch::nn::Module& model,
                                                const OptimizerOptions& options);
 
+// The same over named tensors (a parameter server shard's slice of the
+// model): the groups go by name and shape as above.
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+NamedTensors NamedParameters(const torch::nn::Module& module);  // sharing storage
+std::unique_ptr<torch::optim::AdamW> MakeAdamW(const NamedTensors& parameters,
+                                               const OptimizerOptions& options);
+
 // Learning rate at `step` (0-based): linear warmup to lr, then cosine decay
 // to min_lr at total_steps.
 double ScheduledLearningRate(const OptimizerOptions& options, std::int64_t step);
+
+// The factor torch::nn::utils::clip_grad_norm_ scales gradients by to clip
+// them to `max_norm`, for gradients whose squared norm is `squared_norm`.
+double ClipFactor(double max_norm, double squared_norm);
 
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
 

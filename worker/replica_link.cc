@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include <sstream>
 #include <utility>
 
 #include "common/error.h"
@@ -55,6 +54,8 @@ ReplicaLink::ReplicaLink(const ReplicaLinkOptions& options)
     CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
   } else {
     options_.bf16_wire = welcome_.value("wire", std::string("fp32")) == "bf16";
+    if (welcome_.contains("servers"))
+      shards_ = std::make_unique<ParameterShardLink>(welcome_["servers"], options_.control);
   }
 }
 
@@ -180,6 +181,11 @@ bool ReplicaLink::SynchroniseGradients(torch::nn::Module& module, std::int64_t s
     }
     return false;
   }
+  if (shards_) {
+    shards_->Exchange(
+        module, {step, generation_, rank_, lr, clip, !hands_out_shards(), options_.bf16_wire});
+    return true;
+  }
   Message push;
   push.type = MessageType::kPushGradients;
   push.step = static_cast<std::uint64_t>(step);
@@ -255,15 +261,8 @@ bool ReplicaLink::Checkpoint(std::int64_t step, torch::nn::Module& module,
     m.type = MessageType::kCheckpoint;
     m.step = static_cast<std::uint64_t>(step);
     m.body = {{"meta", meta}, {"is_best", is_best}};
-    if (options_.sync == SyncMode::kMpi) {  // the coordinator holds no copy of the weights
-      for (const auto& p : module.named_parameters())
-        m.tensors.push_back(FrameOf(p.key(), p.value()));
-      std::ostringstream bytes;
-      torch::save(optimizer, bytes);
-      const std::string s = bytes.str();
-      m.tensors.push_back(CopyTensor("optimizer.pt", TensorDtype::kUInt8,
-                                     {static_cast<std::int64_t>(s.size())}, s.data()));
-    }
+    if (options_.sync == SyncMode::kMpi)  // the coordinator holds no copy of the weights
+      m.tensors = TrainingStateFrames(module, optimizer);
     written = Call(m, MessageType::kCheckpointDone).body.contains("error") ? 0 : 1;
   }
   // mpi: replica 0's answer reaches the others with the barrier (ps: every

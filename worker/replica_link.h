@@ -8,7 +8,8 @@
 //   pull weights from its parameter server; sums, gathers and the
 //   checkpoint barrier are coordinator round trips), so a replica needs no
 //   MPI and can join from outside mpirun (`getps worker`). The coordinator
-//   assigns the replica index in its welcome.
+//   assigns the replica index in its welcome. With --servers K the pushes
+//   go to the K parameter server shards instead (parameter_shard_link.h).
 // - Work (synchronous ps and mpi): the coordinator hands out every step's
 //   shards (NextShard is a round trip to it; data_parallel.h).
 //
@@ -30,6 +31,7 @@
 
 #include "protocol/control_channel.h"
 #include "worker/data_parallel.h"
+#include "worker/parameter_shard_link.h"
 
 namespace getps {
 
@@ -91,6 +93,7 @@ class ReplicaLink : public DataParallel {
   std::size_t shard_windows_ = 0;
   ControlClient client_;
   nlohmann::json welcome_;
+  std::unique_ptr<ParameterShardLink> shards_;  // --servers K
 };
 
 }  // namespace getps

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
+#include <sstream>
 #include <utility>
 
 #include "common/error.h"
@@ -63,6 +65,82 @@ void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame
       throw Error(ErrorCode::kInternal, sender + " names unknown parameter " + f.name);
     p->copy_(TensorOf(f).view_as(*p));
   }
+}
+
+std::vector<TensorFrame> TrainingStateFrames(const torch::nn::Module& module,
+                                             torch::optim::Optimizer& optimizer) {
+  std::vector<TensorFrame> frames;
+  for (const auto& p : module.named_parameters()) frames.push_back(FrameOf(p.key(), p.value()));
+  std::ostringstream bytes;
+  torch::save(optimizer, bytes);
+  const std::string s = bytes.str();
+  frames.push_back(CopyTensor("optimizer.pt", TensorDtype::kUInt8,
+                              {static_cast<std::int64_t>(s.size())}, s.data()));
+  return frames;
+}
+
+void LoadTrainingState(torch::nn::Module& module, torch::optim::Optimizer& optimizer,
+                       const std::vector<TensorFrame>& frames, const std::string& sender) {
+  std::vector<TensorFrame> weights;
+  for (const auto& f : frames) {
+    if (f.name == "optimizer.pt") {
+      std::istringstream bytes(std::string(static_cast<const char*>(f.data), f.bytes));
+      torch::load(optimizer, bytes);
+    } else {
+      weights.push_back(f);
+    }
+  }
+  CopyIntoParameters(module, weights, sender);
+}
+
+std::vector<TensorFrame> ParameterStateFrames(const NamedTensors& parameters,
+                                              torch::optim::Optimizer& optimizer) {
+  std::vector<TensorFrame> frames;
+  auto& state = optimizer.state();
+  for (const auto& [name, p] : parameters) {
+    frames.push_back(FrameOf(name, p.detach().clone()));
+    auto it = state.find(p.unsafeGetTensorImpl());
+    if (it == state.end()) continue;
+    const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+    frames.push_back(FrameOf(name + "@exp_avg", s.exp_avg().clone()));
+    frames.push_back(FrameOf(name + "@exp_avg_sq", s.exp_avg_sq().clone()));
+    frames.push_back(FrameOf(name + "@step", torch::tensor({s.step()}, torch::kLong)));
+  }
+  return frames;
+}
+
+void LoadParameterState(const NamedTensors& parameters, torch::optim::Optimizer& optimizer,
+                        const std::vector<TensorFrame>& frames, const std::string& sender) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, const TensorFrame*> by_name;
+  for (const auto& f : frames) by_name[f.name] = &f;
+  auto frame = [&](const std::string& name) -> const TensorFrame* {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) return nullptr;
+    const TensorFrame* f = it->second;
+    by_name.erase(it);
+    return f;
+  };
+  auto& state = optimizer.state();
+  for (const auto& [name, p] : parameters) {
+    const TensorFrame* weights = frame(name);
+    if (!weights) throw Error(ErrorCode::kInternal, sender + " sent no weights for " + name);
+    p.copy_(TensorOf(*weights).view_as(p));
+    state.erase(p.unsafeGetTensorImpl());
+    const TensorFrame *avg = frame(name + "@exp_avg"), *avg_sq = frame(name + "@exp_avg_sq"),
+                      *step = frame(name + "@step");
+    if (!avg && !avg_sq && !step) continue;
+    if (!avg || !avg_sq || !step)
+      throw Error(ErrorCode::kInternal, sender + " sent part of the AdamW state of " + name);
+    auto s = std::make_unique<torch::optim::AdamWParamState>();
+    s->exp_avg(TensorOf(*avg).view_as(p).to(p.device()).clone());
+    s->exp_avg_sq(TensorOf(*avg_sq).view_as(p).to(p.device()).clone());
+    s->step(TensorOf(*step).item<std::int64_t>());
+    state[p.unsafeGetTensorImpl()] = std::move(s);
+  }
+  if (!by_name.empty())
+    throw Error(ErrorCode::kInternal, sender + " sent " + by_name.begin()->first +
+                                          ", which is none of the parameters expected");
 }
 
 }  // namespace getps

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/message.h"
+#include "worker/optimizer.h"
 
 namespace getps {
 
@@ -29,5 +30,28 @@ torch::Tensor TensorOf(const TensorFrame& frame);
 // frame when the module has no such parameter.
 void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame>& frames,
                         const std::string& sender);
+
+// A replica's whole training state for a checkpoint written elsewhere: a
+// frame per named parameter, and the optimizer's torch::save bytes as
+// "optimizer.pt" (uint8). LoadTrainingState puts such frames into another
+// module and optimizer of the same shapes (errors as CopyIntoParameters).
+std::vector<TensorFrame> TrainingStateFrames(const torch::nn::Module& module,
+                                             torch::optim::Optimizer& optimizer);
+void LoadTrainingState(torch::nn::Module& module, torch::optim::Optimizer& optimizer,
+                       const std::vector<TensorFrame>& frames, const std::string& sender);
+
+// The weights and AdamW state of `parameters` (copies): a frame "NAME" per
+// parameter, and for each one `optimizer` has stepped "NAME@exp_avg",
+// "NAME@exp_avg_sq" and "NAME@step" (int64, one element). How a parameter
+// server shard's state travels between it and the coordinator.
+std::vector<TensorFrame> ParameterStateFrames(const NamedTensors& parameters,
+                                              torch::optim::Optimizer& optimizer);
+
+// Puts such frames back into `parameters` and their state in `optimizer`
+// (which holds them); a parameter without state frames has no state after.
+// Throws Error(kInternal) naming `sender` for a frame of no parameter in
+// `parameters`, or a parameter missing from the frames.
+void LoadParameterState(const NamedTensors& parameters, torch::optim::Optimizer& optimizer,
+                        const std::vector<TensorFrame>& frames, const std::string& sender);
 
 }  // namespace getps

@@ -1,0 +1,45 @@
+// ServeParameterShard: ranks 1..K of `mpirun getps train --sync ps
+// --servers K`, each one parameter server shard. A shard owns the slice of
+// the trainable parameters the coordinator gives it (parameter_slices.h)
+// and their AdamW state, and serves the replicas' pushes for that slice
+// (step_exchange.h, split_norm): every replica pushes each shard the
+// gradients of its slice and gets the slice's new weights back, so K
+// shards carry the exchange's bytes, sums and updates in parallel.
+//
+// The coordinator stays the holder of the state of record. It connects as
+// a client (hello body "role": "coordinator") and sends
+// - kGeneration (body generation, replicas, staleness, weight_decay;
+//   tensors: the slice's weights and AdamW state, tensor_frames.h): the
+//   commit a generation starts from; answered kGeneration once installed,
+//   so no replica of that generation pushes before it is;
+// - kStale: the running generation ended; replicas waiting on a step are
+//   told (kStale), and so is every later push of that generation;
+// - kCheckpoint: a commit point; answered kCheckpointDone with the slice's
+//   weights and AdamW state;
+// - kShutdown: the run is over; ServeParameterShard returns.
+// Replicas' pushes (kPushGradients, body replica, lr, clip, and sq_norm
+// when asynchronous) and scale factors (kReduce op "scale") are answered as
+// StepExchange says; every answer carries the shard's generation in its
+// header.
+//
+// Error contract: throws Error(kTimeout) when the coordinator has not said
+// hello within `timeout` or can no longer be reached (a send to it fails:
+// its process ended or it missed heartbeats), Error(kInternal) on a message
+// that breaks the protocol; malformed messages are logged and skipped.
+#pragma once
+
+#include <chrono>
+
+#include "protocol/control_channel.h"
+
+namespace getps {
+
+struct ParameterShardOptions {
+  int shard = 0;  // 0..K-1, for the log
+  std::chrono::milliseconds timeout{300000};
+  std::chrono::milliseconds probe_interval{1000};  // the coordinator's liveness
+};
+
+void ServeParameterShard(const ParameterShardOptions& options, ControlServer& server);
+
+}  // namespace getps
