@@ -46,10 +46,10 @@ class Coordinator {
     optimizer_ = MakeAdamW(model_->module(), opt);
     // A resumed run: the state of record is the newest valid checkpoint
     // (mpi replicas check and load it too, ps replicas get it from here).
-    const nlohmann::json meta = o.train.resume
-                                    ? LoadNewestCommit(checkpoints_, o.train, *store, config_,
-                                                       model_->module(), *optimizer_)
-                                    : nlohmann::json();
+    if (o.train.resume)
+      resumed_ =
+          LoadNewestCommit(checkpoints_, o.train, *store, config_, model_->module(), *optimizer_);
+    const nlohmann::json& meta = resumed_.meta;
     if (progress_ && !meta.is_null())
       progress_->Set("step", meta.at("step").get<double>(), "Optimizer steps done.");
     ps_ = std::make_unique<ParameterServer>(NamedParameters(model_->module()), *optimizer_);
@@ -290,7 +290,8 @@ class Coordinator {
           progress_->Set("step", static_cast<double>(m.step), "Optimizer steps done.");
         return Send(exchange_->Shard(peer, replica, m));
       case MessageType::kPullParameters:
-        return Reply(peer, BestWeights());
+        return Reply(peer, m.body.value("checkpoint", std::string()) == "best" ? BestWeights()
+                                                                               : ResumedState());
       case MessageType::kReduce:
         return Send(exchange_->Reduce(peer, replica, Replicas(), m));
       case MessageType::kPushGradients: {
@@ -359,6 +360,17 @@ class Coordinator {
     return reply;
   }
 
+  // mpi, a resumed run: the state of record this run resumed from, for the
+  // replicas (asked before their first step, when the model and optimizer
+  // here hold it still); body "dir" is empty when there is none.
+  Message ResumedState() {
+    Message reply;
+    reply.type = MessageType::kParameters;
+    reply.body = {{"dir", resumed_.dir}, {"meta", resumed_.meta}};
+    if (!resumed_.dir.empty()) reply.tensors = TrainingStateFrames(model_->module(), *optimizer_);
+    return reply;
+  }
+
   // Hands the replies of an exchange to their replicas.
   void Send(const Replies& replies) {
     for (const auto& r : replies) Reply(r.peer, r.message);
@@ -419,6 +431,7 @@ class Coordinator {
   bool elastic_;                              // --sync ps: generations
   std::unique_ptr<Generations> generations_;
   StateOfRecord record_;                      // ps: the last commit, to roll back to
+  Commit resumed_;                            // --resume: the checkpoint resumed from
   std::map<std::string, std::string> names_;  // peer -> "replica 2 on host"
   std::vector<std::string> unreachable_;      // members a reply did not reach
   std::unique_ptr<StepExchange> exchange_;    // shards, pushes, sums of the generation

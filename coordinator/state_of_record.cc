@@ -27,11 +27,11 @@ void StateOfRecord::Restore(torch::nn::Module& module, torch::optim::Optimizer& 
   torch::load(optimizer, bytes);
 }
 
-nlohmann::json LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                                const StoreReader& store, const GetModelConfig& config,
-                                torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
+Commit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
+                        const StoreReader& store, const GetModelConfig& config,
+                        torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
   const auto dir = checkpoints.NewestValid();
-  if (!dir) return nullptr;
+  if (!dir) return {};
   nlohmann::json meta = CheckpointManager::ReadMeta(*dir);
   CheckTrainedOnStore(meta, *dir, store.path(), store.fingerprint());
   CheckSameModel(meta, *dir, train, config);
@@ -39,7 +39,7 @@ nlohmann::json LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptio
   torch::load(optimizer, *dir + "/optimizer.pt");
   checkpoints.AdoptAsStateOfRecord(*dir);
   LogInfo("coordinator: state of record from " + *dir);
-  return meta;
+  return {*dir, meta};
 }
 
 }  // namespace getps

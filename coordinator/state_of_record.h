@@ -37,10 +37,14 @@ class StateOfRecord {
 // A resumed run's state of record: the newest valid checkpoint of
 // `checkpoints`, checked against the store and the model configuration
 // (CheckTrainedOnStore, CheckSameModel: their errors), loaded into `module`
-// and `optimizer` and adopted as the state of record. Returns its meta, or
-// null when there is no checkpoint to resume from.
-nlohmann::json LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                                const StoreReader& store, const GetModelConfig& config,
-                                torch::nn::Module& module, torch::optim::Optimizer& optimizer);
+// and `optimizer` and adopted as the state of record. Returns its folder
+// and meta (both empty when there is no checkpoint to resume from).
+struct Commit {
+  std::string dir;
+  nlohmann::json meta;
+};
+Commit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
+                        const StoreReader& store, const GetModelConfig& config,
+                        torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
 }  // namespace getps

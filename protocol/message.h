@@ -31,8 +31,11 @@ enum class MessageType : std::uint16_t {
   kShardGrant = 6,    // coordinator -> replica: body first, count (0: the step's are all out)
   kShardDone = 7,     // (unused)
   kPushGradients = 8,
-  kPullParameters = 9,  // replica -> coordinator: body checkpoint "best"; answered with kParameters
-  kParameters = 10,     // weights (tensors); for "best", body dir (empty: none)
+  // replica -> coordinator: body checkpoint "best" (its weights), or "state
+  // of record" (--sync mpi resuming: the checkpoint resumed from, weights and
+  // optimizer.pt); answered with kParameters
+  kPullParameters = 9,
+  kParameters = 10,  // weights (tensors); for a pull, body dir (empty: none) [and meta]
   kMetrics = 11,
   kShutdown = 12,
   kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record

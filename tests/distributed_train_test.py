@@ -30,8 +30,9 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
 - bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
   asynchronous ps (`--staleness 1`) runs to completion with a falling loss
   and, being asynchronous, other weights than the synchronous run;
-- a resumed run continues as an uninterrupted one, and one with another
-  model is refused;
+- a resumed run continues as an uninterrupted one, its replicas taking
+  the coordinator's state of record (their own run directories are empty),
+  and one with another model is refused;
 - --sync without mpirun is a clear error."""
 import json
 import os
@@ -115,8 +116,16 @@ class DistributedTrain(SimulatedStoreTest):
                 shutil.rmtree(os.path.join(resumed, "checkpoints", "step-00000012"))
                 with open(os.path.join(resumed, "metrics.jsonl"), "w") as f:
                     f.write(json.dumps(records(whole)[0]) + "\n")
-                p = mpirun(3, "--run-dir", resumed, "--resume", "auto", *args)
+                # The replicas' run directories are empty (mpirun's MPMD form,
+                # as on hosts without a shared file system): they resume from
+                # the coordinator's state of record.
+                cmd = [GETPS, "train", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--resume", "auto", *args]
+                p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "1", *cmd, "--run-dir",
+                                    resumed, ":", "-np", "2", *cmd, "--run-dir", self.path(f"resumed-{sync}-replicas")],
+                                   capture_output=True, text=True, env=ENV, timeout=600)
+                self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertIn("resuming from", p.stderr)
+                self.assertIn("epoch 2 at window 0, step 6", p.stderr)
                 got = records(resumed)
                 self.assertEqual([r["step"] for r in got[:2]], [6, 12])
                 self.assertAlmostEqual(got[1]["train_loss"], records(whole)[1]["train_loss"], delta=1e-5)

@@ -104,7 +104,8 @@ TEST(Generations, AHostThatKeepsLosingReplicasIsKeptOutForTheCooldown) {
   const std::string why = g.Refusal("d", t0 + milliseconds(2000));
   EXPECT_NE(why.find("host bad lost 2 replicas"), std::string::npos) << why;
   EXPECT_EQ(g.Refusal("e", t0 + milliseconds(2000)), "");
-  EXPECT_EQ(g.Refusal("d", t0 + milliseconds(6500)), "") << "both losses are older than the cool-down";
+  EXPECT_EQ(g.Refusal("d", t0 + milliseconds(6500)), "")
+      << "both losses are older than the cool-down";
   EXPECT_EQ(g.Refusal("stranger", t0), "it has not said hello");
 }
 

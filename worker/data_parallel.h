@@ -99,6 +99,19 @@ class DataParallel {
   // there is none.
   virtual std::optional<std::string> LoadBest(torch::nn::Module& module) = 0;
 
+  // A resumed run (--resume) whose state of record Join did not bring
+  // (--sync mpi): the coordinator's, its newest valid checkpoint, with the
+  // weights and optimizer state loaded into `module` and `optimizer` from
+  // the coordinator, so that replicas need not share the run directory to
+  // resume. Returns the checkpoint's meta and its folder at the
+  // coordinator; nullopt, nothing touched, when there is none.
+  struct StateOfRecord {
+    std::string dir;
+    nlohmann::json meta;
+  };
+  virtual std::optional<StateOfRecord> LoadStateOfRecord(torch::nn::Module& module,
+                                                         torch::optim::Optimizer& optimizer) = 0;
+
   // Replica 0 hands a file of the run directory (test_predictions.tsv) to
   // the coordinator, which writes it into its run directory.
   virtual void WriteRunFile(const std::string& name, const std::string& text) = 0;

@@ -225,16 +225,31 @@ std::vector<double> ReplicaLink::GatherToFirst(const std::vector<double>& values
   return all;
 }
 
-std::optional<std::string> ReplicaLink::LoadBest(torch::nn::Module& module) {
+std::optional<Message> ReplicaLink::Pull(const std::string& checkpoint) {
   Message m;
   m.type = MessageType::kPullParameters;
-  m.body = {{"checkpoint", "best"}};
-  const Message best = Call(m, MessageType::kParameters);
-  const std::string dir = best.body.value("dir", std::string());
-  if (dir.empty()) return std::nullopt;
+  m.body = {{"checkpoint", checkpoint}};
+  Message reply = Call(m, MessageType::kParameters);
+  if (reply.body.value("dir", std::string()).empty()) return std::nullopt;
+  return reply;
+}
+
+std::optional<std::string> ReplicaLink::LoadBest(torch::nn::Module& module) {
+  const auto best = Pull("best");
+  if (!best) return std::nullopt;
+  const std::string dir = best->body.at("dir");
   torch::NoGradGuard no_grad;
-  CopyIntoParameters(module, best.tensors, "the coordinator's best checkpoint " + dir);
+  CopyIntoParameters(module, best->tensors, "the coordinator's best checkpoint " + dir);
   return dir;
+}
+
+std::optional<DataParallel::StateOfRecord> ReplicaLink::LoadStateOfRecord(
+    torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
+  const auto state = Pull("state of record");
+  if (!state) return std::nullopt;
+  const std::string dir = state->body.at("dir");
+  LoadTrainingState(module, optimizer, state->tensors, "the coordinator's checkpoint " + dir);
+  return StateOfRecord{dir, state->body.at("meta")};
 }
 
 void ReplicaLink::WriteRunFile(const std::string& name, const std::string& text) {

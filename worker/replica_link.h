@@ -65,6 +65,8 @@ class ReplicaLink : public DataParallel {
   std::vector<double> Sum(std::vector<double> values) override;
   std::vector<double> GatherToFirst(const std::vector<double>& values) override;
   std::optional<std::string> LoadBest(torch::nn::Module& module) override;
+  std::optional<StateOfRecord> LoadStateOfRecord(torch::nn::Module& module,
+                                                 torch::optim::Optimizer& optimizer) override;
   void WriteRunFile(const std::string& name, const std::string& text) override;
   void Record(const nlohmann::json& record) override;
   bool Checkpoint(std::int64_t step, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
@@ -77,6 +79,9 @@ class ReplicaLink : public DataParallel {
 
  private:
   std::vector<double> Reduce(const std::string& op, const std::vector<double>& values);
+  // A pull-parameters round trip for `checkpoint` ("best", "state of
+  // record"); nullopt when the coordinator has none.
+  std::optional<Message> Pull(const std::string& checkpoint);
   // Sends `m` in this replica's generation.
   void Send(Message m);
   // Send, then wait for the `expected` reply (skipping stale notices that

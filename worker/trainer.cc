@@ -210,6 +210,17 @@ void TrainingRun::StartFrom() {
       LogInfo("resuming from the run's state of record (" + Position() + ")");
     return;
   }
+  if (o_.resume && dp_) {  // mpi: the coordinator's state of record
+    if (const auto state = dp_->LoadStateOfRecord(model_->module(), *optimizer_)) {
+      CheckTrainedOnStore(state->meta, state->dir, store_->path(), store_->fingerprint());
+      ContinueFrom(state->meta, state->meta.value("generation", 0) + 1,
+                   "the coordinator's checkpoint " + state->dir);
+      LogInfo("resuming from the coordinator's " + state->dir + " (" + Position() + ")");
+      return;
+    }
+    LogInfo("--resume: the coordinator has no checkpoint yet, starting afresh");
+    return;
+  }
   if (o_.resume) {
     if (auto dir = checkpoints_.NewestValid()) {
       json meta = CheckpointManager::ReadMeta(*dir);
@@ -218,7 +229,7 @@ void TrainingRun::StartFrom() {
       LoadCheckpointWeights(model_->module(), *dir);
       torch::load(*optimizer_, *dir + "/optimizer.pt");
       ContinueFrom(meta, meta.value("generation", 0) + 1, "checkpoint " + *dir);
-      if (!dp_) checkpoints_.AdoptAsStateOfRecord(*dir);
+      checkpoints_.AdoptAsStateOfRecord(*dir);
       LogInfo("resuming from " + *dir + " (" + Position() + ")");
       return;
     }
