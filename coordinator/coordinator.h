@@ -26,7 +26,9 @@
 // Error contract: throws Error(kTimeout) when a replica of a --sync mpi run
 // is lost, when fewer than --min-workers replicas are ready after the
 // rendezvous timeout, or when no replica of a running generation has been
-// heard from for options.timeout; Error(kInternal) on a message that breaks
+// heard from for options.timeout (not checked for asynchronous replicas
+// with --servers, who talk to the shards: their heartbeats are the check),
+// or when a server shard is lost; Error(kInternal) on a message that breaks
 // the run's protocol. Malformed messages are logged and ignored.
 #pragma once
 

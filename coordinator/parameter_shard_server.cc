@@ -71,12 +71,20 @@ class ParameterShard {
         Message welcome;
         welcome.type = MessageType::kWelcome;
         welcome.body = {{"shard", o_.shard}};
-        server_.Send(peer, welcome);
+        Answer(peer, welcome);  // a joiner gone already is no reason to stop
         return true;
       }
       case MessageType::kPushGradients:
       case MessageType::kReduce:
-        FromReplica(peer, m);
+        try {
+          FromReplica(peer, m);
+        } catch (const Error& e) {  // that replica's fault: it is refused, the run goes on
+          LogError(Name() + ": " + e.what());
+          Message reject;
+          reject.type = MessageType::kReject;
+          reject.body = {{"reason", e.what()}};
+          Answer(peer, reject);
+        }
         return true;
       case MessageType::kGeneration:
       case MessageType::kStale:

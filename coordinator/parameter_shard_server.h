@@ -24,8 +24,12 @@
 //
 // Error contract: throws Error(kTimeout) when the coordinator has not said
 // hello within `timeout` or can no longer be reached (a send to it fails:
-// its process ended or it missed heartbeats), Error(kInternal) on a message
-// that breaks the protocol; malformed messages are logged and skipped.
+// its process ended or it missed heartbeats), Error(kInternal) on a
+// coordinator message that breaks the protocol. A replica's push or scale
+// that breaks it (a wrong step, replica index or tensor) is logged and
+// answered kReject; malformed messages are logged and skipped. Heartbeats
+// go out from the serving loop, so no single update or state transfer may
+// take longer than the coordinator's heartbeat timeout.
 #pragma once
 
 #include <chrono>

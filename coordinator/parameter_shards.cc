@@ -20,6 +20,12 @@ ParameterShards::ParameterShards(const std::vector<ControlClientOptions>& server
   }
   const auto slices = BalanceParameters(sizes, static_cast<int>(servers.size()));
   for (std::size_t i = 0; i < servers.size(); ++i) {
+    // A slice's state travels as 4 frames per tensor (weights, 2 moments, step).
+    if (4 * slices[i].size() > servers[i].limits.max_tensors)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "parameter server shard " + std::to_string(i) + " would own " +
+                      std::to_string(slices[i].size()) +
+                      " tensors, more than one message carries; use more --servers");
     Shard shard;
     shard.options = servers[i];
     std::int64_t elements = 0;

@@ -27,9 +27,9 @@ void StateOfRecord::Restore(torch::nn::Module& module, torch::optim::Optimizer& 
   torch::load(optimizer, bytes);
 }
 
-Commit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                        const StoreReader& store, const GetModelConfig& config,
-                        torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
+ResumedCommit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
+                               const StoreReader& store, const GetModelConfig& config,
+                               torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
   const auto dir = checkpoints.NewestValid();
   if (!dir) return {};
   nlohmann::json meta = CheckpointManager::ReadMeta(*dir);

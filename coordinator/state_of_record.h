@@ -39,12 +39,12 @@ class StateOfRecord {
 // (CheckTrainedOnStore, CheckSameModel: their errors), loaded into `module`
 // and `optimizer` and adopted as the state of record. Returns its folder
 // and meta (both empty when there is no checkpoint to resume from).
-struct Commit {
+struct ResumedCommit {
   std::string dir;
   nlohmann::json meta;
 };
-Commit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                        const StoreReader& store, const GetModelConfig& config,
-                        torch::nn::Module& module, torch::optim::Optimizer& optimizer);
+ResumedCommit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
+                               const StoreReader& store, const GetModelConfig& config,
+                               torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
 }  // namespace getps

@@ -13,7 +13,7 @@
 // squared norms. A complete synchronous step then answers every replica
 // with the shard's part (kReduce, values [sum of squares]) and applies once
 // every replica has sent back the scale factor (kReduce op "scale"; see
-// ClipScale); an asynchronous push carries its own "sq_norm".
+// Scale); an asynchronous push carries its own "sq_norm".
 //
 // Ownership: `ps` (may be null: --sync mpi, which pushes nothing here) is
 // owned by the caller and outlives this. Errors: Error(kInternal) for a

@@ -91,11 +91,13 @@ std::vector<std::string> GatherAtRankZero(const std::string& text, int ranks) {
   return out;
 }
 
-// The host of a bind address with port 0: a server shard binds where the
-// coordinator does, on a port of its own.
-std::string AnyPortOf(const std::string& bind) {
-  const auto colon = bind.rfind(':');
-  return (colon == std::string::npos || colon < 6 ? bind : bind.substr(0, colon)) + ":0";
+// Where a server shard binds: loopback when the coordinator does (one
+// host), else every interface (a shard may run on another host than rank
+// 0), on an ephemeral port; advertised with its host name.
+std::string ShardBind(const std::string& coordinator_bind) {
+  const bool loopback = coordinator_bind.rfind("tcp://127.0.0.1:", 0) == 0 ||
+                        coordinator_bind.rfind("tcp://localhost:", 0) == 0;
+  return loopback ? "tcp://127.0.0.1:0" : "tcp://*:0";
 }
 
 // A bare "cuda": GPU (node-local replica index) mod (visible GPUs), so the
@@ -219,7 +221,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
         const RunKeys own = GenerateRunKeys();
         keys.server_public = own.server_public;
         keys.server_secret = own.server_secret;
-        ControlServer server({AnyPortOf(options.bind), keys, {}, heartbeat});
+        ControlServer server({ShardBind(options.bind), keys, {}, heartbeat});
         const std::string endpoint = Advertised(server.endpoint());
         GatherAtRankZero(
             nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),

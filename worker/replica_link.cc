@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <utility>
 
 #include "common/error.h"
@@ -95,6 +96,27 @@ std::vector<double> ReplicaLink::Reduce(const std::string& op, const std::vector
   return Call(m, MessageType::kReduce).body.at("values").get<std::vector<double>>();
 }
 
+// mpi: replica 0's weights to every replica.
+void ReplicaLink::BroadcastParameters(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    auto cpu = p.detach().to(torch::kCPU).contiguous();
+    CheckMpi(
+        MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
+        "Bcast of the weights");
+    p.copy_(cpu);
+  }
+}
+
+// mpi: replica 0's `text` on every replica.
+std::string ReplicaLink::BroadcastText(std::string text) {
+  int n = static_cast<int>(text.size());
+  CheckMpi(MPI_Bcast(&n, 1, MPI_INT, 0, options_.replicas), "Bcast of a length");
+  text.resize(static_cast<std::size_t>(n));
+  CheckMpi(MPI_Bcast(text.data(), n, MPI_CHAR, 0, options_.replicas), "Bcast of bytes");
+  return text;
+}
+
 Membership ReplicaLink::Join(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
   Membership membership;
@@ -117,13 +139,7 @@ Membership ReplicaLink::Join(torch::nn::Module& module) {
     membership.carries_state = true;
     membership.commit = start.body.at("commit");
   } else {
-    for (auto& p : module.parameters()) {
-      auto cpu = p.detach().to(torch::kCPU).contiguous();
-      CheckMpi(
-          MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
-          "Bcast of the initial weights");
-      p.copy_(cpu);
-    }
+    BroadcastParameters(module);
   }
   membership.replica = rank_;
   membership.replicas = size_;
@@ -243,13 +259,34 @@ std::optional<std::string> ReplicaLink::LoadBest(torch::nn::Module& module) {
   return dir;
 }
 
+// Replica 0 fetches it and hands it on over MPI (the coordinator sends it
+// once, not once per replica). The barrier first: the coordinator starts
+// the run once every replica has said hello, and a pull before that would
+// be answered stale.
 std::optional<DataParallel::StateOfRecord> ReplicaLink::LoadStateOfRecord(
     torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
-  const auto state = Pull("state of record");
-  if (!state) return std::nullopt;
-  const std::string dir = state->body.at("dir");
-  LoadTrainingState(module, optimizer, state->tensors, "the coordinator's checkpoint " + dir);
-  return StateOfRecord{dir, state->body.at("meta")};
+  const bool mpi = options_.sync == SyncMode::kMpi;
+  if (mpi) CheckMpi(MPI_Barrier(options_.replicas), "Barrier before the resume");
+  nlohmann::json head;  // dir and meta; null: none
+  if (rank_ == 0 || !mpi) {
+    if (const auto state = Pull("state of record")) {
+      LoadTrainingState(module, optimizer, state->tensors,
+                        "the coordinator's checkpoint " + state->body.at("dir").get<std::string>());
+      head = {{"dir", state->body.at("dir")}, {"meta", state->body.at("meta")}};
+    }
+  }
+  if (mpi) {
+    const std::string text = BroadcastText(head.is_null() ? "" : head.dump());
+    if (text.empty()) return std::nullopt;
+    head = nlohmann::json::parse(text);
+    BroadcastParameters(module);
+    std::ostringstream bytes;
+    if (rank_ == 0) torch::save(optimizer, bytes);
+    std::istringstream optimizer_bytes(BroadcastText(bytes.str()));
+    if (rank_ != 0) torch::load(optimizer, optimizer_bytes);
+  }
+  if (head.is_null()) return std::nullopt;
+  return StateOfRecord{head.at("dir"), head.at("meta")};
 }
 
 void ReplicaLink::WriteRunFile(const std::string& name, const std::string& text) {

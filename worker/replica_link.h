@@ -82,6 +82,8 @@ class ReplicaLink : public DataParallel {
   // A pull-parameters round trip for `checkpoint` ("best", "state of
   // record"); nullopt when the coordinator has none.
   std::optional<Message> Pull(const std::string& checkpoint);
+  void BroadcastParameters(torch::nn::Module& module);
+  std::string BroadcastText(std::string text);
   // Sends `m` in this replica's generation.
   void Send(Message m);
   // Send, then wait for the `expected` reply (skipping stale notices that

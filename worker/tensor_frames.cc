@@ -63,7 +63,13 @@ void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame
     auto* p = named.find(f.name);
     if (p == nullptr)
       throw Error(ErrorCode::kInternal, sender + " names unknown parameter " + f.name);
-    p->copy_(TensorOf(f).view_as(*p));
+    const auto t = TensorOf(f);
+    if (t.numel() != p->numel())
+      throw Error(ErrorCode::kInvalidArgument,
+                  sender + " has " + f.name + " of " + std::to_string(t.numel()) +
+                      " elements, this model " + std::to_string(p->numel()) +
+                      " (another model configuration?)");
+    p->copy_(t.view_as(*p));
   }
 }
 

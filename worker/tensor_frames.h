@@ -27,7 +27,8 @@ torch::Tensor TensorOf(const TensorFrame& frame);
 
 // Copies each frame into the module's parameter of the same name (weights
 // received from a peer). Throws Error(kInternal) naming `sender` and the
-// frame when the module has no such parameter.
+// frame when the module has no such parameter, Error(kInvalidArgument)
+// when its size differs.
 void CopyIntoParameters(torch::nn::Module& module, const std::vector<TensorFrame>& frames,
                         const std::string& sender);
 

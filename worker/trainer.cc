@@ -213,6 +213,7 @@ void TrainingRun::StartFrom() {
   if (o_.resume && dp_) {  // mpi: the coordinator's state of record
     if (const auto state = dp_->LoadStateOfRecord(model_->module(), *optimizer_)) {
       CheckTrainedOnStore(state->meta, state->dir, store_->path(), store_->fingerprint());
+      CheckSameModel(state->meta, state->dir, o_, config_);
       ContinueFrom(state->meta, state->meta.value("generation", 0) + 1,
                    "the coordinator's checkpoint " + state->dir);
       LogInfo("resuming from the coordinator's " + state->dir + " (" + Position() + ")");

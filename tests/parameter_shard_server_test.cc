@@ -1,0 +1,181 @@
+// ServeParameterShard: one parameter server shard, on a thread, driven by a
+// coordinator client and two replica clients over the real control
+// channel. The update is AdamW's on the summed pushes (against MakeAdamW
+// in this process); clipping waits for the replicas' scale factor; a bad
+// push is refused and the shard goes on; an ended generation is told
+// stale; a commit point returns the AdamW state.
+#include "coordinator/parameter_shard_server.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <thread>
+
+#include "worker/optimizer.h"
+#include "worker/tensor_frames.h"
+
+namespace getps {
+namespace {
+
+using std::chrono::milliseconds;
+
+class ParameterShardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_ = GenerateRunKeys();
+    server_ =
+        std::make_unique<ControlServer>(ControlServerOptions{"tcp://127.0.0.1:0", keys_, {}, {}});
+    thread_ = std::thread([this] {
+      ServeParameterShard({0, milliseconds(20000), milliseconds(100)}, *server_);
+    });
+    coordinator_ = Client("coordinator");
+    coordinator_->Join({{"role", "coordinator"}});
+    for (auto& r : replicas_) {
+      r = Client("replica");
+      r->Join();
+    }
+  }
+  void TearDown() override {
+    Message bye;
+    bye.type = MessageType::kShutdown;
+    coordinator_->Send(bye);
+    thread_.join();
+  }
+  std::unique_ptr<ControlClient> Client(const std::string& name) {
+    return std::make_unique<ControlClient>(
+        ControlClientOptions{server_->endpoint(), keys_, name, milliseconds(10000), {}, {}});
+  }
+  // Generation `g` of 2 replicas from weights `w` (no AdamW state yet).
+  void Start(std::uint32_t g) {
+    Message m;
+    m.type = MessageType::kGeneration;
+    m.generation = g;
+    m.body = {{"replicas", 2}, {"staleness", -1}, {"weight_decay", 0.05}};
+    m.tensors = {FrameOf("layer.weight", w_)};
+    coordinator_->Send(m);
+    EXPECT_EQ(coordinator_->Receive(milliseconds(10000)).type, MessageType::kGeneration);
+  }
+  Message Push(int replica, std::uint32_t g, const torch::Tensor& grad, double clip,
+               const std::string& name = "layer.weight") {
+    Message m;
+    m.type = MessageType::kPushGradients;
+    m.generation = g;
+    m.body = {{"replica", replica}, {"lr", 0.1}, {"clip", clip}};
+    m.tensors = {FrameOf(name, grad)};
+    replicas_[replica]->Send(m);
+    return m;
+  }
+  Message Reply(int replica) { return replicas_[replica]->Receive(milliseconds(10000)); }
+  // AdamW (MakeAdamW, lr 0.1) on w_ with gradient `grad`, one step.
+  torch::Tensor Expected(const torch::Tensor& grad) {
+    NamedTensors p = {{"layer.weight", w_.clone().set_requires_grad(true)}};
+    OptimizerOptions o;
+    o.weight_decay = 0.05;
+    o.lr = 0.1;
+    auto adamw = MakeAdamW(p, o);
+    p[0].second.mutable_grad() = grad.clone();
+    adamw->step();
+    return p[0].second.detach();
+  }
+
+  RunKeys keys_;
+  std::unique_ptr<ControlServer> server_;
+  std::thread thread_;
+  std::unique_ptr<ControlClient> coordinator_, replicas_[2];
+  torch::Tensor w_ = torch::tensor({{1.0f, -2.0f}, {3.0f, 0.5f}});
+  torch::Tensor g1_ = torch::tensor({{0.5f, 1.0f}, {-1.0f, 2.0f}});
+  torch::Tensor g2_ = torch::tensor({{1.5f, -3.0f}, {0.0f, 1.0f}});
+};
+
+TEST_F(ParameterShardTest, SumsTheStepsPushesAndAppliesAdamWOnce) {
+  Start(0);
+  Push(0, 0, g1_, 0);
+  Push(1, 0, g2_, 0);
+  const auto want = Expected(g1_ + g2_);
+  for (int r = 0; r < 2; ++r) {
+    const Message got = Reply(r);
+    ASSERT_EQ(got.type, MessageType::kParameters);
+    EXPECT_EQ(got.step, 1u);
+    EXPECT_TRUE(torch::allclose(TensorOf(got.tensors.at(0)).view({2, 2}), want, 1e-6, 1e-7));
+  }
+  // A commit point: the weights and the AdamW state of the step.
+  Message checkpoint;
+  checkpoint.type = MessageType::kCheckpoint;
+  coordinator_->Send(checkpoint);
+  const Message state = coordinator_->Receive(milliseconds(10000));
+  ASSERT_EQ(state.type, MessageType::kCheckpointDone);
+  std::vector<std::string> names;
+  for (const auto& f : state.tensors) names.push_back(f.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"layer.weight", "layer.weight@exp_avg",
+                                             "layer.weight@exp_avg_sq", "layer.weight@step"}));
+  EXPECT_TRUE(torch::allclose(TensorOf(state.tensors[1]).view({2, 2}), 0.1 * (g1_ + g2_)));
+  EXPECT_EQ(TensorOf(state.tensors[3]).item<std::int64_t>(), 1);
+}
+
+TEST_F(ParameterShardTest, ClippingWaitsForTheReplicasScaleFactor) {
+  Start(0);
+  Push(0, 0, g1_, 0.5);
+  Push(1, 0, g2_, 0.5);
+  const double squared = (g1_ + g2_).square().sum().item<double>();  // 4 + 4 + 1 + 9
+  for (int r = 0; r < 2; ++r) {
+    const Message part = Reply(r);
+    ASSERT_EQ(part.type, MessageType::kReduce);
+    EXPECT_NEAR(part.body.at("values").at(0).get<double>(), squared, 1e-9);
+  }
+  const double factor = ClipFactor(0.5, squared);
+  EXPECT_LT(factor, 1.0);
+  for (int r = 0; r < 2; ++r) {
+    Message scale;
+    scale.type = MessageType::kReduce;
+    scale.step = 0;
+    scale.body = {{"op", "scale"}, {"values", {factor}}};
+    replicas_[r]->Send(scale);
+  }
+  const auto want = Expected((g1_ + g2_) * factor);
+  for (int r = 0; r < 2; ++r) {
+    const Message got = Reply(r);
+    ASSERT_EQ(got.type, MessageType::kParameters);
+    EXPECT_TRUE(torch::allclose(TensorOf(got.tensors.at(0)).view({2, 2}), want, 1e-6, 1e-7));
+  }
+}
+
+TEST_F(ParameterShardTest, ABadPushIsRefusedAndTheShardGoesOn) {
+  Start(0);
+  Push(0, 0, g1_, 0, "no.such.parameter");
+  const Message refused = Reply(0);
+  ASSERT_EQ(refused.type, MessageType::kReject);
+  EXPECT_NE(refused.body.at("reason").get<std::string>().find("no.such.parameter"),
+            std::string::npos);
+  // The step is still open: both replicas' pushes complete it.
+  Push(0, 0, g1_, 0);
+  Push(1, 0, g2_, 0);
+  EXPECT_EQ(Reply(0).type, MessageType::kParameters);
+  EXPECT_EQ(Reply(1).type, MessageType::kParameters);
+}
+
+TEST_F(ParameterShardTest, AnEndedGenerationIsToldStaleAndTheNextStartsFromTheCommit) {
+  Start(0);
+  Push(0, 0, g1_, 0);  // waits for replica 1, which is lost
+  Message ended;
+  ended.type = MessageType::kStale;
+  ended.generation = 1;
+  coordinator_->Send(ended);
+  const Message stale = Reply(0);
+  EXPECT_EQ(stale.type, MessageType::kStale);
+  EXPECT_EQ(stale.generation, 1u);
+  Push(1, 0, g2_, 0);  // late, of the ended generation
+  EXPECT_EQ(Reply(1).type, MessageType::kStale);
+  // Generation 1 from the same commit: replica 0's push of generation 0 left
+  // nothing behind.
+  Start(1);
+  Push(0, 1, g1_, 0);
+  Push(1, 1, g2_, 0);
+  const auto want = Expected(g1_ + g2_);
+  const Message got = Reply(0);
+  ASSERT_EQ(got.type, MessageType::kParameters);
+  EXPECT_EQ(got.generation, 1u);
+  EXPECT_TRUE(torch::allclose(TensorOf(got.tensors.at(0)).view({2, 2}), want, 1e-6, 1e-7));
+}
+
+}  // namespace
+}  // namespace getps
