@@ -46,10 +46,12 @@ class Coordinator {
     optimizer_ = MakeAdamW(model_->module(), opt);
     // A resumed run: the state of record is the newest valid checkpoint
     // (mpi replicas check and load it too, ps replicas get it from here).
-    if (o.train.resume)
-      resumed_ =
-          LoadNewestCommit(checkpoints_, o.train, *store, config_, model_->module(), *optimizer_);
-    const nlohmann::json& meta = resumed_.meta;
+    if (o.train.resume) {
+      resumed_ = LoadNewestCheckpoint(checkpoints_, o.train, *store, config_, model_->module(),
+                                      *optimizer_);
+      if (resumed_) LogInfo("coordinator: state of record from " + resumed_->dir);
+    }
+    const nlohmann::json meta = resumed_ ? resumed_->meta : nlohmann::json();
     if (progress_ && !meta.is_null())
       progress_->Set("step", meta.at("step").get<double>(), "Optimizer steps done.");
     ps_ = std::make_unique<ParameterServer>(NamedParameters(model_->module()), *optimizer_);
@@ -369,8 +371,9 @@ class Coordinator {
   Message ResumedState() {
     Message reply;
     reply.type = MessageType::kParameters;
-    reply.body = {{"dir", resumed_.dir}, {"meta", resumed_.meta}};
-    if (!resumed_.dir.empty()) reply.tensors = TrainingStateFrames(model_->module(), *optimizer_);
+    reply.body = {{"dir", resumed_ ? resumed_->dir : ""},
+                  {"meta", resumed_ ? resumed_->meta : nlohmann::json()}};
+    if (resumed_) reply.tensors = TrainingStateFrames(model_->module(), *optimizer_);
     return reply;
   }
 
@@ -434,7 +437,7 @@ class Coordinator {
   bool elastic_;                              // --sync ps: generations
   std::unique_ptr<Generations> generations_;
   StateOfRecord record_;                      // ps: the last commit, to roll back to
-  ResumedCommit resumed_;                     // --resume: the checkpoint resumed from
+  std::optional<ResumePoint> resumed_;        // --resume: the checkpoint resumed from
   std::map<std::string, std::string> names_;  // peer -> "replica 2 on host"
   std::vector<std::string> unreachable_;      // members a reply did not reach
   std::unique_ptr<StepExchange> exchange_;    // shards, pushes, sums of the generation

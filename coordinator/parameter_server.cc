@@ -34,10 +34,7 @@ void ParameterServer::Accumulate(std::uint64_t step, const std::vector<TensorFra
 }
 
 double ParameterServer::GradientSquaredNorm() const {
-  double sum = 0;
-  for (const auto& [name, p] : parameters_)
-    if (p.grad().defined()) sum += p.grad().to(torch::kDouble).square().sum().item<double>();
-  return sum;
+  return getps::GradientSquaredNorm(parameters_);
 }
 
 void ParameterServer::ScaleGradients(double factor) {
@@ -63,10 +60,6 @@ void ParameterServer::Discard() {
   pushes_ = 0;
 }
 
-std::vector<TensorFrame> ParameterServer::Snapshot() const {
-  std::vector<TensorFrame> frames;
-  for (const auto& [name, p] : parameters_) frames.push_back(FrameOf(name, p.detach().clone()));
-  return frames;
-}
+std::vector<TensorFrame> ParameterServer::Snapshot() const { return SnapshotFrames(parameters_); }
 
 }  // namespace getps

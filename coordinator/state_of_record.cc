@@ -2,9 +2,6 @@
 
 #include <sstream>
 
-#include "common/log.h"
-#include "worker/initial_model.h"
-
 namespace getps {
 
 void StateOfRecord::Capture(torch::nn::Module& module, torch::optim::Optimizer& optimizer,
@@ -25,21 +22,6 @@ void StateOfRecord::Restore(torch::nn::Module& module, torch::optim::Optimizer& 
     params[i].copy_(weights_[i]);
   std::istringstream bytes(optimizer_);
   torch::load(optimizer, bytes);
-}
-
-ResumedCommit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                               const StoreReader& store, const GetModelConfig& config,
-                               torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
-  const auto dir = checkpoints.NewestValid();
-  if (!dir) return {};
-  nlohmann::json meta = CheckpointManager::ReadMeta(*dir);
-  CheckTrainedOnStore(meta, *dir, store.path(), store.fingerprint());
-  CheckSameModel(meta, *dir, train, config);
-  LoadCheckpointWeights(module, *dir);
-  torch::load(optimizer, *dir + "/optimizer.pt");
-  checkpoints.AdoptAsStateOfRecord(*dir);
-  LogInfo("coordinator: state of record from " + *dir);
-  return {*dir, meta};
 }
 
 }  // namespace getps

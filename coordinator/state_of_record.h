@@ -11,10 +11,6 @@
 
 #include <string>
 #include <vector>
-#include "storage/store_reader.h"
-#include "worker/checkpoint.h"
-#include "worker/get_model.h"
-#include "worker/trainer.h"
 
 namespace getps {
 
@@ -33,18 +29,5 @@ class StateOfRecord {
   std::string optimizer_;  // torch::save bytes
   nlohmann::json meta_;
 };
-
-// A resumed run's state of record: the newest valid checkpoint of
-// `checkpoints`, checked against the store and the model configuration
-// (CheckTrainedOnStore, CheckSameModel: their errors), loaded into `module`
-// and `optimizer` and adopted as the state of record. Returns its folder
-// and meta (both empty when there is no checkpoint to resume from).
-struct ResumedCommit {
-  std::string dir;
-  nlohmann::json meta;
-};
-ResumedCommit LoadNewestCommit(CheckpointManager& checkpoints, const TrainOptions& train,
-                               const StoreReader& store, const GetModelConfig& config,
-                               torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
 }  // namespace getps

@@ -32,17 +32,18 @@ Replies StepExchange::Push(const std::string& peer, int replica, int replicas,
                                             std::to_string(push.step) + " for " +
                                             std::to_string(windows) + " windows; it was handed " +
                                             std::to_string(shards_.HandedTo(replica, push.step)));
-    pushed_windows_ += windows;
   }
   ps_->Accumulate(push.step, push.tensors);
   waiting_.emplace_back(peer, replica);
   if (ps_->pushes() < replicas) return {};
-  if (push.body.contains("windows") &&
-      (pushed_windows_ != shards_.windows() || shards_.handed() != shards_.windows()))
-    throw Error(ErrorCode::kInternal, "step " + std::to_string(push.step) + ": pushes for " +
-                                          std::to_string(pushed_windows_) + " of its " +
-                                          std::to_string(shards_.windows()) + " windows");
-  pushed_windows_ = 0;
+  if (push.body.contains("windows")) {  // each push accounted for what its replica was handed
+    std::size_t pushed = 0;
+    for (const auto& [p, r] : waiting_) pushed += shards_.HandedTo(r, push.step);
+    if (pushed != shards_.windows() || shards_.handed() != shards_.windows())
+      throw Error(ErrorCode::kInternal, "step " + std::to_string(push.step) + ": pushes for " +
+                                            std::to_string(pushed) + " of its " +
+                                            std::to_string(shards_.windows()) + " windows");
+  }
   const double clip = push.body.at("clip").get<double>();
   lr_ = push.body.at("lr").get<double>();
   step_ = push.step;
@@ -150,7 +151,6 @@ std::vector<std::string> StepExchange::Drop() {
   if (ps_) ps_->Discard();
   scale_pending_ = false;
   shards_.Reset();
-  pushed_windows_ = 0;
   waiting_.clear();
   clock_.clear();
   reduce_parts_.clear();

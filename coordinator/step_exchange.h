@@ -78,7 +78,6 @@ class StepExchange {
   double scale_ = 1, lr_ = 0;
   std::uint64_t step_ = 0;
   StepShards shards_;
-  std::size_t pushed_windows_ = 0;                    // synchronous: of the step being gathered
   std::vector<std::pair<std::string, int>> waiting_;  // (peer, replica) awaiting weights
   std::vector<int> clock_;                            // async: pushes per replica
   std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica

@@ -51,6 +51,12 @@ struct Membership {
   nlohmann::json commit;
 };
 
+// A checkpoint a run resumes from: its folder and its meta.
+struct ResumePoint {
+  std::string dir;
+  nlohmann::json meta;
+};
+
 // The run has moved on to a newer generation than this replica's.
 class GenerationChanged : public std::runtime_error {
  public:
@@ -103,14 +109,10 @@ class DataParallel {
   // (--sync mpi): the coordinator's, its newest valid checkpoint, with the
   // weights and optimizer state loaded into `module` and `optimizer` from
   // the coordinator, so that replicas need not share the run directory to
-  // resume. Returns the checkpoint's meta and its folder at the
-  // coordinator; nullopt, nothing touched, when there is none.
-  struct StateOfRecord {
-    std::string dir;
-    nlohmann::json meta;
-  };
-  virtual std::optional<StateOfRecord> LoadStateOfRecord(torch::nn::Module& module,
-                                                         torch::optim::Optimizer& optimizer) = 0;
+  // resume. Returns the checkpoint's folder at the coordinator and its
+  // meta; nullopt, nothing touched, when there is none.
+  virtual std::optional<ResumePoint> LoadStateOfRecord(torch::nn::Module& module,
+                                                       torch::optim::Optimizer& optimizer) = 0;
 
   // Replica 0 hands a file of the run directory (test_predictions.tsv) to
   // the coordinator, which writes it into its run directory.

@@ -50,6 +50,22 @@ void CheckSameModel(const nlohmann::json& meta, const std::string& checkpoint_di
                     "); this run is " + o.mode + ", " + ModelConfigJson(o, config).dump());
 }
 
+std::optional<ResumePoint> LoadNewestCheckpoint(CheckpointManager& checkpoints,
+                                                const TrainOptions& o, const StoreReader& store,
+                                                const GetModelConfig& config,
+                                                torch::nn::Module& module,
+                                                torch::optim::Optimizer& optimizer) {
+  const auto dir = checkpoints.NewestValid();
+  if (!dir) return std::nullopt;
+  nlohmann::json meta = CheckpointManager::ReadMeta(*dir);
+  CheckTrainedOnStore(meta, *dir, store.path(), store.fingerprint());
+  CheckSameModel(meta, *dir, o, config);
+  LoadCheckpointWeights(module, *dir);
+  torch::load(optimizer, *dir + "/optimizer.pt");
+  checkpoints.AdoptAsStateOfRecord(*dir);
+  return ResumePoint{*dir, std::move(meta)};
+}
+
 std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& o, const StoreReader& store,
                                               GetModelConfig* config) {
   *config = GetModelConfig::Named(o.model_size, static_cast<std::int64_t>(store.num_motifs() + 1));

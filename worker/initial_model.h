@@ -5,9 +5,12 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "storage/store_reader.h"
+#include "worker/checkpoint.h"
+#include "worker/data_parallel.h"
 #include "worker/region_model.h"
 #include "worker/trainer.h"
 
@@ -40,6 +43,15 @@ nlohmann::json ModelConfigJson(const TrainOptions& options, const GetModelConfig
 // resumed run must match.
 void CheckSameModel(const nlohmann::json& meta, const std::string& checkpoint_dir,
                     const TrainOptions& options, const GetModelConfig& config);
+
+// --resume: the newest valid checkpoint of `checkpoints`, checked against
+// `store` and the model (CheckTrainedOnStore, CheckSameModel: their
+// errors), loaded into `module` and `optimizer` and adopted as the state of
+// record. nullopt, nothing touched, when there is none. The trainer and the
+// distributed coordinator both resume with it.
+std::optional<ResumePoint> LoadNewestCheckpoint(
+    CheckpointManager& checkpoints, const TrainOptions& options, const StoreReader& store,
+    const GetModelConfig& config, torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
 // Loads `init` (anything CheckpointWeightsPath takes) into the model and
 // logs where from.

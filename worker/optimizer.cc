@@ -99,6 +99,13 @@ double ScheduledLearningRate(const OptimizerOptions& o, std::int64_t step) {
   return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
+double GradientSquaredNorm(const NamedTensors& parameters) {
+  double sum = 0;
+  for (const auto& [name, p] : parameters)
+    if (p.grad().defined()) sum += p.grad().to(torch::kDouble).square().sum().item<double>();
+  return sum;
+}
+
 double ClipFactor(double max_norm, double squared_norm) {
   return std::min(1.0, max_norm / (std::sqrt(squared_norm) + 1e-6));
 }

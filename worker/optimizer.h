@@ -43,6 +43,11 @@ std::unique_ptr<torch::optim::AdamW> MakeAdamW(const NamedTensors& parameters,
 // to min_lr at total_steps.
 double ScheduledLearningRate(const OptimizerOptions& options, std::int64_t step);
 
+// The sum of squares of the gradients of `parameters` (those that have
+// one), in double: a gradient norm, or a parameter server shard's part of
+// it.
+double GradientSquaredNorm(const NamedTensors& parameters);
+
 // The factor torch::nn::utils::clip_grad_norm_ scales gradients by to clip
 // them to `max_norm`, for gradients whose squared norm is `squared_norm`.
 double ClipFactor(double max_norm, double squared_norm);

@@ -49,12 +49,8 @@ Message ParameterShardLink::Await(Shard& shard, std::uint32_t generation, Messag
 void ParameterShardLink::Exchange(torch::nn::Module& module, const ShardPush& push) {
   torch::NoGradGuard no_grad;
   auto named = module.named_parameters();
-  double own_squared_norm = 0;
-  if (push.asynchronous && push.clip > 0) {
-    for (const auto& p : named)
-      if (p.value().requires_grad() && p.value().grad().defined())
-        own_squared_norm += p.value().grad().to(torch::kDouble).square().sum().item<double>();
-  }
+  const double own_squared_norm =  // frozen parameters have no gradient
+      push.asynchronous && push.clip > 0 ? GradientSquaredNorm(NamedParameters(module)) : 0;
   for (auto& shard : shards_) {
     Message m;
     m.type = MessageType::kPushGradients;

@@ -263,8 +263,8 @@ std::optional<std::string> ReplicaLink::LoadBest(torch::nn::Module& module) {
 // once, not once per replica). The barrier first: the coordinator starts
 // the run once every replica has said hello, and a pull before that would
 // be answered stale.
-std::optional<DataParallel::StateOfRecord> ReplicaLink::LoadStateOfRecord(
-    torch::nn::Module& module, torch::optim::Optimizer& optimizer) {
+std::optional<ResumePoint> ReplicaLink::LoadStateOfRecord(torch::nn::Module& module,
+                                                          torch::optim::Optimizer& optimizer) {
   const bool mpi = options_.sync == SyncMode::kMpi;
   if (mpi) CheckMpi(MPI_Barrier(options_.replicas), "Barrier before the resume");
   nlohmann::json head;  // dir and meta; null: none
@@ -286,7 +286,7 @@ std::optional<DataParallel::StateOfRecord> ReplicaLink::LoadStateOfRecord(
     if (rank_ != 0) torch::load(optimizer, optimizer_bytes);
   }
   if (head.is_null()) return std::nullopt;
-  return StateOfRecord{head.at("dir"), head.at("meta")};
+  return ResumePoint{head.at("dir"), head.at("meta")};
 }
 
 void ReplicaLink::WriteRunFile(const std::string& name, const std::string& text) {

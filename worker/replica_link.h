@@ -65,8 +65,8 @@ class ReplicaLink : public DataParallel {
   std::vector<double> Sum(std::vector<double> values) override;
   std::vector<double> GatherToFirst(const std::vector<double>& values) override;
   std::optional<std::string> LoadBest(torch::nn::Module& module) override;
-  std::optional<StateOfRecord> LoadStateOfRecord(torch::nn::Module& module,
-                                                 torch::optim::Optimizer& optimizer) override;
+  std::optional<ResumePoint> LoadStateOfRecord(torch::nn::Module& module,
+                                               torch::optim::Optimizer& optimizer) override;
   void WriteRunFile(const std::string& name, const std::string& text) override;
   void Record(const nlohmann::json& record) override;
   bool Checkpoint(std::int64_t step, torch::nn::Module& module, torch::optim::Optimizer& optimizer,

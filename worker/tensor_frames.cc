@@ -37,11 +37,14 @@ TensorFrame FrameOf(std::string name, const torch::Tensor& t) {
   return f;
 }
 
-std::vector<TensorFrame> ParameterFrames(const torch::nn::Module& module) {
+std::vector<TensorFrame> SnapshotFrames(const NamedTensors& tensors) {
   std::vector<TensorFrame> frames;
-  for (const auto& p : module.named_parameters())
-    frames.push_back(FrameOf(p.key(), p.value().detach().clone()));
+  for (const auto& [name, t] : tensors) frames.push_back(FrameOf(name, t.detach().clone()));
   return frames;
+}
+
+std::vector<TensorFrame> ParameterFrames(const torch::nn::Module& module) {
+  return SnapshotFrames(NamedParameters(module));
 }
 
 torch::Tensor TensorOf(const TensorFrame& f) {

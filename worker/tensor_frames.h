@@ -18,8 +18,9 @@ namespace getps {
 // then). Throws Error(kInvalidArgument) for dtypes the protocol lacks.
 TensorFrame FrameOf(std::string name, const torch::Tensor& t);
 
-// A snapshot of the module's parameters (copies; later updates do not
-// change it), one frame per named parameter.
+// A snapshot of named tensors (copies; later updates do not change it),
+// one frame per tensor; ParameterFrames: of the module's parameters.
+std::vector<TensorFrame> SnapshotFrames(const NamedTensors& tensors);
 std::vector<TensorFrame> ParameterFrames(const torch::nn::Module& module);
 
 // A CPU tensor viewing the frame's bytes.

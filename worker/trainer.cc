@@ -223,15 +223,11 @@ void TrainingRun::StartFrom() {
     return;
   }
   if (o_.resume) {
-    if (auto dir = checkpoints_.NewestValid()) {
-      json meta = CheckpointManager::ReadMeta(*dir);
-      CheckTrainedOnStore(meta, *dir, store_->path(), store_->fingerprint());
-      CheckSameModel(meta, *dir, o_, config_);
-      LoadCheckpointWeights(model_->module(), *dir);
-      torch::load(*optimizer_, *dir + "/optimizer.pt");
-      ContinueFrom(meta, meta.value("generation", 0) + 1, "checkpoint " + *dir);
-      checkpoints_.AdoptAsStateOfRecord(*dir);
-      LogInfo("resuming from " + *dir + " (" + Position() + ")");
+    if (const auto resumed = LoadNewestCheckpoint(checkpoints_, o_, *store_, config_,
+                                                  model_->module(), *optimizer_)) {
+      ContinueFrom(resumed->meta, resumed->meta.value("generation", 0) + 1,
+                   "checkpoint " + resumed->dir);
+      LogInfo("resuming from " + resumed->dir + " (" + Position() + ")");
       return;
     }
     LogInfo("--resume: no checkpoint in " + o_.run_dir + " yet, starting afresh");
