@@ -16,9 +16,9 @@
 #include <functional>
 #include <string>
 
-#include "worker/autocast.h"
-#include "worker/get_model.h"
-#include "worker/optimizer.h"
+#include "worker/model/autocast.h"
+#include "worker/model/get_model.h"
+#include "worker/model/optimizer.h"
 
 namespace {
 

@@ -24,3 +24,9 @@ getps_import_library(getps::zmq zmq.h zmq)  # libzmq3-dev; cppzmq-dev's zmq.hpp 
 if(GETPS_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED)
 endif()
+
+# cpp-httplib (libcpp-httplib-dev: the status server) and xxHash
+# (libxxhash-dev: file digests) ship pkg-config files, no CMake config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GETPS_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(GETPS_XXHASH REQUIRED IMPORTED_TARGET libxxhash)

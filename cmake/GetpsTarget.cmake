@@ -23,3 +23,12 @@ function(getps_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   getps_target_defaults(${name})
 endfunction()
+
+# getps_precompile_torch(TARGET): LibTorch's umbrella header precompiled once
+# per target (it is most of the compile time of a file that includes it).
+# ccache caches such builds when its sloppiness allows (launch/build.sh).
+function(getps_precompile_torch target)
+  if(GETPS_PCH)
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  endif()
+endfunction()

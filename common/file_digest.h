@@ -1,6 +1,6 @@
-// FileDigest: a fast 64-bit digest of a file's bytes (FNV-1a over 8-byte
-// little-endian words, then the tail bytes), to detect a truncated or
-// damaged file, e.g. a checkpoint on resume. Not cryptographic.
+// FileDigest: a fast 64-bit digest of a file's bytes (XXH3, the hash RocksDB
+// checksums its blocks with), to detect a truncated or damaged file, e.g. a
+// checkpoint on resume. Not cryptographic.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,12 @@
 
 namespace getps {
 
+enum class DigestKind {
+  kXxh3,       // checkpoints' meta.json since XXH3: "hash": "xxh3"
+  kLegacyFnv,  // FNV-1a over 8-byte words, of checkpoints written before (no "hash");
+               // weak (two flips of one bit position cancel out), read for old checkpoints only
+};
+
 struct Digest {
   std::uint64_t bytes = 0;
   std::uint64_t hash = 0;
@@ -16,6 +22,6 @@ struct Digest {
 };
 
 // Throws Error(kIOError) naming the file when it cannot be read.
-Digest FileDigest(const std::filesystem::path& path);
+Digest FileDigest(const std::filesystem::path& path, DigestKind kind = DigestKind::kXxh3);
 
 }  // namespace getps

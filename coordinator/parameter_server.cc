@@ -1,7 +1,7 @@
 #include "coordinator/parameter_server.h"
 
 #include "common/error.h"
-#include "worker/tensor_frames.h"
+#include "worker/model/tensor_frames.h"
 
 namespace getps {
 
@@ -53,6 +53,11 @@ void ParameterServer::Apply(double lr, double clip) {
   optimizer_.step();
   optimizer_.zero_grad();
   pushes_ = 0;
+}
+
+void ParameterServer::ApplyClipped(double lr, double clip, double squared_norm) {
+  ScaleGradients(ClipFactor(clip, squared_norm));
+  Apply(lr, 0);
 }
 
 void ParameterServer::Discard() {

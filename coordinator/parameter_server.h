@@ -1,8 +1,9 @@
 // ParameterServer: the weights and AdamW state of a --sync ps run, or of
-// one server shard's slice of them (parameter_shard_server.h). Synchronous:
-// pushes of one step are summed (each replica already scaled its loss by
-// its share of the global step) and the update applies once every live
-// replica has pushed; then every replica gets the new weights.
+// one server shard's slice of them (parameter_shard_server.h), as a
+// ParameterStore (parameter_store.h). Synchronous: pushes of one step are
+// summed (each replica already scaled its loss by its share of the global
+// step) and the update applies once every live replica has pushed; then
+// every replica gets the new weights.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,39 +13,25 @@
 #include <string>
 #include <vector>
 
-#include "protocol/message.h"
-#include "worker/optimizer.h"
+#include "coordinator/parameter_store.h"
+#include "worker/model/optimizer.h"
 
 namespace getps {
 
-class ParameterServer {
+class ParameterServer : public ParameterStore {
  public:
   // `parameters` share their storage with the caller's (a module's, or a
   // server shard's own); `optimizer` holds them and outlives this.
   ParameterServer(NamedTensors parameters, torch::optim::Optimizer& optimizer);
 
-  // Adds one replica's gradients for `step`. Throws Error(kInvalidArgument)
-  // for an unknown parameter, a shape mismatch or a push for another step
-  // than the one being gathered.
-  void Accumulate(std::uint64_t step, const std::vector<TensorFrame>& gradients);
-  int pushes() const { return pushes_; }
-
-  // The sum of squares of the gathered gradients (this shard's part of the
-  // global gradient norm), and a factor to scale them by (clipping to a
-  // norm computed over every shard).
-  double GradientSquaredNorm() const;
-  void ScaleGradients(double factor);
-
-  // Applies the summed gradients (clipped to `clip` when > 0) with `lr`,
-  // and starts gathering the next step.
-  void Apply(double lr, double clip);
-
-  // Drops the gradients gathered for the current step (a generation ended
-  // before every replica pushed): nothing of them is applied.
-  void Discard();
-
-  // The weights as frames (a snapshot: later updates do not change them).
-  std::vector<TensorFrame> Snapshot() const;
+  void Accumulate(std::uint64_t step, const std::vector<TensorFrame>& gradients) override;
+  int pushes() const override { return pushes_; }
+  double GradientSquaredNorm() const override;
+  void ScaleGradients(double factor) override;
+  void Apply(double lr, double clip) override;
+  void ApplyClipped(double lr, double clip, double squared_norm) override;
+  void Discard() override;
+  std::vector<TensorFrame> Snapshot() const override;
 
  private:
   NamedTensors parameters_;

@@ -9,8 +9,9 @@
 #include "common/log.h"
 #include "coordinator/parameter_server.h"
 #include "coordinator/step_exchange.h"
-#include "worker/optimizer.h"
-#include "worker/tensor_frames.h"
+#include "protocol/messages.h"
+#include "worker/model/optimizer.h"
+#include "worker/model/tensor_frames.h"
 
 namespace getps {
 namespace {
@@ -28,9 +29,7 @@ class ParameterShard {
         throw Error(ErrorCode::kTimeout, Name() + ": the coordinator did not connect within " +
                                              std::to_string(o_.timeout.count() / 1000) + " s");
       if (!coordinator_.empty() && Clock::now() - last_probe > o_.probe_interval) {
-        Message probe;
-        probe.type = MessageType::kHeartbeat;
-        ToCoordinator(probe);
+        ToCoordinator(Encode(KeepAlive{}));
         last_probe = Clock::now();
       }
       auto in = server_.Receive(std::chrono::milliseconds(200));
@@ -63,27 +62,32 @@ class ParameterShard {
     }
   }
 
-  // Returns false once the coordinator says the run is over.
+  // Returns false once the coordinator says the run is over. A message
+  // that does not decode is logged and dropped.
   bool Handle(const std::string& peer, const Message& m) {
+    try {
+      return Dispatch(peer, m);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kFormatMismatch) throw;
+      LogWarning(Name() + ": dropped a malformed " + MessageTypeName(m.type) +
+                 " message: " + e.what());
+      return true;
+    }
+  }
+
+  bool Dispatch(const std::string& peer, const Message& m) {
     switch (m.type) {
-      case MessageType::kHello: {
-        if (m.body.value("role", std::string()) == "coordinator") coordinator_ = peer;
-        Message welcome;
-        welcome.type = MessageType::kWelcome;
-        welcome.body = {{"shard", o_.shard}};
-        Answer(peer, welcome);  // a joiner gone already is no reason to stop
+      case MessageType::kHello:
+        if (Decode<Hello>(m).role == PeerRole::kCoordinator) coordinator_ = peer;
+        Answer(peer, Encode(ShardWelcome{o_.shard}));  // a joiner gone already is no reason to stop
         return true;
-      }
       case MessageType::kPushGradients:
       case MessageType::kReduce:
         try {
           FromReplica(peer, m);
         } catch (const Error& e) {  // that replica's fault: it is refused, the run goes on
           LogError(Name() + ": " + e.what());
-          Message reject;
-          reject.type = MessageType::kReject;
-          reject.body = {{"reason", e.what()}};
-          Answer(peer, reject);
+          Answer(peer, Encode(Reject{e.what()}));
         }
         return true;
       case MessageType::kGeneration:
@@ -102,69 +106,61 @@ class ParameterShard {
   }
 
   bool FromCoordinator(const Message& m) {
-    if (m.type == MessageType::kShutdown) return false;
-    if (m.type == MessageType::kGeneration) {
-      Install(m);
-      Message done;
-      done.type = MessageType::kGeneration;
-      done.generation = generation_;
-      ToCoordinator(done);
-    } else if (m.type == MessageType::kStale) {
-      running_ = false;
-      if (exchange_) {
-        Message stale;  // in the generation now, as the coordinator says
-        stale.type = MessageType::kStale;
-        stale.generation = m.generation;
-        for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
-      }
-    } else {  // kCheckpoint
-      if (!optimizer_) throw Error(ErrorCode::kInternal, Name() + ": checkpoint before any state");
-      Message state;
-      state.type = MessageType::kCheckpointDone;
-      state.tensors = ParameterStateFrames(parameters_, *optimizer_);
-      ToCoordinator(state);
+    switch (m.type) {
+      case MessageType::kShutdown:
+        return false;
+      case MessageType::kGeneration:
+        Install(Decode<ShardGeneration>(m), m.generation);
+        ToCoordinator(Encode(ShardReady{}, {generation_, 0}));
+        return true;
+      case MessageType::kStale:
+        running_ = false;
+        if (exchange_) {  // in the generation now, as the coordinator says
+          const Message stale = Encode(Stale{}, {m.generation, 0});
+          for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
+        }
+        return true;
+      default:  // kCheckpoint: collect the state
+        if (!optimizer_)
+          throw Error(ErrorCode::kInternal, Name() + ": checkpoint before any state");
+        ToCoordinator(Encode(ShardState{ParameterStateFrames(parameters_, *optimizer_)}));
+        return true;
     }
-    return true;
   }
 
   // The commit a generation starts from: the first one also makes the
   // slice's tensors and optimizer (the slice never changes).
-  void Install(const Message& m) {
+  void Install(const ShardGeneration& start, std::uint32_t generation) {
     if (!optimizer_) {
-      for (const auto& f : m.tensors) {
+      for (const auto& f : start.tensors) {
         if (f.name.find('@') != std::string::npos) continue;  // AdamW state
         parameters_.emplace_back(f.name,
                                  torch::zeros(f.shape, torch::kFloat).set_requires_grad(true));
         elements_ += parameters_.back().second.numel();
       }
       OptimizerOptions opt;
-      opt.weight_decay = m.body.at("weight_decay").get<double>();
+      opt.weight_decay = start.weight_decay;
       optimizer_ = MakeAdamW(parameters_, opt);
       ps_ = std::make_unique<ParameterServer>(parameters_, *optimizer_);
-      exchange_ = std::make_unique<StepExchange>(ps_.get(), m.body.at("staleness").get<int>(),
-                                                 /*split_norm=*/true);
+      exchange_ = std::make_unique<StepExchange>(ps_.get(), start.staleness, /*split_norm=*/true);
       LogInfo(Name() + ": " + std::to_string(parameters_.size()) + " parameter tensors, " +
               std::to_string(elements_) + " elements");
     }
     exchange_->Drop();
-    LoadParameterState(parameters_, *optimizer_, m.tensors, "the coordinator");
-    generation_ = m.generation;
-    replicas_ = m.body.at("replicas").get<int>();
+    LoadParameterState(parameters_, *optimizer_, start.tensors, "the coordinator");
+    generation_ = generation;
+    replicas_ = start.replicas;
     running_ = true;
   }
 
   void FromReplica(const std::string& peer, const Message& m) {
-    if (!running_ || m.generation != generation_) {  // its generation is over
-      Message stale;
-      stale.type = MessageType::kStale;
-      stale.generation = m.generation + 1;
-      return Answer(peer, stale);
-    }
+    if (!running_ || m.generation != generation_)  // its generation is over
+      return Answer(peer, Encode(Stale{}, {m.generation + 1, 0}));
     Replies replies;
     if (m.type == MessageType::kReduce) {
       replies = exchange_->Scale(peer, replicas_, m);
     } else {
-      const int replica = m.body.value("replica", -1);
+      const int replica = Decode<ShardPush>(m).replica;
       if (replica < 0 || replica >= replicas_)
         throw Error(ErrorCode::kInternal, Name() + ": a push from replica " +
                                               std::to_string(replica) + " of " +

@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "coordinator/parameter_slices.h"
-#include "worker/tensor_frames.h"
+#include "worker/model/tensor_frames.h"
 
 namespace getps {
 
@@ -34,7 +34,9 @@ ParameterShards::ParameterShards(const std::vector<ControlClientOptions>& server
       elements += by_name.at(name).numel();
     }
     shard.client = std::make_unique<ControlClient>(shard.options);
-    shard.client->Join({{"role", "coordinator"}});
+    Hello hello;
+    hello.role = PeerRole::kCoordinator;
+    Decode<ShardWelcome>(shard.client->Join(hello));
     LogInfo("coordinator: parameter server shard " + std::to_string(i) + " on " +
             shard.options.coordinator + " owns " + std::to_string(slices[i].size()) + " tensors, " +
             std::to_string(elements) + " elements");
@@ -42,67 +44,62 @@ ParameterShards::ParameterShards(const std::vector<ControlClientOptions>& server
   }
 }
 
-nlohmann::json ParameterShards::Describe() const {
-  auto out = nlohmann::json::array();
+std::vector<ShardAddress> ParameterShards::Addresses() const {
+  std::vector<ShardAddress> out;
   for (const auto& shard : shards_) {
-    std::vector<std::string> names;
-    for (const auto& [name, p] : shard.parameters) names.push_back(name);
-    out.push_back({{"endpoint", shard.options.coordinator},
-                   {"server_public", shard.options.keys.server_public},
-                   {"parameters", names}});
+    ShardAddress address{shard.options.coordinator, shard.options.keys.server_public, {}};
+    for (const auto& [name, p] : shard.parameters) address.parameters.push_back(name);
+    out.push_back(std::move(address));
   }
   return out;
 }
 
-Message ParameterShards::Await(Shard& shard, MessageType expected) {
+template <typename T>
+T ParameterShards::Await(Shard& shard) {
+  const std::string who = "parameter server shard on " + shard.options.coordinator;
   Message m;
   try {
     m = shard.client->Receive(shard.options.timeout);
   } catch (const Error& e) {
-    throw Error(e.code(),
-                "parameter server shard on " + shard.options.coordinator + ": " + e.what());
+    throw Error(e.code(), who + ": " + e.what());
   }
-  if (m.type != expected)
-    throw Error(ErrorCode::kInternal, "parameter server shard on " + shard.options.coordinator +
-                                          " answered " + MessageTypeName(m.type) + ", expected " +
-                                          MessageTypeName(expected));
-  return m;
+  if (m.type != T::kType)
+    throw Error(ErrorCode::kInternal, who + " answered " + MessageTypeName(m.type) + ", expected " +
+                                          MessageTypeName(T::kType));
+  try {
+    return Decode<T>(m);
+  } catch (const Error& e) {  // the coordinator cannot go on without the shard's answer
+    throw Error(ErrorCode::kInternal, who + ": " + e.what());
+  }
 }
 
 void ParameterShards::Start(std::uint32_t generation, int replicas, int staleness,
                             double weight_decay, torch::optim::Optimizer& optimizer) {
   for (auto& shard : shards_) {
-    Message m;
-    m.type = MessageType::kGeneration;
-    m.generation = generation;
-    m.body = {{"replicas", replicas}, {"staleness", staleness}, {"weight_decay", weight_decay}};
-    m.tensors = ParameterStateFrames(shard.parameters, optimizer);
-    shard.client->Send(m);
+    ShardGeneration start{replicas, staleness, weight_decay,
+                          ParameterStateFrames(shard.parameters, optimizer)};
+    shard.client->Send(Encode(std::move(start), {generation, 0}));
   }
-  for (auto& shard : shards_) Await(shard, MessageType::kGeneration);
+  for (auto& shard : shards_) Await<ShardReady>(shard);
 }
 
 void ParameterShards::End(std::uint32_t next) {
-  Message m;
-  m.type = MessageType::kStale;
-  m.generation = next;
+  const Message m = Encode(Stale{}, {next, 0});
   for (auto& shard : shards_) shard.client->Send(m);
 }
 
 void ParameterShards::Collect(torch::optim::Optimizer& optimizer) {
-  Message m;
-  m.type = MessageType::kCheckpoint;
+  const Message m = Encode(CollectState{});
   for (auto& shard : shards_) shard.client->Send(m);
   for (auto& shard : shards_) {
-    const Message state = Await(shard, MessageType::kCheckpointDone);
+    const auto state = Await<ShardState>(shard);
     LoadParameterState(shard.parameters, optimizer, state.tensors,
                        "parameter server shard on " + shard.options.coordinator);
   }
 }
 
 void ParameterShards::Shutdown() {
-  Message m;
-  m.type = MessageType::kShutdown;
+  const Message m = Encode(getps::Shutdown{});
   for (auto& shard : shards_) shard.client->Send(m);
 }
 

@@ -20,7 +20,8 @@
 #include <vector>
 
 #include "protocol/control_channel.h"
-#include "worker/optimizer.h"
+#include "protocol/messages.h"
+#include "worker/model/optimizer.h"
 
 namespace getps {
 
@@ -30,9 +31,9 @@ class ParameterShards {
   // run's client keys); connects to each.
   ParameterShards(const std::vector<ControlClientOptions>& servers, torch::nn::Module& module);
 
-  // For the replicas (the coordinator's welcome, "servers"): per shard its
-  // endpoint, public key and parameter names.
-  nlohmann::json Describe() const;
+  // For the replicas (the coordinator's welcome): per shard its endpoint,
+  // public key and parameter names.
+  std::vector<ShardAddress> Addresses() const;
 
   // A generation starts from the state in the module and `optimizer`;
   // returns once every shard has installed it.
@@ -58,7 +59,9 @@ class ParameterShards {
     NamedTensors parameters;  // the coordinator's own tensors of the slice
     std::unique_ptr<ControlClient> client;
   };
-  Message Await(Shard& shard, MessageType expected);
+  // The shard's next answer, which must be a T.
+  template <typename T>
+  T Await(Shard& shard);
 
   std::vector<Shard> shards_;
 };

@@ -6,9 +6,9 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
-#include "worker/initial_model.h"
-#include "worker/state_dict.h"
-#include "worker/tensor_frames.h"
+#include "worker/model/initial_model.h"
+#include "worker/model/state_dict.h"
+#include "worker/model/tensor_frames.h"
 
 namespace getps {
 

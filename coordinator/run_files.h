@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "protocol/message.h"
-#include "worker/get_model.h"
-#include "worker/region_model.h"
-#include "worker/trainer.h"
+#include "worker/model/get_model.h"
+#include "worker/model/region_model.h"
+#include "worker/model/train_options.h"
 
 namespace getps {
 

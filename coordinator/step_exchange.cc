@@ -3,40 +3,49 @@
 #include <algorithm>
 
 #include "common/error.h"
-#include "worker/optimizer.h"
 
 namespace getps {
 
 Replies StepExchange::Shard(const std::string& peer, int replica, const Message& request) {
-  const StepShard shard =
-      shards_.Take(replica, request.step, request.body.at("windows").get<std::size_t>(),
-                   request.body.at("shard").get<std::size_t>());
-  Message grant;
-  grant.type = MessageType::kShardGrant;
-  grant.step = request.step;
-  grant.body = {{"first", shard.first}, {"count", shard.count}};
-  return {{peer, grant}};
+  const auto ask = Decode<ShardRequest>(request);
+  const StepShard shard = shards_.Take(replica, request.step, ask.windows, ask.shard);
+  return {{peer, Encode(ShardGrant{shard.first, shard.count}, {0, request.step})}};
 }
 
 // Synchronous: the update applies once every replica pushed this step, and
 // (where shards are handed out) once the pushes account for every window of
-// the step exactly.
+// the step exactly. A server shard's push (split_norm) names its replica
+// and may carry the replica's own norm; one to the coordinator says how
+// many windows it trained.
 Replies StepExchange::Push(const std::string& peer, int replica, int replicas,
                            const Message& push) {
-  if (!ps_) throw Error(ErrorCode::kInternal, "gradients pushed to a --sync mpi coordinator");
-  if (staleness_ >= 0) return PushAsync(peer, replica, replicas, push);
-  if (push.body.contains("windows")) {
-    const auto windows = push.body["windows"].get<std::size_t>();
-    if (windows != shards_.HandedTo(replica, push.step))
-      throw Error(ErrorCode::kInternal, "replica " + std::to_string(replica) + " pushed step " +
-                                            std::to_string(push.step) + " for " +
-                                            std::to_string(windows) + " windows; it was handed " +
-                                            std::to_string(shards_.HandedTo(replica, push.step)));
+  if (!ps_) throw Error(ErrorCode::kInternal, "gradients pushed where no parameter server is");
+  double lr = 0, clip = 0;
+  std::optional<std::size_t> windows;
+  std::optional<double> sq_norm;
+  if (split_norm_) {
+    const auto p = Decode<ShardPush>(push);
+    lr = p.lr;
+    clip = p.clip;
+    sq_norm = p.sq_norm;
+  } else {
+    const auto p = Decode<PushGradients>(push);
+    lr = p.lr;
+    clip = p.clip;
+    windows = p.windows;
   }
+  if (staleness_ >= 0)
+    return PushAsync(peer, replica, replicas, push.step, lr, clip, sq_norm, push.tensors);
+  const std::size_t handed = shards_.HandedTo(replica, push.step);
+  if (windows && *windows != handed)
+    throw Error(ErrorCode::kInternal, "replica " + std::to_string(replica) + " pushed step " +
+                                          std::to_string(push.step) + " for " +
+                                          std::to_string(*windows) + " windows; it was handed " +
+                                          std::to_string(handed));
   ps_->Accumulate(push.step, push.tensors);
   waiting_.emplace_back(peer, replica);
   if (ps_->pushes() < replicas) return {};
-  if (push.body.contains("windows")) {  // each push accounted for what its replica was handed
+  if (windows) {  // each push accounted for what its replica was handed
     std::size_t pushed = 0;
     for (const auto& [p, r] : waiting_) pushed += shards_.HandedTo(r, push.step);
     if (pushed != shards_.windows() || shards_.handed() != shards_.windows())
@@ -44,14 +53,14 @@ Replies StepExchange::Push(const std::string& peer, int replica, int replicas,
                                             std::to_string(pushed) + " of its " +
                                             std::to_string(shards_.windows()) + " windows");
   }
-  const double clip = push.body.at("clip").get<double>();
-  lr_ = push.body.at("lr").get<double>();
-  step_ = push.step;
+  return Complete(push.step, lr, clip);
+}
+
+Replies StepExchange::Complete(std::uint64_t step, double lr, double clip) {
+  lr_ = lr;
+  step_ = step;
   if (split_norm_ && clip > 0) {  // the replicas add up every shard's part
-    Message part;
-    part.type = MessageType::kReduce;
-    part.step = push.step;
-    part.body["values"] = std::vector<double>{ps_->GradientSquaredNorm()};
+    const Message part = Encode(ReduceResult{{ps_->GradientSquaredNorm()}}, {0, step});
     scale_pending_ = true;
     scales_ = 0;
     Replies out;
@@ -59,16 +68,18 @@ Replies StepExchange::Push(const std::string& peer, int replica, int replicas,
     return out;
   }
   ps_->Apply(lr_, clip);
-  return Release(push.step + 1);
+  return Release(step + 1);
 }
 
 Replies StepExchange::Scale(const std::string& peer, int replicas, const Message& request) {
-  const auto values = request.body.at("values").get<std::vector<double>>();
-  if (!scale_pending_ || request.step != step_ || values.size() != 1)
+  const auto factor = Decode<getps::Reduce>(request);
+  if (!scale_pending_ || request.step != step_ || factor.op != ReduceOp::kScale ||
+      factor.values.size() != 1)
     throw Error(ErrorCode::kInternal,
                 "a scale factor for step " + std::to_string(request.step) + " that is not awaited");
-  if (scales_ == 0) scale_ = values[0];
-  if (values[0] != scale_)
+  const double value = factor.values[0];
+  if (scales_ == 0) scale_ = value;
+  if (value != scale_)
     throw Error(ErrorCode::kInternal, "replicas disagree on the gradient scale of step " +
                                           std::to_string(step_) + " (peer " + peer + ")");
   if (++scales_ < replicas) return {};
@@ -79,10 +90,8 @@ Replies StepExchange::Scale(const std::string& peer, int replicas, const Message
 }
 
 Replies StepExchange::Release(std::uint64_t next_step) {
-  Message weights;
-  weights.type = MessageType::kParameters;
-  weights.step = next_step;
-  weights.tensors = ps_->Snapshot();
+  const Message weights =
+      Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot()}, {0, next_step});
   Replies out;
   for (const auto& [p, r] : std::exchange(waiting_, {})) out.push_back({p, weights});
   return out;
@@ -92,30 +101,31 @@ Replies StepExchange::Release(std::uint64_t next_step) {
 // push is applied at once; the pusher gets the newest weights as soon as it
 // is at most `staleness` pushes ahead of the slowest replica.
 Replies StepExchange::PushAsync(const std::string& peer, int replica, int replicas,
-                                const Message& push) {
+                                std::uint64_t step, double lr, double clip,
+                                std::optional<double> sq_norm,
+                                const std::vector<TensorFrame>& gradients) {
+  if (split_norm_ && clip > 0 && !sq_norm)
+    throw Error(ErrorCode::kFormatMismatch,
+                "malformed push-gradients message: field 'sq_norm' is missing");
   if (clock_.empty()) clock_.assign(static_cast<std::size_t>(replicas), 0);
-  ps_->Accumulate(push.step, push.tensors);
-  const double clip = push.body.at("clip").get<double>(), lr = push.body.at("lr").get<double>();
-  if (split_norm_ && clip > 0) {  // the pusher's own norm: its push applies alone
-    ps_->ScaleGradients(ClipFactor(clip, push.body.at("sq_norm").get<double>()));
-    ps_->Apply(lr, 0);
-  } else {
+  ps_->Accumulate(step, gradients);
+  if (split_norm_ && clip > 0)  // the pusher's own norm: its push applies alone
+    ps_->ApplyClipped(lr, clip, *sq_norm);
+  else
     ps_->Apply(lr, clip);
-  }
   ++clock_.at(static_cast<std::size_t>(replica));
   waiting_.emplace_back(peer, replica);
   const int slowest = *std::min_element(clock_.begin(), clock_.end());
   Replies out;
   std::vector<std::pair<std::string, int>> still;
-  Message weights;
-  weights.type = MessageType::kParameters;
+  std::optional<Message> weights;
   for (const auto& [p, r] : waiting_) {
     if (clock_[static_cast<std::size_t>(r)] - slowest > staleness_) {
       still.emplace_back(p, r);
       continue;
     }
-    if (weights.tensors.empty()) weights.tensors = ps_->Snapshot();
-    out.push_back({p, weights});
+    if (!weights) weights = Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot()});
+    out.push_back({p, *weights});
   }
   waiting_ = std::move(still);
   return out;
@@ -125,22 +135,25 @@ Replies StepExchange::PushAsync(const std::string& peer, int replica, int replic
 // gather goes to replica 0, the others get an empty list.
 Replies StepExchange::Reduce(const std::string& peer, int replica, int replicas,
                              const Message& request) {
-  const std::string op = request.body.at("op");
-  reduce_parts_[replica] = {peer, request.body.at("values").get<std::vector<double>>()};
+  const auto part = Decode<getps::Reduce>(request);
+  if (part.op == ReduceOp::kScale)
+    throw Error(ErrorCode::kInternal, "a scale factor sent to the coordinator");
+  reduce_op_ = part.op;
+  reduce_parts_[replica] = {peer, part.values};
   if (static_cast<int>(reduce_parts_.size()) < replicas) return {};
   std::vector<double> sum, all;
-  for (const auto& [index, part] : reduce_parts_) {
-    const auto& values = part.second;
+  for (const auto& [index, from] : reduce_parts_) {
+    const auto& values = from.second;
     if (sum.size() < values.size()) sum.resize(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) sum[i] += values[i];
     all.insert(all.end(), values.begin(), values.end());
   }
   Replies out;
-  for (const auto& [index, part] : std::exchange(reduce_parts_, {})) {
-    Message reply;
-    reply.type = MessageType::kReduce;
-    reply.body["values"] = op == "sum" ? sum : index == 0 ? all : std::vector<double>{};
-    out.push_back({part.first, reply});
+  for (const auto& [index, from] : std::exchange(reduce_parts_, {})) {
+    std::vector<double> values = reduce_op_ == ReduceOp::kSum ? sum
+                                 : index == 0                 ? all
+                                                              : std::vector<double>{};
+    out.push_back({from.first, Encode(ReduceResult{std::move(values)})});
   }
   return out;
 }

@@ -15,22 +15,27 @@
 // every replica has sent back the scale factor (kReduce op "scale"; see
 // Scale); an asynchronous push carries its own "sq_norm".
 //
-// Ownership: `ps` (may be null: --sync mpi, which pushes nothing here) is
-// owned by the caller and outlives this. Errors: Error(kInternal) for a
-// message that breaks the run's protocol (a push to an mpi coordinator, a
-// shard request out of step, a step whose pushes do not add up to its
-// windows); the parameter server's errors for a malformed push.
+// Bookkeeping and messages only (no LibTorch): the parameter server is a
+// ParameterStore (parameter_store.h). Ownership: `ps` (may be null: --sync
+// mpi, or --servers where the shards serve pushes) is owned by the caller
+// and outlives this. Errors: Error(kInternal) for a message that breaks the
+// run's protocol (a push without a parameter server, a shard request out of
+// step, a step whose pushes do not add up to its windows);
+// Error(kFormatMismatch) for a body that is not its type's (nothing is
+// changed then); the parameter server's errors for a malformed push.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "coordinator/parameter_server.h"
+#include "coordinator/parameter_store.h"
 #include "coordinator/step_shards.h"
 #include "protocol/message.h"
+#include "protocol/messages.h"
 
 namespace getps {
 
@@ -44,7 +49,7 @@ class StepExchange {
  public:
   // `staleness`: -1 synchronous; else asynchronous ps, a replica at most
   // this many pushes ahead of the slowest.
-  StepExchange(ParameterServer* ps, int staleness, bool split_norm = false)
+  StepExchange(ParameterStore* ps, int staleness, bool split_norm = false)
       : ps_(ps), staleness_(staleness), split_norm_(split_norm) {}
 
   // Every exchange of a generation: `replica` is the sender's index among
@@ -65,11 +70,16 @@ class StepExchange {
   std::vector<std::string> Drop();
 
  private:
-  Replies PushAsync(const std::string& peer, int replica, int replicas, const Message& push);
+  Replies PushAsync(const std::string& peer, int replica, int replicas, std::uint64_t step,
+                    double lr, double clip, std::optional<double> sq_norm,
+                    const std::vector<TensorFrame>& gradients);
+  // A complete synchronous step: its update, or (split_norm, clipping) the
+  // norm parts that go out first.
+  Replies Complete(std::uint64_t step, double lr, double clip);
   // The new weights for every replica waiting on the step just applied.
   Replies Release(std::uint64_t next_step);
 
-  ParameterServer* ps_;  // not owned; null under --sync mpi
+  ParameterStore* ps_;  // not owned; may be null
   int staleness_;
   bool split_norm_;
   // split_norm: a complete step waits for its scale factor.
@@ -81,6 +91,7 @@ class StepExchange {
   std::vector<std::pair<std::string, int>> waiting_;  // (peer, replica) awaiting weights
   std::vector<int> clock_;                            // async: pushes per replica
   std::map<int, std::pair<std::string, std::vector<double>>> reduce_parts_;  // by replica
+  ReduceOp reduce_op_ = ReduceOp::kSum;
 };
 
 }  // namespace getps

@@ -97,16 +97,10 @@ std::map<std::string, std::string> ReadChromMap(const std::string& path) {
   return map;
 }
 
-void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs) {
-  const std::vector<Region> peaks = ReadPeaks(o.peaks, o.overlaps);
-  const std::vector<Region> regions_in_genome =
-      ToGenomeCoordinates(peaks, genome, o.chrom_map, o.peaks);
-  RegionIndex regions =
-      RegionIndex::FromUnsorted(peaks);  // peaks are sorted: ids follow their order
-  LogInfo("peaks: " + std::to_string(regions.size()) + " regions on " +
-          std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
+namespace {
 
-  AccessibilityCounts acc = LoadAccessibility(o, regions);
+// The cell types with enough cells and reads (--min-cells, --min-library).
+std::vector<std::size_t> KeptCellTypes(const AccessibilityCounts& acc, const FeaturizeOptions& o) {
   std::vector<std::size_t> kept;
   for (std::size_t c = 0; c < acc.celltypes.size(); ++c) {
     if (acc.cells[c] > 0 && acc.cells[c] < o.min_cells) {
@@ -122,7 +116,11 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
   }
   if (kept.empty())
     throw Error(ErrorCode::kInvalidArgument, "featurize: every cell type was skipped (see above)");
+  return kept;
+}
 
+std::unique_ptr<StoreWriter> CreateStore(const FeaturizeOptions& o, const MotifSet& motifs,
+                                         const RegionIndex& regions) {
   StoreMetadata meta;
   meta.feature_names = motifs.feature_names;
   meta.genome_build = o.genome_build;
@@ -133,8 +131,13 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
   StoreWriterOptions wo;
   wo.overwrite = o.overwrite;
   wo.progress = o.progress;
-  auto writer = StoreWriter::Create(o.out, meta, regions, wo);
+  return StoreWriter::Create(o.out, meta, regions, wo);
+}
 
+// Every region's motif-cluster scores (the SIMD scanner, or the LibTorch
+// one on --device).
+void WriteMotifScores(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs,
+                      const std::vector<Region>& regions_in_genome, StoreWriter& writer) {
   MotifScanner scanner(motifs.pssms);
   std::unique_ptr<TorchMotifScanner> device_scanner;
   if (o.device != "cpu")
@@ -145,78 +148,120 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
       genome, regions_in_genome, scanner, o.threads,
       [&](std::size_t id, std::span<const MotifMatch> found) {
         ClusterScores(found, motifs.pssms, motifs.feature_of_pssm, row, &scratch);
-        writer->PutMotifScores(static_cast<std::uint32_t>(id), row);
+        writer.PutMotifScores(static_cast<std::uint32_t>(id), row);
       },
       o.progress, device_scanner.get());
+}
 
-  // Genes and the regions holding their TSSs.
+// Genes, the region holding each one's TSS (-1: none), and the TSS flags
+// per region and strand.
+struct GeneRegions {
   std::vector<GeneTss> genes;
-  if (!o.gtf.empty()) genes = ReadGtfTss(o.gtf);
-  if (!o.tss_bed.empty()) genes = ReadTssBed(o.tss_bed);
-  const std::size_t n = regions.size();
-  std::vector<std::uint8_t> tss(2 * n, 0);
-  std::vector<std::int64_t> region_of_gene(genes.size(), -1);
-  for (std::size_t g = 0; g < genes.size(); ++g) {
-    const int chrom = regions.FindChromosome(genes[g].chrom);
-    if (chrom < 0) continue;
-    auto [first, last] = regions.Overlapping(chrom, genes[g].tss, genes[g].tss + 1);
-    if (first == last) continue;
-    region_of_gene[g] = first;
-    tss[2 * first + (genes[g].strand == '-' ? 1 : 0)] = 1;
-  }
-  ExpressionTable expression;
-  if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+  std::vector<std::int64_t> region_of_gene;
+  std::vector<std::uint8_t> tss;  // [2 * region + strand]
+};
 
-  std::vector<float> logcpm(n), exp(2 * n);
-  for (std::size_t c : kept) {
-    const std::string& name = acc.celltypes[c];
-    int column = -1;
-    for (std::size_t k = 0; k < expression.celltypes.size(); ++k) {
-      if (expression.celltypes[k] == name) column = static_cast<int>(k);
-    }
-    if (column < 0 && expression.celltypes.size() == 1 && kept.size() == 1)
-      column = 0;  // one of each
-    if (!o.expression.empty() && column < 0) {
-      LogWarning("cell type " + name + " has no column in " + o.expression +
-                 ": its expression labels are zero");
+GeneRegions LocateGenes(const FeaturizeOptions& o, const RegionIndex& regions) {
+  GeneRegions out;
+  if (!o.gtf.empty()) out.genes = ReadGtfTss(o.gtf);
+  if (!o.tss_bed.empty()) out.genes = ReadTssBed(o.tss_bed);
+  out.tss.assign(2 * regions.size(), 0);
+  out.region_of_gene.assign(out.genes.size(), -1);
+  for (std::size_t g = 0; g < out.genes.size(); ++g) {
+    const GeneTss& gene = out.genes[g];
+    const int chrom = regions.FindChromosome(gene.chrom);
+    if (chrom < 0) continue;
+    auto [first, last] = regions.Overlapping(chrom, gene.tss, gene.tss + 1);
+    if (first == last) continue;
+    out.region_of_gene[g] = first;
+    out.tss[2 * first + (gene.strand == '-' ? 1 : 0)] = 1;
+  }
+  return out;
+}
+
+// The expression table's column of cell type `name` (-1: none; the one
+// column when there is one cell type of each).
+int ExpressionColumn(const ExpressionTable& expression, const std::string& name, std::size_t kept) {
+  int column = -1;
+  for (std::size_t k = 0; k < expression.celltypes.size(); ++k)
+    if (expression.celltypes[k] == name) column = static_cast<int>(k);
+  if (column < 0 && expression.celltypes.size() == 1 && kept == 1) column = 0;
+  return column;
+}
+
+// Cell type c's accessibility and expression labels (summed over the
+// genes whose TSS is in a region, per strand; 0 where logCPM < --min-acpm).
+void WriteCellType(const FeaturizeOptions& o, const AccessibilityCounts& acc, std::size_t c,
+                   int column, const ExpressionTable& expression, const GeneRegions& g,
+                   StoreWriter& writer) {
+  const std::string& name = acc.celltypes[c];
+  const std::size_t n = g.tss.size() / 2;
+  std::vector<float> logcpm(n), exp(2 * n, 0.0f);
+  for (std::size_t id = 0; id < n; ++id)
+    logcpm[id] = LogCpm(acc.counts[c][id], acc.library_size[c], o.logcpm_scale);
+  std::size_t labelled = 0;
+  if (column >= 0) {
+    for (std::size_t k = 0; k < g.genes.size(); ++k) {
+      if (g.region_of_gene[k] < 0) continue;
+      auto it = expression.of_gene.find(g.genes[k].name);
+      if (it == expression.of_gene.end()) continue;
+      const auto id = static_cast<std::size_t>(g.region_of_gene[k]);
+      exp[2 * id + (g.genes[k].strand == '-' ? 1 : 0)] +=
+          static_cast<float>(it->second[static_cast<std::size_t>(column)]);
+      ++labelled;
     }
     for (std::size_t id = 0; id < n; ++id)
-      logcpm[id] = LogCpm(acc.counts[c][id], acc.library_size[c], o.logcpm_scale);
-    std::fill(exp.begin(), exp.end(), 0.0f);
-    std::size_t labelled = 0;
-    if (column >= 0) {
-      for (std::size_t g = 0; g < genes.size(); ++g) {
-        if (region_of_gene[g] < 0) continue;
-        auto it = expression.of_gene.find(genes[g].name);
-        if (it == expression.of_gene.end()) continue;
-        const auto id = static_cast<std::size_t>(region_of_gene[g]);
-        exp[2 * id + (genes[g].strand == '-' ? 1 : 0)] +=
-            static_cast<float>(it->second[static_cast<std::size_t>(column)]);
-        ++labelled;
-      }
-      for (std::size_t id = 0; id < n; ++id) {
-        if (logcpm[id] < o.min_acpm) exp[2 * id] = exp[2 * id + 1] = 0.0f;
-      }
-    }
-    CellTypeInfo info{name, o.fragments.empty() ? o.counts : o.fragments, acc.cells[c],
-                      acc.library_size[c], column >= 0};
-    writer->AddCellType(info, {acc.counts[c], logcpm, exp, tss});
-    LogInfo("cell type " + name + ": " + std::to_string(acc.cells[c]) + " cells, library " +
-            std::to_string(static_cast<long long>(acc.library_size[c])) + ", " +
-            std::to_string(labelled) + " genes labelled");
+      if (logcpm[id] < o.min_acpm) exp[2 * id] = exp[2 * id + 1] = 0.0f;
   }
+  CellTypeInfo info{name, o.fragments.empty() ? o.counts : o.fragments, acc.cells[c],
+                    acc.library_size[c], column >= 0};
+  writer.AddCellType(info, {acc.counts[c], logcpm, exp, g.tss});
+  LogInfo("cell type " + name + ": " + std::to_string(acc.cells[c]) + " cells, library " +
+          std::to_string(static_cast<long long>(acc.library_size[c])) + ", " +
+          std::to_string(labelled) + " genes labelled");
+}
+
+// The genes for queries: the first TSS of each name.
+void WriteGenes(const std::vector<GeneTss>& genes, StoreWriter& writer) {
   std::set<std::string> seen;
   std::size_t duplicates = 0;
-  for (std::size_t g = 0; g < genes.size(); ++g) {
-    if (!seen.insert(genes[g].name).second) {
+  for (const auto& g : genes) {
+    if (!seen.insert(g.name).second) {
       ++duplicates;
       continue;
     }
-    writer->AddGene({genes[g].name, genes[g].chrom, genes[g].tss, genes[g].strand, -1});
+    writer.AddGene({g.name, g.chrom, g.tss, g.strand, -1});
   }
   if (duplicates)
     LogWarning(std::to_string(duplicates) +
                " repeated gene names: the first TSS of each is kept for queries");
+}
+
+}  // namespace
+
+void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs) {
+  const std::vector<Region> peaks = ReadPeaks(o.peaks, o.overlaps);
+  const std::vector<Region> regions_in_genome =
+      ToGenomeCoordinates(peaks, genome, o.chrom_map, o.peaks);
+  RegionIndex regions =
+      RegionIndex::FromUnsorted(peaks);  // peaks are sorted: ids follow their order
+  LogInfo("peaks: " + std::to_string(regions.size()) + " regions on " +
+          std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
+  AccessibilityCounts acc = LoadAccessibility(o, regions);
+  const std::vector<std::size_t> kept = KeptCellTypes(acc, o);
+  auto writer = CreateStore(o, motifs, regions);
+  WriteMotifScores(o, genome, motifs, regions_in_genome, *writer);
+  const GeneRegions genes = LocateGenes(o, regions);
+  ExpressionTable expression;
+  if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+  for (std::size_t c : kept) {
+    const int column = ExpressionColumn(expression, acc.celltypes[c], kept.size());
+    if (!o.expression.empty() && column < 0)
+      LogWarning("cell type " + acc.celltypes[c] + " has no column in " + o.expression +
+                 ": its expression labels are zero");
+    WriteCellType(o, acc, c, column, expression, genes, *writer);
+  }
+  WriteGenes(genes.genes, *writer);
   writer->Finish();
   LogInfo("featurize: wrote " + o.out);
 }

@@ -12,6 +12,8 @@ sanitize=${GETPS_SANITIZE:-0}
 # ccache keys on relative paths below the clone, so every clone (CI's fresh
 # ones included) shares one cache.
 export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
+# Precompiled headers (GETPS_PCH) are cached only with this sloppiness.
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 suffix=""
 if [ "$sanitize" = 1 ]; then suffix=-asan; fi
 build=${GETPS_BUILD_DIR:-$root/build$suffix}

@@ -1,5 +1,7 @@
 #include "launch/command_line.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +59,12 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
                 "getps " + spec.name + ": " + e.what() + " (see getps " + spec.name + " --help)");
   }
   return vm;
+}
+
+std::string DefaultText(double value) {
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
 }
 
 std::vector<std::string> SplitList(const std::string& text) {

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace getps::cli {
@@ -34,6 +35,18 @@ struct CommandSpec {
 std::optional<po::variables_map> Parse(const std::vector<std::string>& args, CommandSpec& spec);
 
 void PrintHelp(const CommandSpec& spec);
+
+// An option's value with its default `value` (from the options struct, so
+// each default is written once), shown in --help as the shortest text that
+// reads back as it (0.05, not 0.050000000000000003).
+std::string DefaultText(double value);
+template <typename T>
+po::typed_value<T>* Defaulted(const T& value) {
+  if constexpr (std::is_floating_point_v<T>)
+    return po::value<T>()->default_value(value, DefaultText(value));
+  else
+    return po::value<T>()->default_value(value);
+}
 
 // Splits "a,b,c" into its non-empty parts.
 std::vector<std::string> SplitList(const std::string& text);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -17,11 +18,13 @@
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
-#include "coordinator/run_report.h"
+#include "launch/report/run_report.h"
 #include "launch/status_endpoint.h"
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
-#include "worker/replica_link.h"
+#include "worker/mpi_transport.h"
+#include "worker/ps_transport.h"
+#include "worker/trainer.h"
 
 namespace getps::cli {
 namespace {
@@ -102,36 +105,179 @@ std::string ShardBind(const std::string& coordinator_bind) {
 
 // A bare "cuda": GPU (node-local replica index) mod (visible GPUs), so the
 // replicas of one host spread over its GPUs; anything else as given.
-std::string ReplicaDevice(const std::string& device, MPI_Comm replicas) {
-  if (device != "cuda" || !torch::cuda::is_available()) return device;
+c10::Device ReplicaDevice(c10::Device device, MPI_Comm replicas) {
+  if (!device.is_cuda() || device.has_index() || !torch::cuda::is_available()) return device;
   MPI_Comm node;
   MPI_Comm_split_type(replicas, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
   int local = 0;
   MPI_Comm_rank(node, &local);
   MPI_Comm_free(&node);
-  return "cuda:" + std::to_string(local % static_cast<int>(torch::cuda::device_count()));
+  return c10::Device(c10::DeviceType::CUDA,
+                     static_cast<c10::DeviceIndex>(local % torch::cuda::device_count()));
+}
+
+// What every rank needs to know of the run, from rank 0.
+struct Bootstrap {
+  std::string endpoint;  // the coordinator's
+  RunKeys keys;          // its public key and the run's client keys
+  Heartbeat heartbeat;
+  std::chrono::milliseconds timeout;
+};
+
+std::chrono::milliseconds Milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(1000 * seconds));
+}
+
+// Heartbeats every third of the timeout (at most 1 s); the coordinator
+// probes its replicas as often.
+Bootstrap Timing(const DistributedOptions& options) {
+  Bootstrap b;
+  b.timeout = std::chrono::milliseconds(1000LL * options.timeout_seconds);
+  b.heartbeat.timeout = Milliseconds(std::max(0.5, options.heartbeat_timeout_seconds));
+  b.heartbeat.interval = std::min(std::chrono::milliseconds(1000), b.heartbeat.timeout / 3);
+  return b;
+}
+
+// --servers K: each shard's endpoint and public key, gathered at rank 0.
+std::vector<ControlClientOptions> GatherShards(const Bootstrap& b, int servers, int ranks) {
+  std::vector<ControlClientOptions> out;
+  const auto gathered = GatherAtRankZero("", ranks);
+  for (int r = 1; r <= servers; ++r) {
+    const auto shard = nlohmann::json::parse(gathered[static_cast<std::size_t>(r)]);
+    RunKeys theirs = b.keys;
+    theirs.server_public = shard.at("server_public");
+    out.push_back({shard.at("endpoint"), theirs, "coordinator", b.timeout, {}, b.heartbeat});
+  }
+  return out;
+}
+
+void CoordinateRank(const TrainOptions& train, const DistributedOptions& options, int ranks) {
+  std::filesystem::create_directories(train.run_dir);
+  const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
+  std::filesystem::remove(key_file);  // a run's keys are its own
+  Bootstrap b = Timing(options);
+  b.keys = GenerateRunKeys();
+  WriteRunKeys(key_file, b.keys);
+  ControlServer server({options.bind, b.keys, {}, b.heartbeat});
+  const std::string endpoint = Advertised(server.endpoint());
+  LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
+          std::to_string(ranks - 1) + " mpirun replicas + " +
+          std::to_string(options.external_workers) + " external, --sync " +
+          WireName(*options.sync));
+  Broadcast(nlohmann::json{{"endpoint", endpoint},
+                           {"server_public", b.keys.server_public},
+                           {"client_public", b.keys.client_public},
+                           {"client_secret", b.keys.client_secret}}
+                .dump());
+  CoordinatorOptions c;
+  c.servers = GatherShards(b, options.servers, ranks);
+  // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
+  WriteFileAtomically(
+      (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
+      nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}, {"pid", getpid()}}.dump() +
+          "\n");
+  RunProgress progress(train.run_dir);
+  const auto status =
+      StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);
+  c.train = train;
+  c.sync = *options.sync;
+  c.mpi_replicas = ranks - 1 - options.servers;
+  c.external = options.external_workers;
+  c.wire = options.wire;
+  c.staleness = options.staleness;
+  c.timeout = b.timeout;
+  c.probe_interval = b.heartbeat.interval;
+  c.elastic.min_workers = options.min_workers;
+  c.elastic.rendezvous_timeout = Milliseconds(options.rendezvous_timeout_seconds);
+  c.elastic.host_failures = options.host_failures;
+  c.elastic.host_cooldown = Milliseconds(options.host_cooldown_seconds);
+  RunCoordinator(c, server, &progress);
+  LogInfo("coordinator: all replicas finished");
+  WriteRunReportAtEnd(train.run_dir);
+}
+
+Bootstrap ReceiveBootstrap(const DistributedOptions& options) {
+  Bootstrap b = Timing(options);
+  const auto boot = nlohmann::json::parse(Broadcast(""));
+  b.endpoint = boot.at("endpoint");
+  b.keys.server_public = boot.at("server_public");
+  b.keys.client_public = boot.at("client_public");
+  b.keys.client_secret = boot.at("client_secret");
+  return b;
+}
+
+// A key pair of its own; the run's clients are admitted.
+void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const MpiSession& mpi) {
+  RunKeys keys = boot.keys;
+  const RunKeys own = GenerateRunKeys();
+  keys.server_public = own.server_public;
+  keys.server_secret = own.server_secret;
+  ControlServer server({ShardBind(options.bind), keys, {}, boot.heartbeat});
+  const std::string endpoint = Advertised(server.endpoint());
+  GatherAtRankZero(
+      nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),
+      mpi.size());
+  const int shard = mpi.rank() - 1;
+  LogInfo("parameter server shard " + std::to_string(shard) + " on " + endpoint);
+  ServeParameterShard({shard, boot.timeout, boot.heartbeat.interval}, server);
+  LogInfo("parameter server shard " + std::to_string(shard) + ": the run is over");
+}
+
+// The transport of this rank's --sync.
+std::unique_ptr<Transport> MakeTransport(SyncMode sync, const ControlClientOptions& control,
+                                         MPI_Comm replicas, int mpi_rank) {
+  switch (sync) {
+    case SyncMode::kMpi:
+      return std::make_unique<MpiTransport>(MpiTransportOptions{replicas, mpi_rank, control});
+    case SyncMode::kParameterServer:
+      return std::make_unique<PsTransport>(PsTransportOptions{mpi_rank, control});
+  }
+  throw Error(ErrorCode::kInternal, "no transport for this --sync");
+}
+
+void TrainRank(const TrainOptions& train, const Bootstrap& boot, SyncMode sync, MPI_Comm replicas,
+               int mpi_rank) {
+  const ControlClientOptions control{
+      boot.endpoint, boot.keys, "replica " + std::to_string(mpi_rank),
+      boot.timeout,  {},        boot.heartbeat};
+  const auto transport = MakeTransport(sync, control, replicas, mpi_rank);
+  TrainOptions mine = train;
+  mine.progress = train.progress && transport->replica() == 0;
+  mine.device = ReplicaDevice(train.device, replicas);
+  const TrainSummary s = Train(mine, transport.get());
+  if (transport->replica() != 0) return;
+  std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) on "
+            << transport->replicas() << " replicas; best validation loss " << s.best_validation_loss
+            << " in " << s.best_checkpoint << "\n";
+  if (train.pretraining())
+    std::cout << "held-out masked MSE " << s.test_masked_mse << "\n";
+  else if (!train.leave_out_chromosomes.empty() || !train.leave_out_celltypes.empty())
+    std::cout << "held-out Pearson " << s.test_pearson << "\n";
+}
+
+// How the job ended, for `getps launch` (under mpirun's recovery settings
+// mpirun's exit status is always 0).
+void WriteOutcome(const std::string& path, int code, const std::string& error) {
+  try {
+    WriteFileAtomically(path, nlohmann::json{{"status", code == 0 ? "finished" : "failed"},
+                                             {"exit_code", code},
+                                             {"error", error}}
+                                      .dump() +
+                                  "\n");
+  } catch (const Error& e) {
+    std::cerr << "getps: " << e.what() << "\n";
+  }
 }
 
 }  // namespace
 
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
-  const SyncMode sync = SyncModeNamed(options.sync);
+  const SyncMode sync = *options.sync;
   MpiSession mpi;
-  if (options.wire != "fp32" && options.wire != "bf16")
-    throw Error(ErrorCode::kInvalidArgument,
-                "--wire must be fp32 or bf16, not '" + options.wire + "'");
-  if (options.wire == "bf16" && sync != SyncMode::kParameterServer)
-    throw Error(ErrorCode::kInvalidArgument, "--wire bf16 needs --sync ps (MPI has no bfloat16)");
-  if (options.staleness >= 0 && sync != SyncMode::kParameterServer)
-    throw Error(ErrorCode::kInvalidArgument, "--staleness needs --sync ps");
-  if (options.external_workers > 0 && sync != SyncMode::kParameterServer)
-    throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
-  if (options.servers < 0 || (options.servers > 0 && sync != SyncMode::kParameterServer))
-    throw Error(ErrorCode::kInvalidArgument, "--servers K (K >= 1) needs --sync ps");
   if (mpi.size() < 2 + options.servers)
     throw Error(
         ErrorCode::kInvalidArgument,
-        "--sync " + options.sync + " needs mpirun with at least " +
+        std::string("--sync ") + WireName(sync) + " needs mpirun with at least " +
             std::to_string(2 + options.servers) + " ranks (rank 0 coordinates" +
             (options.servers > 0 ? ", 1.." + std::to_string(options.servers) + " serve parameters"
                                  : std::string()) +
@@ -139,131 +285,26 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
   const bool is_server = mpi.rank() >= 1 && mpi.rank() <= options.servers;
   MPI_Comm replicas = MPI_COMM_NULL;  // the training ranks (and apart: rank 0, the servers)
   MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : is_server ? 2 : 1, mpi.rank(), &replicas);
-  const std::chrono::milliseconds timeout(1000LL * options.timeout_seconds);
-  // Heartbeats every third of the timeout (at most 1 s); the coordinator
-  // probes its replicas as often.
-  Heartbeat heartbeat;
-  heartbeat.timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(1000 * std::max(0.5, options.heartbeat_timeout_seconds)));
-  heartbeat.interval = std::min(std::chrono::milliseconds(1000), heartbeat.timeout / 3);
-  // How the job ended, for `getps launch` (under mpirun's recovery
-  // settings mpirun's exit status is always 0).
   const std::string outcome = (std::filesystem::path(train.run_dir) / "outcome.json").string();
-  auto write_outcome = [&](int code, const std::string& error) {
-    if (mpi.rank() != 0) return;
-    try {
-      WriteFileAtomically(outcome, nlohmann::json{{"status", code == 0 ? "finished" : "failed"},
-                                                  {"exit_code", code},
-                                                  {"error", error}}
-                                           .dump() +
-                                       "\n");
-    } catch (const Error& e) {
-      std::cerr << "getps: " << e.what() << "\n";
-    }
-  };
   try {
     if (mpi.rank() == 0) {
-      std::filesystem::create_directories(train.run_dir);
       std::filesystem::remove(outcome);
-      const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
-      std::filesystem::remove(key_file);  // a run's keys are its own
-      const RunKeys keys = GenerateRunKeys();
-      WriteRunKeys(key_file, keys);
-      ControlServer server({options.bind, keys, {}, heartbeat});
-      const std::string endpoint = Advertised(server.endpoint());
-      LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
-              std::to_string(mpi.size() - 1) + " mpirun replicas + " +
-              std::to_string(options.external_workers) + " external, --sync " + options.sync);
-      Broadcast(nlohmann::json{{"endpoint", endpoint},
-                               {"server_public", keys.server_public},
-                               {"client_public", keys.client_public},
-                               {"client_secret", keys.client_secret}}
-                    .dump());
-      // --servers K: each shard's endpoint and public key.
-      std::vector<ControlClientOptions> servers;
-      const auto gathered = GatherAtRankZero("", mpi.size());
-      for (int r = 1; r <= options.servers; ++r) {
-        const auto shard = nlohmann::json::parse(gathered[static_cast<std::size_t>(r)]);
-        RunKeys theirs = keys;
-        theirs.server_public = shard.at("server_public");
-        servers.push_back({shard.at("endpoint"), theirs, "coordinator", timeout, {}, heartbeat});
-      }
-      // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
-      WriteFileAtomically(
-          (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
-          nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}, {"pid", getpid()}}.dump() +
-              "\n");
-      RunProgress progress(train.run_dir);
-      const auto status =
-          StartStatusEndpoint(options.status_bind, options.status_port, train.run_dir, progress);
-      auto ms = [](double seconds) {
-        return std::chrono::milliseconds(static_cast<std::int64_t>(1000 * seconds));
-      };
-      GenerationOptions elastic;
-      elastic.min_workers = options.min_workers;
-      elastic.rendezvous_timeout = ms(options.rendezvous_timeout_seconds);
-      elastic.host_failures = options.host_failures;
-      elastic.host_cooldown = ms(options.host_cooldown_seconds);
-      RunCoordinator(
-          {train, sync, mpi.size() - 1 - options.servers, options.external_workers, servers,
-           options.wire == "bf16", options.staleness, timeout, heartbeat.interval, elastic},
-          server, &progress);
-      LogInfo("coordinator: all replicas finished");
-      WriteRunReportAtEnd(train.run_dir);
-      write_outcome(0, "");
+      CoordinateRank(train, options, mpi.size());
+      WriteOutcome(outcome, 0, "");
     } else {
-      const auto boot = nlohmann::json::parse(Broadcast(""));
-      RunKeys keys;
-      keys.server_public = boot.at("server_public");
-      keys.client_public = boot.at("client_public");
-      keys.client_secret = boot.at("client_secret");
-      if (is_server) {  // a key pair of its own; the run's clients are admitted
-        const RunKeys own = GenerateRunKeys();
-        keys.server_public = own.server_public;
-        keys.server_secret = own.server_secret;
-        ControlServer server({ShardBind(options.bind), keys, {}, heartbeat});
-        const std::string endpoint = Advertised(server.endpoint());
-        GatherAtRankZero(
-            nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),
-            mpi.size());
-        const int shard = mpi.rank() - 1;
-        LogInfo("parameter server shard " + std::to_string(shard) + " on " + endpoint);
-        ServeParameterShard({shard, timeout, heartbeat.interval}, server);
-        LogInfo("parameter server shard " + std::to_string(shard) + ": the run is over");
+      const Bootstrap boot = ReceiveBootstrap(options);
+      if (is_server) {
+        ServeRank(boot, options, mpi);
         MPI_Comm_free(&replicas);
         mpi.BoundFinalize(10);
         return 0;
       }
       GatherAtRankZero("", mpi.size());
-      ReplicaLinkOptions link_options;
-      link_options.sync = sync;
-      link_options.replicas = replicas;
-      link_options.mpi_rank = mpi.rank();
-      link_options.bf16_wire = options.wire == "bf16";
-      link_options.control = {boot.at("endpoint"),
-                              keys,
-                              "replica " + std::to_string(mpi.rank()),
-                              timeout,
-                              {},
-                              heartbeat};
-      ReplicaLink link(link_options);
-      TrainOptions mine = train;
-      mine.progress = train.progress && link.replica() == 0;
-      mine.device = ReplicaDevice(train.device, replicas);
-      const TrainSummary s = Train(mine, &link);
-      if (link.replica() == 0) {
-        std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) on "
-                  << link.replicas() << " replicas; best validation loss " << s.best_validation_loss
-                  << " in " << s.best_checkpoint << "\n";
-        if (train.mode == "pretrain")
-          std::cout << "held-out masked MSE " << s.test_masked_mse << "\n";
-        else if (!train.leave_out_chromosomes.empty() || !train.leave_out_celltypes.empty())
-          std::cout << "held-out Pearson " << s.test_pearson << "\n";
-      }
+      TrainRank(train, boot, sync, replicas, mpi.rank());
     }
   } catch (const Error& e) {
     std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";
-    write_outcome(ExitCodeFor(e.code()), e.what());
+    if (mpi.rank() == 0) WriteOutcome(outcome, ExitCodeFor(e.code()), e.what());
     // A ps replica the coordinator refused (its host cooling down, or the
     // run over) leaves alone; the run goes on without it.
     if (mpi.rank() > 0 && sync == SyncMode::kParameterServer && e.code() == ErrorCode::kRefused)
@@ -271,7 +312,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
     MPI_Abort(MPI_COMM_WORLD, ExitCodeFor(e.code()));
   } catch (const std::exception& e) {  // a library's own exception: a bug, still one line
     std::cerr << "getps: internal error (rank " << mpi.rank() << "): " << e.what() << "\n";
-    write_outcome(1, e.what());
+    if (mpi.rank() == 0) WriteOutcome(outcome, 1, e.what());
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   MPI_Comm_free(&replicas);

@@ -1,29 +1,24 @@
 #include "launch/option_values.h"
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace getps::cli {
 
-AtacMode ParseAtacMode(const std::string& text) {
-  if (text == "quantitative") return AtacMode::kQuantitative;
-  if (text == "binary") return AtacMode::kBinary;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--atac must be quantitative or binary, not '" + text + "'");
-}
+namespace {
 
-MotifDtype ParseMotifDtype(const std::string& text) {
-  if (text == "float16") return MotifDtype::kFloat16;
-  if (text == "float32") return MotifDtype::kFloat32;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--dtype must be float16 or float32, not '" + text + "'");
-}
+constexpr EnumNames<MotifDtype, 2> kMotifDtypes{
+    {{{MotifDtype::kFloat16, "float16"}, {MotifDtype::kFloat32, "float32"}}}};
+constexpr EnumNames<CountMode, 2> kCountModes{
+    {{{CountMode::kFragments, "fragments"}, {CountMode::kInsertions, "insertions"}}}};
 
-CountMode ParseCountMode(const std::string& text) {
-  if (text == "fragments") return CountMode::kFragments;
-  if (text == "insertions") return CountMode::kInsertions;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--count must be fragments or insertions, not '" + text + "'");
-}
+}  // namespace
+
+AtacMode ParseAtacMode(const std::string& text) { return kAtacModes.Parse("--atac", text); }
+
+MotifDtype ParseMotifDtype(const std::string& text) { return kMotifDtypes.Parse("--dtype", text); }
+
+CountMode ParseCountMode(const std::string& text) { return kCountModes.Parse("--count", text); }
 
 OutputFile OpenOutput(const std::string& path) {
   if (path == "-") return OutputFile(stdout, [](std::FILE*) { return 0; });

@@ -12,12 +12,100 @@
 #include "launch/option_values.h"
 #include "storage/batch_assembler.h"
 #include "storage/gene_window.h"
+#include "storage/store_reader.h"
 #include "worker/batch_tensors.h"
-#include "worker/checkpoint.h"
-#include "worker/region_model.h"
-#include "worker/state_dict.h"
+#include "worker/model/checkpoint.h"
+#include "worker/model/region_model.h"
+#include "worker/model/state_dict.h"
 
 namespace getps::cli {
+
+namespace {
+
+// The model of the checkpoint at `weights`, shaped by its meta.json, for
+// `store`'s features.
+std::unique_ptr<RegionModel> LoadModel(const std::string& weights, const StoreReader& store) {
+  const auto meta_path = std::filesystem::path(weights).parent_path() / "meta.json";
+  if (!std::filesystem::exists(meta_path))
+    throw Error(ErrorCode::kNotFound,
+                weights + ": no meta.json beside it to tell the model's shape");
+  const auto config_json =
+      CheckpointManager::ReadMeta(meta_path.parent_path().string()).at("model_config");
+  GetModelConfig config = GetModelConfig::Small(config_json.at("num_features"));
+  config.dim = config_json.at("dim");
+  config.depth = config_json.at("depth");
+  config.heads = config_json.at("heads");
+  config.mlp_ratio = config_json.at("mlp_ratio");
+  if (config.num_features != static_cast<std::int64_t>(store.num_motifs() + 1))
+    throw Error(ErrorCode::kInvalidArgument,
+                weights + " expects " + std::to_string(config.num_features) + " features, store " +
+                    store.path() + " has " + std::to_string(store.num_motifs() + 1));
+  auto model = MakeRegionModel(kModelKinds.Parse(meta_path.string() + ": model_config.model",
+                                                 config_json.at("model").get<std::string>()),
+                               config);
+  LoadStateDict(model->module(), weights);
+  model->module().eval();
+  return model;
+}
+
+// The genes asked for (all of the store's when none), each with its window.
+std::vector<std::pair<GeneRecord, GeneWindow>> GeneWindows(const StoreReader& store, int ct,
+                                                           const std::vector<std::string>& names,
+                                                           std::size_t* skipped) {
+  std::vector<GeneRecord> genes;
+  if (names.empty()) {
+    genes = store.Genes();
+  } else {
+    for (const auto& n : names) {
+      auto g = store.FindGene(n);
+      if (!g)
+        throw Error(ErrorCode::kNotFound, "store " + store.path() + " has no gene '" + n + "'");
+      genes.push_back(*g);
+    }
+  }
+  std::vector<std::pair<GeneRecord, GeneWindow>> todo;
+  for (const auto& g : genes) {
+    try {
+      todo.emplace_back(g, WindowAroundGene(store, g, ct, kRegionsPerWindow));
+    } catch (const Error& e) {
+      if (!names.empty()) std::cerr << "getps predict: skipped: " << e.what() << "\n";
+      ++*skipped;
+    }
+  }
+  return todo;
+}
+
+// One TSV line per gene: the prediction for its strand at its TSS region.
+void Predict(RegionModel& model, const StoreReader& store, AtacMode atac, std::size_t batch_size,
+             const std::vector<std::pair<GeneRecord, GeneWindow>>& todo, std::ostream& out) {
+  torch::NoGradGuard no_grad;
+  out << "gene\tchrom\ttss\tstrand\tregion\tpredicted\tobserved\n";
+  BatchAssembler assembler(store, {kRegionsPerWindow, atac});
+  Batch batch;
+  for (std::size_t b = 0; b < todo.size(); b += batch_size) {
+    const std::size_t n = std::min(todo.size(), b + batch_size) - b;
+    std::vector<Window> windows;
+    for (std::size_t i = 0; i < n; ++i) windows.push_back(todo[b + i].second.window);
+    assembler.Assemble(windows, &batch);
+    auto e = model.Forward(ViewBatch(batch).features, {}, true, false).expression.contiguous();
+    const float* p = e.data_ptr<float>();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& [g, gw] = todo[b + i];
+      const int strand = g.strand == '+' ? 0 : 1;
+      const std::size_t k = (i * kRegionsPerWindow + gw.row) * 2 + static_cast<std::size_t>(strand);
+      out << g.name << "\t" << g.chrom << "\t" << g.tss + 1 << "\t" << g.strand << "\t"
+          << store.regions().Describe(static_cast<std::uint32_t>(g.region_id)) << "\t" << p[k]
+          << "\t";
+      if (batch.tss_mask[k] != 0) {
+        out << batch.expression[k] << "\n";
+      } else {
+        out << "NA\n";
+      }
+    }
+  }
+}
+
+}  // namespace
 
 int RunPredict(const std::vector<std::string>& args) {
   CommandSpec spec(
@@ -34,7 +122,7 @@ int RunPredict(const std::vector<std::string>& args) {
       "celltype", po::value<std::string>()->required(), "cell type")(
       "genes", po::value<std::string>()->default_value(""), "comma-separated (default: all)")(
       "out", po::value<std::string>()->default_value("-"), "output TSV (- for stdout)")(
-      "atac", po::value<std::string>()->default_value("quantitative"),
+      "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "accessibility column: quantitative or binary (as the model was trained)")(
       "batch-size", po::value<std::int64_t>()->default_value(16), "windows per forward pass");
   spec.path_options = {"checkpoint", "store", "out"};
@@ -43,79 +131,17 @@ int RunPredict(const std::vector<std::string>& args) {
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
   const int ct = store->CellTypeIndex((*vm)["celltype"].as<std::string>());
   const std::string weights = CheckpointWeightsPath((*vm)["checkpoint"].as<std::string>());
-  // The model's shape comes from the checkpoint's meta.json.
-  const auto meta_path = std::filesystem::path(weights).parent_path() / "meta.json";
-  if (!std::filesystem::exists(meta_path))
-    throw Error(ErrorCode::kNotFound,
-                weights + ": no meta.json beside it to tell the model's shape");
-  const auto config_json =
-      CheckpointManager::ReadMeta(meta_path.parent_path().string()).at("model_config");
-  GetModelConfig config = GetModelConfig::Small(config_json.at("num_features"));
-  config.dim = config_json.at("dim");
-  config.depth = config_json.at("depth");
-  config.heads = config_json.at("heads");
-  config.mlp_ratio = config_json.at("mlp_ratio");
-  if (config.num_features != static_cast<std::int64_t>(store->num_motifs() + 1))
-    throw Error(ErrorCode::kInvalidArgument,
-                weights + " expects " + std::to_string(config.num_features) + " features, store " +
-                    store->path() + " has " + std::to_string(store->num_motifs() + 1));
-  auto model = MakeRegionModel(config_json.at("model"), config);
-  LoadStateDict(model->module(), weights);
-  model->module().eval();
-  torch::NoGradGuard no_grad;
-
-  std::vector<GeneRecord> genes;
-  const auto names = SplitList((*vm)["genes"].as<std::string>());
-  if (names.empty()) {
-    genes = store->Genes();
-  } else {
-    for (const auto& n : names) {
-      auto g = store->FindGene(n);
-      if (!g)
-        throw Error(ErrorCode::kNotFound, "store " + store->path() + " has no gene '" + n + "'");
-      genes.push_back(*g);
-    }
-  }
-  std::vector<std::pair<GeneRecord, GeneWindow>> todo;
+  auto model = LoadModel(weights, *store);
   std::size_t skipped = 0;
-  for (const auto& g : genes) {
-    try {
-      todo.emplace_back(g, WindowAroundGene(*store, g, ct, 200));
-    } catch (const Error& e) {
-      if (!names.empty()) std::cerr << "getps predict: skipped: " << e.what() << "\n";
-      ++skipped;
-    }
-  }
+  const auto todo = GeneWindows(*store, ct, SplitList((*vm)["genes"].as<std::string>()), &skipped);
   std::ofstream file;
   const std::string out_path = (*vm)["out"].as<std::string>();
   if (out_path != "-") file.open(out_path);
   std::ostream& out = out_path == "-" ? std::cout : file;
-  out << "gene\tchrom\ttss\tstrand\tregion\tpredicted\tobserved\n";
-  BatchAssembler assembler(*store, {200, ParseAtacMode((*vm)["atac"].as<std::string>())});
-  Batch batch;
-  const auto bs =
-      static_cast<std::size_t>(std::max<std::int64_t>(1, (*vm)["batch-size"].as<std::int64_t>()));
-  for (std::size_t b = 0; b < todo.size(); b += bs) {
-    const std::size_t n = std::min(todo.size(), b + bs) - b;
-    std::vector<Window> windows;
-    for (std::size_t i = 0; i < n; ++i) windows.push_back(todo[b + i].second.window);
-    assembler.Assemble(windows, &batch);
-    auto e = model->Forward(ViewBatch(batch).features, {}, true, false).expression.contiguous();
-    const float* p = e.data_ptr<float>();
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& [g, gw] = todo[b + i];
-      const int strand = g.strand == '+' ? 0 : 1;
-      const std::size_t k = (i * 200 + gw.row) * 2 + static_cast<std::size_t>(strand);
-      out << g.name << "\t" << g.chrom << "\t" << g.tss + 1 << "\t" << g.strand << "\t"
-          << store->regions().Describe(static_cast<std::uint32_t>(g.region_id)) << "\t" << p[k]
-          << "\t";
-      if (batch.tss_mask[k] != 0) {
-        out << batch.expression[k] << "\n";
-      } else {
-        out << "NA\n";
-      }
-    }
-  }
+  Predict(
+      *model, *store, ParseAtacMode((*vm)["atac"].as<std::string>()),
+      static_cast<std::size_t>(std::max<std::int64_t>(1, (*vm)["batch-size"].as<std::int64_t>())),
+      todo, out);
   if (!out) throw Error(ErrorCode::kIOError, "cannot write " + out_path);
   std::cerr << "predicted " << todo.size() << " genes";
   if (skipped > 0) std::cerr << " (" << skipped << " skipped: TSS not accessible or no region)";

@@ -1,11 +1,11 @@
 // `getps report RUN_DIR`: the self-contained HTML report of a training run
-// or a sweep (coordinator/run_report.h).
+// or a sweep (launch/report/run_report.h).
 #include <iostream>
 
 #include "common/error.h"
-#include "coordinator/run_report.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/report/run_report.h"
 
 namespace getps::cli {
 

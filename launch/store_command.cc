@@ -99,11 +99,13 @@ int StoreExport(const std::vector<std::string>& args) {
       "comma-separated cell types (default all)")("chroms",
                                                   po::value<std::string>()->default_value(""),
                                                   "comma-separated chromosomes (default all)")(
-      "window-size", po::value<std::uint32_t>()->default_value(200), "regions per window")(
-      "stride", po::value<std::uint32_t>()->default_value(200),
-      "window stride (100 for fine-tuning)")(
-      "atac", po::value<std::string>()->default_value("quantitative"), "quantitative or binary")(
-      "shuffle-seed", po::value<std::uint64_t>(), "shuffle the windows with this seed")(
+      "window-size", po::value<std::uint32_t>()->default_value(kRegionsPerWindow),
+      "regions per window")("stride",
+                            po::value<std::uint32_t>()->default_value(WindowPlanOptions{}.stride),
+                            "window stride (100 for fine-tuning)")(
+      "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
+      "quantitative or binary")("shuffle-seed", po::value<std::uint64_t>(),
+                                "shuffle the windows with this seed")(
       "limit", po::value<std::size_t>(), "export at most this many windows")(
       "quiet", po::bool_switch(), "no progress lines");
   auto vm = Parse(args, spec);

@@ -170,9 +170,12 @@ int StoreWindow(const std::vector<std::string>& args) {
   spec.options.add_options()("celltype", po::value<std::string>()->required(), "cell type")(
       "chrom", po::value<std::string>()->required(), "chromosome")(
       "index", po::value<std::uint32_t>()->required(), "window index (0-based)")(
-      "window-size", po::value<std::uint32_t>()->default_value(200), "regions per window")(
-      "stride", po::value<std::uint32_t>()->default_value(200), "window stride")(
-      "atac", po::value<std::string>()->default_value("quantitative"), "quantitative or binary");
+      "window-size", po::value<std::uint32_t>()->default_value(kRegionsPerWindow),
+      "regions per window")("stride",
+                            po::value<std::uint32_t>()->default_value(WindowPlanOptions{}.stride),
+                            "window stride")(
+      "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
+      "quantitative or binary");
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto store = OpenStore(*vm);
@@ -209,8 +212,10 @@ int StoreGene(const std::vector<std::string>& args) {
   AddStoreOption(spec);
   spec.options.add_options()("gene", po::value<std::string>()->required(), "gene name")(
       "celltype", po::value<std::string>()->required(), "cell type")(
-      "window-size", po::value<std::uint32_t>()->default_value(200), "regions per window")(
-      "atac", po::value<std::string>()->default_value("quantitative"), "quantitative or binary");
+      "window-size", po::value<std::uint32_t>()->default_value(kRegionsPerWindow),
+      "regions per window")(
+      "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
+      "quantitative or binary");
   spec.positional.add("gene", 1);
   auto vm = Parse(args, spec);
   if (!vm) return 0;

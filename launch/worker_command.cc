@@ -8,8 +8,9 @@
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "protocol/run_keys.h"
-#include "worker/replica_link.h"
-#include "worker/train_options_json.h"
+#include "worker/model/train_options_json.h"
+#include "worker/ps_transport.h"
+#include "worker/trainer.h"
 
 namespace getps::cli {
 
@@ -38,17 +39,17 @@ int RunWorker(const std::vector<std::string>& args) {
   if (!vm) return 0;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  ReplicaLinkOptions options;
-  options.sync = SyncMode::kParameterServer;
+  PsTransportOptions options;
   options.control.coordinator = (*vm)["coordinator"].as<std::string>();
   options.control.keys = ReadRunKeys((*vm)["key-file"].as<std::string>());
   options.control.name =
       std::string("worker on ") + host + " (pid " + std::to_string(getpid()) + ")";
   options.control.timeout = std::chrono::milliseconds(1000LL * (*vm)["timeout"].as<int>());
-  ReplicaLink link(options);
-  TrainOptions train = TrainOptionsFromJson(link.welcome().at("train"));
+  PsTransport link(options);
+  TrainOptions train = TrainOptionsFromJson(link.welcome().train);
   if (!(*vm)["store"].as<std::string>().empty()) train.store = (*vm)["store"].as<std::string>();
-  if (!(*vm)["device"].as<std::string>().empty()) train.device = (*vm)["device"].as<std::string>();
+  if (!(*vm)["device"].as<std::string>().empty())
+    train.device = DeviceNamed("--device", (*vm)["device"].as<std::string>());
   if (!(*vm)["run-dir"].as<std::string>().empty())
     train.run_dir = (*vm)["run-dir"].as<std::string>();
   train.progress = !(*vm)["quiet"].as<bool>();  // lines from replica 0 only

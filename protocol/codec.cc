@@ -82,8 +82,7 @@ Message DecodeMessage(std::vector<zmq::message_t>&& frames, const DecodeLimits& 
                 "peer speaks getps protocol version " + std::to_string(version) +
                     ", this process speaks version " + std::to_string(kProtocolVersion));
   const auto type = Get<std::uint16_t>(h, 6);
-  if (type == 0 || type > kMaxMessageType)
-    Malformed("unknown message type " + std::to_string(type));
+  if (!IsMessageType(type)) Malformed("unknown message type " + std::to_string(type));
   const auto tensor_count = Get<std::uint32_t>(h, 12);
   const auto body_bytes = Get<std::uint32_t>(h, 24);
   if (tensor_count > limits.max_tensors)

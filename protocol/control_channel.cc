@@ -9,6 +9,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace getps {
 namespace {
@@ -114,11 +115,8 @@ std::optional<Incoming> ControlServer::Receive(std::chrono::milliseconds timeout
   } catch (const Error& e) {
     in.error = e.what();
     if (e.code() == ErrorCode::kFormatMismatch) {  // answer in our version: the peer can read why
-      Message reject;
-      reject.type = MessageType::kReject;
-      reject.body["reason"] = std::string("coordinator refused: ") + e.what();
       try {
-        Send(in.peer, reject);
+        Send(in.peer, Encode(Reject{std::string("coordinator refused: ") + e.what()}));
       } catch (const Error&) {  // gone already: nothing to tell
       }
     }
@@ -159,25 +157,28 @@ ControlClient::ControlClient(const ControlClientOptions& options)
   }
 }
 
-nlohmann::json ControlClient::Join(const nlohmann::json& extra) {
-  Message hello;
-  hello.type = MessageType::kHello;
-  hello.body = extra;
-  hello.body["version"] = kProtocolVersion;
-  hello.body["name"] = options_.name;
+Message ControlClient::Join(Hello hello) {
+  hello.version = kProtocolVersion;
+  hello.name = options_.name;
   Message reply;
   try {
-    reply = Request(hello);
+    reply = Request(Encode(hello));
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kFormatMismatch) throw Error(ErrorCode::kRefused, e.what());
     throw;
   }
-  if (reply.type == MessageType::kReject)
-    throw Error(ErrorCode::kRefused, reply.body.value("reason", std::string("refused")));
+  if (reply.type == MessageType::kReject) {
+    std::string reason = "refused";
+    try {
+      reason = Decode<Reject>(reply).reason;
+    } catch (const Error&) {  // a reject we cannot read is still a refusal
+    }
+    throw Error(ErrorCode::kRefused, reason);
+  }
   if (reply.type != MessageType::kWelcome)
     throw Error(ErrorCode::kRefused,
                 std::string("expected welcome, got ") + MessageTypeName(reply.type));
-  return reply.body;
+  return reply;
 }
 
 void ControlClient::Send(const Message& message) {
@@ -206,9 +207,16 @@ Message ControlClient::Receive(std::chrono::milliseconds timeout) {
                       std::to_string(timeout.count()) +
                       " ms: the coordinator is down or unreachable, or refused this process's "
                       "run key");
-    Message m = DecodeMessage(ReceiveFrames(dealer_), options_.limits);
+    auto frames = ReceiveFrames(dealer_);
     last_heard_ = std::chrono::steady_clock::now();
-    if (m.type != MessageType::kHeartbeat) return m;  // liveness probes are no reply
+    try {
+      Message m = DecodeMessage(std::move(frames), options_.limits);
+      if (m.type != MessageType::kHeartbeat) return m;  // liveness probes are no reply
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kFormatMismatch) throw;  // another version: the caller says
+      LogWarning(options_.name + ": dropped a malformed message from " + options_.coordinator +
+                 ": " + e.what());
+    }
   }
 }
 

@@ -9,8 +9,9 @@
 //   ZAP handler refuses its CURVE handshake, so its requests time out;
 // - a peer speaking another protocol version is answered with kReject
 //   naming both versions, and ControlClient::Join throws Error(kRefused);
-// - a malformed message does not stop the server: Receive reports it (peer
-//   and reason) and the next message is read as usual;
+// - a malformed message does not stop either end: the server's Receive
+//   reports it (peer and reason) and the next message is read as usual; the
+//   client's Receive logs it and goes on waiting;
 // - sending to a peer that has gone away throws Error(kNotFound)
 //   (ZMQ_ROUTER_MANDATORY), never blocks or drops silently;
 // - both ends send ZMTP heartbeats every `heartbeat` and drop a connection
@@ -33,6 +34,7 @@
 
 #include "protocol/codec.h"
 #include "protocol/message.h"
+#include "protocol/messages.h"
 #include "protocol/run_keys.h"
 
 namespace getps {
@@ -103,15 +105,17 @@ class ControlClient {
   ControlClient(const ControlClient&) = delete;
   ControlClient& operator=(const ControlClient&) = delete;
 
-  // The version handshake: sends kHello, returns the kWelcome body. Throws
-  // Error(kRefused) with the coordinator's reason, Error(kTimeout) when no
-  // answer comes (coordinator down, or this process's run key is wrong).
-  // `extra` fields are added to the hello's body.
-  nlohmann::json Join(const nlohmann::json& extra = nlohmann::json::object());
+  // The version handshake: sends `hello` (with this version and the
+  // client's name), returns the server's kWelcome (for the caller to
+  // decode: a coordinator's Welcome, a shard's ShardWelcome). Throws
+  // Error(kRefused) with the server's reason, Error(kTimeout) when no
+  // answer comes (server down, or this process's run key is wrong).
+  Message Join(Hello hello = {});
 
   void Send(const Message& message);
-  // Throws Error(kTimeout) after `timeout`; a malformed reply throws the
-  // decoder's error.
+  // The next message other than a heartbeat. Throws Error(kTimeout) after
+  // `timeout`, Error(kFormatMismatch) for a message in another protocol
+  // version; malformed frames are logged and skipped.
   Message Receive(std::chrono::milliseconds timeout);
   // When a message (a heartbeat included) was last read from the server;
   // construction counts as heard. A caller that reads no replies (a

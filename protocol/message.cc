@@ -20,8 +20,6 @@ const char* MessageTypeName(MessageType type) {
       return "shard-request";
     case MessageType::kShardGrant:
       return "shard-grant";
-    case MessageType::kShardDone:
-      return "shard-done";
     case MessageType::kPushGradients:
       return "push-gradients";
     case MessageType::kPullParameters:
@@ -48,6 +46,10 @@ const char* MessageTypeName(MessageType type) {
       return "run-file";
   }
   return "unknown";
+}
+
+bool IsMessageType(std::uint16_t type) {
+  return type >= 1 && type <= static_cast<std::uint16_t>(MessageType::kRunFile) && type != 7;
 }
 
 std::size_t DtypeSize(TensorDtype dtype) {

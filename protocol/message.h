@@ -4,7 +4,8 @@
 // On the wire a message is a ZeroMQ multipart message (codec.h):
 //   frame 0  a fixed 32-byte header: magic "GTPS", protocol version, type,
 //            generation, step, body size, tensor count (little-endian);
-//   frame 1  the body: a JSON object (small: shard ranges, metrics, names);
+//   frame 1  the body: a JSON object (small: shard ranges, metrics, names),
+//            one typed struct per message type (messages.h);
 //   frame 2+ one raw frame per tensor, described in body["tensors"] by name,
 //            dtype and shape; sent and received without extra copies.
 // The protocol library knows nothing of LibTorch: a tensor is bytes plus
@@ -22,38 +23,33 @@ namespace getps {
 
 constexpr std::uint16_t kProtocolVersion = 3;  // 2: elastic generations; 3: shards on request
 
+// The type in a message's header. What each carries, who sends it and who
+// answers is said at its body's struct in messages.h, the one place that
+// builds and reads bodies. Numbers are the wire's: never reuse one.
 enum class MessageType : std::uint16_t {
-  kHello = 1,         // worker -> coordinator: join (body: version, worker name)
-  kWelcome = 2,       // coordinator -> worker: accepted (body: run id, rank)
-  kReject = 3,        // either way: refused (body: reason)
-  kHeartbeat = 4,     // either way: still alive
-  kShardRequest = 5,  // replica -> coordinator: work in step (header step; body: windows, shard)
-  kShardGrant = 6,    // coordinator -> replica: body first, count (0: the step's are all out)
-  kShardDone = 7,     // (unused)
+  kHello = 1,
+  kWelcome = 2,
+  kReject = 3,
+  kHeartbeat = 4,
+  kShardRequest = 5,
+  kShardGrant = 6,
+  // 7 was kShardDone, never sent; the decoder refuses it.
   kPushGradients = 8,
-  // replica -> coordinator: body checkpoint "best" (its weights), or "state
-  // of record" (--sync mpi resuming: the checkpoint resumed from, weights and
-  // optimizer.pt); answered with kParameters
   kPullParameters = 9,
-  kParameters = 10,  // weights (tensors); for a pull, body dir (empty: none) [and meta]
+  kParameters = 10,
   kMetrics = 11,
   kShutdown = 12,
-  kCheckpoint = 13,      // replica 0 -> coordinator: write the checkpoint of record
-  kCheckpointDone = 14,  // coordinator -> replica 0: it is on disk (body: dir)
-  kReduce = 15,          // replica -> coordinator -> replicas: sum or gather (body: op, values)
-  // Elastic generations (--sync ps): a replica asks to take part in the
-  // next generation (kRendezvous); the coordinator starts one with kGeneration
-  // (header generation; body: replica, replicas, commit = the meta of the
-  // state of record or null; tensors: its weights); kStale tells a replica
-  // its generation is over (header generation: the current one).
-  kRendezvous = 16,
+  kCheckpoint = 13,
+  kCheckpointDone = 14,
+  kReduce = 15,
+  kRendezvous = 16,  // v2: elastic generations
   kGeneration = 17,
   kStale = 18,
-  // Replica 0 -> coordinator: a file of the run directory for the
-  // coordinator to write (body: name, text), so replicas need not share it.
-  kRunFile = 19,
+  kRunFile = 19,  // v3
 };
-constexpr std::uint16_t kMaxMessageType = 19;
+
+// Whether `type` is a MessageType of this protocol version.
+bool IsMessageType(std::uint16_t type);
 
 const char* MessageTypeName(MessageType type);
 

@@ -1,16 +1,12 @@
 #include "protocol/status_server.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
+#include <httplib.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -44,15 +40,6 @@ std::string Number(double v) {
   char s[40];
   std::snprintf(s, sizeof s, "%.10g", v);
   return s;
-}
-
-void SendAll(int fd, const std::string& bytes) {
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;  // the client went away; nothing to do
-    sent += static_cast<std::size_t>(n);
-  }
 }
 
 }  // namespace
@@ -91,97 +78,82 @@ std::string StatusPage(const RunProgress::Snapshot& s) {
 }
 
 StatusServer::StatusServer(const StatusServerOptions& o, const RunProgress& progress)
-    : progress_(progress), bind_(o.bind) {
+    : progress_(progress), bind_(o.bind), http_(std::make_unique<httplib::Server>()) {
   if (o.port < 0 || o.port > 65535)
     throw Error(ErrorCode::kInvalidArgument,
                 "status server: port " + std::to_string(o.port) + " is not in 0..65535");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(o.port));
-  if (inet_pton(AF_INET, o.bind.c_str(), &addr.sin_addr) != 1)
+  in_addr address{};
+  if (inet_pton(AF_INET, o.bind.c_str(), &address) != 1)
     throw Error(ErrorCode::kInvalidArgument,
                 "status server: '" + o.bind + "' is not an IPv4 address");
-  const std::string where = o.bind + ":" + std::to_string(o.port);
-  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int yes = 1;
-  setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      listen(listener_, 16) != 0) {
-    const std::string why = std::strerror(errno);
-    if (listener_ >= 0) close(listener_);
-    throw Error(ErrorCode::kIOError, "status server: cannot listen on " + where + ": " + why);
+  Route();
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+  // second server would share a port in use instead of being refused.
+  http_->set_socket_options([](int fd) {
+    const int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  port_ = o.port == 0 ? http_->bind_to_any_port(o.bind)
+                      : (http_->bind_to_port(o.bind, o.port) ? o.port : -1);
+  if (port_ < 0)
+    throw Error(ErrorCode::kIOError, "status server: cannot listen on " + o.bind + ":" +
+                                         std::to_string(o.port) + " (in use, or not this host's)");
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // Serving before the constructor returns: a stop() before httplib's loop
+  // has started would be missed, and the loop would never end.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!http_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!http_->is_running()) {
+    http_->stop();
+    thread_.join();
+    throw Error(ErrorCode::kIOError, "status server: " + url() + " did not start serving");
   }
-  socklen_t len = sizeof addr;
-  getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { Serve(); });
 }
 
 StatusServer::~StatusServer() {
-  stop_ = true;
+  http_->stop();
   if (thread_.joinable()) thread_.join();
-  close(listener_);
 }
 
 std::string StatusServer::url() const {
   return "http://" + bind_ + ":" + std::to_string(port_) + "/";
 }
 
-void StatusServer::Serve() {
-  while (!stop_) {
-    pollfd p{listener_, POLLIN, 0};
-    if (poll(&p, 1, 200) <= 0) continue;
-    const int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (connection < 0) {  // e.g. out of descriptors: wait rather than spin
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
+// GET (and HEAD, which httplib answers from the GET handlers without the
+// body) of / and /metrics; other methods 405, other paths 404. One request
+// per connection, 2 s to send it, two threads (a status page, not a web
+// server).
+void StatusServer::Route() {
+  http_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  http_->set_keep_alive_max_count(1);
+  http_->set_read_timeout(2, 0);
+  http_->set_default_headers({{"Cache-Control", "no-store"}});
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
+    r.set_content(PrometheusText(progress_.Read()), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  http_->Get("/", [this](const httplib::Request&, httplib::Response& r) {
+    r.set_content(StatusPage(progress_.Read()), "text/html; charset=utf-8");
+  });
+  // Before any body is read (a POST without a length would be waited for).
+  http_->set_pre_routing_handler([](const httplib::Request& q, httplib::Response& r) {
+    if (q.method == "GET" || q.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+    r.status = 405;
+    r.set_content("only GET\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http_->set_error_handler([](const httplib::Request&, httplib::Response& r) {
+    if (r.status == 404) r.set_content("no such page; try / or /metrics\n", "text/plain");
+  });
+  http_->set_exception_handler([](const httplib::Request&, httplib::Response& r,
+                                  std::exception_ptr e) {  // a status page never ends the run
     try {
-      Answer(connection);
-    } catch (const std::exception& e) {  // a status page must never end the run
-      LogWarning(std::string("status server: ") + e.what());
+      if (e) std::rethrow_exception(e);
+    } catch (const std::exception& what) {
+      LogWarning(std::string("status server: ") + what.what());
     }
-    close(connection);
-  }
-}
-
-void StatusServer::Answer(int fd) {
-  // The request head, up to 8 KiB, within 2 s.
-  std::string request;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
-    char buffer[1024];
-    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) return;
-    request.append(buffer, static_cast<std::size_t>(n));
-  }
-  const std::string line = request.substr(0, request.find("\r\n"));
-  const auto space = line.find(' '), space2 = line.find(' ', space + 1);
-  const std::string method = line.substr(0, space);
-  std::string path = space == std::string::npos ? "" : line.substr(space + 1, space2 - space - 1);
-  path = path.substr(0, path.find('?'));
-  std::string status = "200 OK", type = "text/plain; charset=utf-8", body;
-  if (method != "GET" && method != "HEAD") {
-    status = "405 Method Not Allowed";
-    body = "only GET\n";
-  } else if (path == "/metrics") {
-    type = "text/plain; version=0.0.4; charset=utf-8";
-    body = PrometheusText(progress_.Read());
-  } else if (path == "/") {
-    type = "text/html; charset=utf-8";
-    body = StatusPage(progress_.Read());
-  } else {
-    status = "404 Not Found";
-    body = "no such page; try / or /metrics\n";
-  }
-  SendAll(fd, "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
-                  "\r\nContent-Length: " + std::to_string(body.size()) +
-                  "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" +
-                  (method == "HEAD" ? "" : body));
+    r.status = 500;
+  });
 }
 
 }  // namespace getps

@@ -4,16 +4,21 @@
 //                 getps_up and getps_uptime_seconds;
 //   GET /         a small HTML status page (refreshes every 5 s);
 //   anything else 404, a method other than GET or HEAD 405.
-// One thread accepts and answers connections one at a time (a status page,
-// not a web server); a client gets 2 s to send its request. Binds to
-// 127.0.0.1 unless told otherwise.
+// Served by cpp-httplib on two threads (a status page, not a web server):
+// one request per connection, a client gets 2 s to send its request; an
+// error inside a handler is logged and answered 500, never ends the run.
+// Binds to 127.0.0.1 unless told otherwise.
 #pragma once
 
-#include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "protocol/run_progress.h"
+
+namespace httplib {
+class Server;
+}
 
 namespace getps {
 
@@ -39,13 +44,12 @@ class StatusServer {
   std::string url() const;  // http://ADDRESS:PORT/
 
  private:
-  void Serve();
-  void Answer(int connection);
+  void Route();
 
   const RunProgress& progress_;
   std::string bind_;
-  int listener_ = -1, port_ = 0;
-  std::atomic<bool> stop_{false};
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
   std::thread thread_;
 };
 

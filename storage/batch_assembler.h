@@ -13,6 +13,7 @@
 
 #include <span>
 
+#include "common/enum_names.h"
 #include "storage/batch.h"
 #include "storage/window_plan.h"
 
@@ -21,9 +22,11 @@ namespace getps {
 class StoreReader;
 
 enum class AtacMode { kQuantitative, kBinary };
+inline constexpr EnumNames<AtacMode, 2> kAtacModes{
+    {{{AtacMode::kQuantitative, "quantitative"}, {AtacMode::kBinary, "binary"}}}};
 
 struct BatchAssemblerOptions {
-  std::uint32_t window_size = 200;
+  std::uint32_t window_size = kRegionsPerWindow;
   AtacMode atac = AtacMode::kQuantitative;
 };
 

@@ -34,19 +34,21 @@ struct StoreReader::State {
   std::vector<std::unique_ptr<AccessibleRegions>> accessible;  // [ct * chroms + chrom]
   std::unique_ptr<std::atomic<const AccessibleRegions*>[]> accessible_slots;
 
-  rocksdb::ColumnFamilyHandle* family(int i) const {
-    return db.families[static_cast<std::size_t>(i)];
+  rocksdb::ColumnFamilyHandle* family(schema::ColumnFamily f) const {
+    return db.families[static_cast<std::size_t>(f)];
   }
 
   // Value of `key` in family `f`, or nullopt if absent.
-  std::optional<std::string> Get(int f, const std::string& key, const std::string& what) const {
+  std::optional<std::string> Get(schema::ColumnFamily f, const std::string& key,
+                                 const std::string& what) const {
     std::string value;
     rocksdb::Status st = db.db->Get(rocksdb::ReadOptions(), family(f), key, &value);
     if (st.IsNotFound()) return std::nullopt;
     ThrowIfError(st, "store " + path + ": reading " + what);
     return value;
   }
-  std::string MustGet(int f, const std::string& key, const std::string& what) const {
+  std::string MustGet(schema::ColumnFamily f, const std::string& key,
+                      const std::string& what) const {
     auto v = Get(f, key, what);
     if (!v) throw Error(ErrorCode::kCorruption, "store " + path + ": " + what + " is missing");
     return *v;
@@ -77,7 +79,8 @@ std::unique_ptr<StoreReader> StoreReader::Open(const std::string& path,
       "cannot open store " + path);
   s->db.db.reset(raw);
 
-  auto version = s->Get(0, schema::kFormatVersionKey, "format version");
+  auto version =
+      s->Get(schema::ColumnFamily::kDefault, schema::kFormatVersionKey, "format version");
   if (!version)
     throw Error(ErrorCode::kCorruption,
                 "store " + path + " has no format version: not a getps store?");
@@ -87,20 +90,25 @@ std::unique_ptr<StoreReader> StoreReader::Open(const std::string& path,
                                                 std::to_string(schema::kFormatVersion) +
                                                 " (rebuild the store with this version)");
   }
-  std::string state = s->MustGet(0, schema::kStateKey, "state");
+  std::string state = s->MustGet(schema::ColumnFamily::kDefault, schema::kStateKey, "state");
   if (state != schema::kStateComplete) {
     throw Error(ErrorCode::kBusy, "store " + path + " is being written (state '" + state +
                                       "'): wait for its writer to finish, or rebuild it if the "
                                       "writer died");
   }
-  s->metadata = DecodeMetadata(s->MustGet(0, schema::kMetadataKey, "metadata"));
-  s->celltypes = DecodeCellTypes(s->MustGet(0, schema::kCellTypesKey, "cell-type table"));
-  s->fingerprint = s->MustGet(0, schema::kFingerprintKey, "fingerprint");
-  auto chroms = DecodeChromosomes(s->MustGet(0, schema::kChromosomesKey, "chromosome table"));
+  s->metadata =
+      DecodeMetadata(s->MustGet(schema::ColumnFamily::kDefault, schema::kMetadataKey, "metadata"));
+  s->celltypes = DecodeCellTypes(
+      s->MustGet(schema::ColumnFamily::kDefault, schema::kCellTypesKey, "cell-type table"));
+  s->fingerprint =
+      s->MustGet(schema::ColumnFamily::kDefault, schema::kFingerprintKey, "fingerprint");
+  auto chroms = DecodeChromosomes(
+      s->MustGet(schema::ColumnFamily::kDefault, schema::kChromosomesKey, "chromosome table"));
   std::vector<std::uint32_t> starts, ends;
   for (std::size_t c = 0; c < chroms.size(); ++c) {
     const std::string what = "region table of " + chroms[c].name;
-    std::string blob = s->MustGet(0, schema::RegionTableKey(static_cast<std::uint16_t>(c)), what);
+    std::string blob = s->MustGet(schema::ColumnFamily::kDefault,
+                                  schema::RegionTableKey(static_cast<std::uint16_t>(c)), what);
     BlobReader r(blob, what);
     std::vector<std::uint32_t> cs, ce;
     r.GetArray(&cs, chroms[c].count);
@@ -114,8 +122,8 @@ std::unique_ptr<StoreReader> StoreReader::Open(const std::string& path,
   const std::size_t m = s->metadata.num_motifs();
   for (std::size_t ct = 0; ct < s->celltypes.size(); ++ct) {
     const std::string what = "normalisation statistics of " + s->celltypes[ct].name;
-    std::string blob =
-        s->MustGet(2, schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), what);
+    std::string blob = s->MustGet(schema::ColumnFamily::kCellTypes,
+                                  schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), what);
     BlobReader r(blob, what);
     std::vector<float> mx;
     r.GetArray(&mx, m);
@@ -172,6 +180,10 @@ const std::vector<float>& StoreReader::MotifScale(int celltype) const {
 }
 
 const MotifRows& StoreReader::Motifs(int chrom) const {
+  if (chrom < 0 || static_cast<std::size_t>(chrom) >= s_->regions.chromosomes().size())
+    throw Error(ErrorCode::kOutOfRange,
+                "store " + s_->path + ": chromosome " + std::to_string(chrom) + " out of range (" +
+                    std::to_string(s_->regions.chromosomes().size()) + " chromosomes)");
   const MotifRows* rows =
       s_->motif_slots[static_cast<std::size_t>(chrom)].load(std::memory_order_acquire);
   return rows ? *rows : LoadMotifs(chrom);
@@ -203,7 +215,8 @@ const MotifRows& StoreReader::LoadMotifs(int chrom) const {
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(s_->db.db->NewIterator(ro, s_->family(1)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      s_->db.db->NewIterator(ro, s_->family(schema::ColumnFamily::kMotifs)));
   std::uint32_t expected = range.first_id;
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::uint32_t id = schema::DecodeBigEndian32(it->key().ToStringView());
@@ -230,6 +243,11 @@ const MotifRows& StoreReader::LoadMotifs(int chrom) const {
 }
 
 const AccessibleRegions& StoreReader::Accessible(int celltype, int chrom) const {
+  if (celltype < 0 || static_cast<std::size_t>(celltype) >= s_->celltypes.size() || chrom < 0 ||
+      static_cast<std::size_t>(chrom) >= s_->regions.chromosomes().size()) {
+    throw Error(ErrorCode::kOutOfRange, "cell type " + std::to_string(celltype) + " / chromosome " +
+                                            std::to_string(chrom) + " out of range");
+  }
   const std::size_t k = static_cast<std::size_t>(celltype) * s_->regions.chromosomes().size() +
                         static_cast<std::size_t>(chrom);
   const AccessibleRegions* a = s_->accessible_slots[k].load(std::memory_order_acquire);
@@ -237,11 +255,6 @@ const AccessibleRegions& StoreReader::Accessible(int celltype, int chrom) const 
 }
 
 const AccessibleRegions& StoreReader::LoadAccessible(int celltype, int chrom) const {
-  if (celltype < 0 || static_cast<std::size_t>(celltype) >= s_->celltypes.size() || chrom < 0 ||
-      static_cast<std::size_t>(chrom) >= s_->regions.chromosomes().size()) {
-    throw Error(ErrorCode::kOutOfRange, "cell type " + std::to_string(celltype) + " / chromosome " +
-                                            std::to_string(chrom) + " out of range");
-  }
   std::lock_guard<std::mutex> lock(s_->load_mu);
   const std::size_t k = static_cast<std::size_t>(celltype) * s_->regions.chromosomes().size() +
                         static_cast<std::size_t>(chrom);
@@ -250,7 +263,7 @@ const AccessibleRegions& StoreReader::LoadAccessible(int celltype, int chrom) co
   const std::string what = "accessible regions of " +
                            s_->celltypes[static_cast<std::size_t>(celltype)].name + " on " +
                            s_->ChromName(chrom);
-  std::string blob = s_->MustGet(2,
+  std::string blob = s_->MustGet(schema::ColumnFamily::kCellTypes,
                                  schema::CellTypeChromosomeKey(static_cast<std::uint16_t>(celltype),
                                                                static_cast<std::uint16_t>(chrom)),
                                  what);
@@ -283,7 +296,8 @@ void StoreReader::ReadMotifScores(std::uint32_t region_id, float* out) const {
 }
 
 std::optional<GeneRecord> StoreReader::FindGene(std::string_view name) const {
-  auto v = s_->Get(0, schema::GeneKey(name), "gene " + std::string(name));
+  auto v =
+      s_->Get(schema::ColumnFamily::kDefault, schema::GeneKey(name), "gene " + std::string(name));
   if (!v) return std::nullopt;
   return DecodeGene(std::string(name), *v);
 }
@@ -295,7 +309,8 @@ std::vector<GeneRecord> StoreReader::Genes() const {
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(s_->db.db->NewIterator(ro, s_->family(0)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      s_->db.db->NewIterator(ro, s_->family(schema::ColumnFamily::kDefault)));
   std::vector<GeneRecord> genes;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     const std::string name(it->key().ToStringView().substr(prefix.size()));

@@ -61,6 +61,10 @@ class StoreReader {
   int CellTypeIndex(std::string_view name) const;
   int ChromosomeIndex(std::string_view name) const;
 
+  // A cell type's accessible regions on a chromosome, and a chromosome's
+  // motif rows, loaded on first use. Throw Error(kOutOfRange) for an index
+  // past the store's cell types or chromosomes (checked before any slot is
+  // touched).
   const AccessibleRegions& Accessible(int celltype, int chrom) const;
   const MotifRows& Motifs(int chrom) const;
   // Per-motif maximum over the cell type's accessible regions, and its

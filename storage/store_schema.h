@@ -14,6 +14,7 @@
 // chromosome's motif rows are one contiguous range scan.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ inline constexpr int kFormatVersion = 1;
 
 inline constexpr char kMotifFamily[] = "motifs";
 inline constexpr char kCellTypeFamily[] = "celltypes";
+
+// The column families, in the order the store opens them (rocksdb_env.h).
+enum class ColumnFamily : std::size_t { kDefault = 0, kMotifs = 1, kCellTypes = 2 };
 
 inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kStateKey[] = "state";

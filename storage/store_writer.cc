@@ -52,11 +52,13 @@ struct StoreWriter::State {
   std::uint64_t digest = 0;
   bool finished = false;
 
-  rocksdb::ColumnFamilyHandle* family(int i) { return db.families[static_cast<std::size_t>(i)]; }
+  rocksdb::ColumnFamilyHandle* family(schema::ColumnFamily f) {
+    return db.families[static_cast<std::size_t>(f)];
+  }
 
-  void Put(int family_index, const std::string& key, const std::string& value) {
-    ThrowIfError(batch.Put(family(family_index), key, value), "store " + path + ": batch put");
-    if (family_index != 0) digest += HashRecord(key, value);
+  void Put(schema::ColumnFamily f, const std::string& key, const std::string& value) {
+    ThrowIfError(batch.Put(family(f), key, value), "store " + path + ": batch put");
+    if (f != schema::ColumnFamily::kDefault) digest += HashRecord(key, value);
     if (batch.GetDataSize() >= kWriteBatchBytes) Commit();
   }
   void Commit() {
@@ -115,11 +117,12 @@ std::unique_ptr<StoreWriter> StoreWriter::Create(const std::string& path, StoreM
   // The "writing" mark goes to disk before any data, so a writer killed at
   // any later point leaves a store that readers refuse.
   rocksdb::WriteBatch mark;
-  ThrowIfError(mark.Put(state->family(0), schema::kStateKey, schema::kStateWriting),
+  ThrowIfError(mark.Put(state->family(schema::ColumnFamily::kDefault), schema::kStateKey,
+                        schema::kStateWriting),
                "store " + path);
-  ThrowIfError(
-      mark.Put(state->family(0), schema::kFormatVersionKey, std::to_string(schema::kFormatVersion)),
-      "store " + path);
+  ThrowIfError(mark.Put(state->family(schema::ColumnFamily::kDefault), schema::kFormatVersionKey,
+                        std::to_string(schema::kFormatVersion)),
+               "store " + path);
   rocksdb::WriteOptions durable;
   durable.sync = true;
   ThrowIfError(state->db.db->Write(durable, &mark),
@@ -163,7 +166,7 @@ void StoreWriter::PutMotifScores(std::uint32_t region_id, std::span<const float>
     s_->has_motifs[region_id] = true;
     ++s_->motif_rows;
   }
-  s_->Put(1, schema::MotifKey(region_id), w.Release());
+  s_->Put(schema::ColumnFamily::kMotifs, schema::MotifKey(region_id), w.Release());
 }
 
 void StoreWriter::AddCellType(const CellTypeInfo& info, const CellTypeColumns& columns) {
@@ -201,8 +204,8 @@ void StoreWriter::AddCellType(const CellTypeInfo& info, const CellTypeColumns& c
                           {columns.expression[2 * id], columns.expression[2 * id + 1]});
       a.tss.insert(a.tss.end(), {columns.tss[2 * id], columns.tss[2 * id + 1]});
     }
-    s_->Put(2, schema::CellTypeChromosomeKey(ct, static_cast<std::uint16_t>(c)),
-            EncodeAccessible(a));
+    s_->Put(schema::ColumnFamily::kCellTypes,
+            schema::CellTypeChromosomeKey(ct, static_cast<std::uint16_t>(c)), EncodeAccessible(a));
   }
   s_->celltypes.push_back(info);
   s_->accessible.push_back(std::move(accessible));
@@ -218,8 +221,94 @@ void StoreWriter::AddGene(GeneRecord gene) {
     auto [first, last] = s_->regions.Overlapping(chrom, gene.tss, gene.tss + 1);
     if (first < last) gene.region_id = first;
   }
-  s_->Put(0, schema::GeneKey(gene.name), EncodeGene(gene));
+  s_->Put(schema::ColumnFamily::kDefault, schema::GeneKey(gene.name), EncodeGene(gene));
 }
+
+namespace {
+
+// Per cell type, per motif: the maximum over its accessible regions, in one
+// scan of the motif family.
+std::vector<float> MotifMaxima(StoreWriter::State& s) {
+  const std::size_t m = s.metadata.num_motifs();
+  const std::size_t cts = s.celltypes.size();
+  std::vector<float> maxima(cts * m, 0.0f);
+  std::vector<float> row(m);
+  std::vector<std::uint16_t> half_row(m);
+  ProgressMeter meter("normalisation statistics", static_cast<std::int64_t>(s.regions.size()),
+                      "regions", s.options.progress);
+  std::unique_ptr<rocksdb::Iterator> it(
+      s.db.db->NewIterator(rocksdb::ReadOptions(), s.family(schema::ColumnFamily::kMotifs)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::uint32_t id = schema::DecodeBigEndian32(it->key().ToStringView());
+    // RocksDB values carry no alignment guarantee: copy before converting.
+    auto bytes = it->value();
+    if (s.metadata.motif_dtype == MotifDtype::kFloat16) {
+      std::memcpy(half_row.data(), bytes.data(), m * sizeof(std::uint16_t));
+      HalfToFloatN(half_row.data(), row.data(), m);
+    } else {
+      std::memcpy(row.data(), bytes.data(), m * sizeof(float));
+    }
+    for (std::size_t ct = 0; ct < cts; ++ct) {
+      if (!s.accessible[ct][id]) continue;
+      float* mx = &maxima[ct * m];
+      for (std::size_t j = 0; j < m; ++j) mx[j] = std::max(mx[j], row[j]);
+    }
+    meter.Advance(1);
+  }
+  ThrowIfError(it->status(), "store " + s.path + ": motif scan");
+  meter.Finish();
+  return maxima;
+}
+
+// The region tables, metadata, cell-type and chromosome tables, and the
+// fingerprint over everything written.
+void WriteTables(StoreWriter::State& s) {
+  using schema::ColumnFamily;
+  for (std::size_t c = 0; c < s.regions.chromosomes().size(); ++c) {
+    const ChromosomeRange& chrom = s.regions.chromosomes()[c];
+    BlobWriter w;
+    for (std::uint32_t id = chrom.first_id; id < chrom.first_id + chrom.count; ++id)
+      w.Put(s.regions.start(id));
+    for (std::uint32_t id = chrom.first_id; id < chrom.first_id + chrom.count; ++id)
+      w.Put(s.regions.end(id));
+    s.Put(ColumnFamily::kDefault, schema::RegionTableKey(static_cast<std::uint16_t>(c)),
+          w.Release());
+  }
+  const std::string meta_json = EncodeMetadata(s.metadata);
+  const std::string ct_json = EncodeCellTypes(s.celltypes);
+  const std::string chrom_json = EncodeChromosomes(s.regions.chromosomes());
+  s.Put(ColumnFamily::kDefault, schema::kMetadataKey, meta_json);
+  s.Put(ColumnFamily::kDefault, schema::kCellTypesKey, ct_json);
+  s.Put(ColumnFamily::kDefault, schema::kChromosomesKey, chrom_json);
+  std::uint64_t fp = s.digest + HashRecord(meta_json, ct_json) + HashRecord(chrom_json, "");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fp));
+  s.Put(ColumnFamily::kDefault, schema::kFingerprintKey, hex);
+  s.Commit();
+}
+
+// Flush and compact everything to the bottom level before declaring the
+// store complete: readers then see a fully checksummed, compact layout.
+void Seal(StoreWriter::State& s) {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  ThrowIfError(s.db.db->Flush(flush, s.db.families), "store " + s.path + ": flush");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* h : s.db.families) {
+    ThrowIfError(s.db.db->CompactRange(compact, h, nullptr, nullptr),
+                 "store " + s.path + ": compaction");
+  }
+  rocksdb::WriteOptions durable;
+  durable.sync = true;
+  auto* metadata = s.family(schema::ColumnFamily::kDefault);
+  ThrowIfError(s.db.db->Put(durable, metadata, schema::kStateKey, schema::kStateComplete),
+               "store " + s.path + ": marking complete");
+  ThrowIfError(s.db.db->Flush(flush, metadata), "store " + s.path + ": final flush");
+  ThrowIfError(s.db.db->SyncWAL(), "store " + s.path + ": sync");
+}
+
+}  // namespace
 
 void StoreWriter::Finish() {
   if (s_->finished) throw Error(ErrorCode::kInternal, "StoreWriter::Finish called twice");
@@ -234,82 +323,16 @@ void StoreWriter::Finish() {
                     " regions lack them)");
   }
   s.Commit();
-
-  // Per cell type, per motif: the maximum over its accessible regions.
+  const std::vector<float> maxima = MotifMaxima(s);
   const std::size_t m = s.metadata.num_motifs();
-  const std::size_t cts = s.celltypes.size();
-  std::vector<float> maxima(cts * m, 0.0f);
-  std::vector<float> row(m);
-  std::vector<std::uint16_t> half_row(m);
-  ProgressMeter meter("normalisation statistics", static_cast<std::int64_t>(n), "regions",
-                      s.options.progress);
-  {
-    std::unique_ptr<rocksdb::Iterator> it(
-        s.db.db->NewIterator(rocksdb::ReadOptions(), s.family(1)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::uint32_t id = schema::DecodeBigEndian32(it->key().ToStringView());
-      // RocksDB values carry no alignment guarantee: copy before converting.
-      auto bytes = it->value();
-      if (s.metadata.motif_dtype == MotifDtype::kFloat16) {
-        std::memcpy(half_row.data(), bytes.data(), m * sizeof(std::uint16_t));
-        HalfToFloatN(half_row.data(), row.data(), m);
-      } else {
-        std::memcpy(row.data(), bytes.data(), m * sizeof(float));
-      }
-      for (std::size_t ct = 0; ct < cts; ++ct) {
-        if (!s.accessible[ct][id]) continue;
-        float* mx = &maxima[ct * m];
-        for (std::size_t j = 0; j < m; ++j) mx[j] = std::max(mx[j], row[j]);
-      }
-      meter.Advance(1);
-    }
-    ThrowIfError(it->status(), "store " + s.path + ": motif scan");
-  }
-  meter.Finish();
-  for (std::size_t ct = 0; ct < cts; ++ct) {
+  for (std::size_t ct = 0; ct < s.celltypes.size(); ++ct) {
     BlobWriter w;
     w.PutArray(&maxima[ct * m], m);
-    s.Put(2, schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), w.Release());
+    s.Put(schema::ColumnFamily::kCellTypes,
+          schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), w.Release());
   }
-
-  for (std::size_t c = 0; c < s.regions.chromosomes().size(); ++c) {
-    const ChromosomeRange& chrom = s.regions.chromosomes()[c];
-    BlobWriter w;
-    for (std::uint32_t id = chrom.first_id; id < chrom.first_id + chrom.count; ++id)
-      w.Put(s.regions.start(id));
-    for (std::uint32_t id = chrom.first_id; id < chrom.first_id + chrom.count; ++id)
-      w.Put(s.regions.end(id));
-    s.Put(0, schema::RegionTableKey(static_cast<std::uint16_t>(c)), w.Release());
-  }
-  const std::string meta_json = EncodeMetadata(s.metadata);
-  const std::string ct_json = EncodeCellTypes(s.celltypes);
-  const std::string chrom_json = EncodeChromosomes(s.regions.chromosomes());
-  s.Put(0, schema::kMetadataKey, meta_json);
-  s.Put(0, schema::kCellTypesKey, ct_json);
-  s.Put(0, schema::kChromosomesKey, chrom_json);
-  std::uint64_t fp = s.digest + HashRecord(meta_json, ct_json) + HashRecord(chrom_json, "");
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fp));
-  s.Put(0, schema::kFingerprintKey, hex);
-  s.Commit();
-
-  // Flush and compact everything to the bottom level before declaring the
-  // store complete: readers then see a fully checksummed, compact layout.
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  ThrowIfError(s.db.db->Flush(flush, s.db.families), "store " + s.path + ": flush");
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (auto* h : s.db.families) {
-    ThrowIfError(s.db.db->CompactRange(compact, h, nullptr, nullptr),
-                 "store " + s.path + ": compaction");
-  }
-  rocksdb::WriteOptions durable;
-  durable.sync = true;
-  ThrowIfError(s.db.db->Put(durable, s.family(0), schema::kStateKey, schema::kStateComplete),
-               "store " + s.path + ": marking complete");
-  ThrowIfError(s.db.db->Flush(flush, s.family(0)), "store " + s.path + ": final flush");
-  ThrowIfError(s.db.db->SyncWAL(), "store " + s.path + ": sync");
+  WriteTables(s);
+  Seal(s);
   s.finished = true;
 }
 

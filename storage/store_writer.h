@@ -62,8 +62,9 @@ class StoreWriter {
   // maxima, writes the tables, marks the store complete and compacts it.
   void Finish();
 
+  struct State;  // defined (and used) in store_writer.cc only
+
  private:
-  struct State;
   explicit StoreWriter(std::unique_ptr<State> state);
   std::unique_ptr<State> s_;
 };

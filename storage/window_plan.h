@@ -16,6 +16,9 @@
 
 namespace getps {
 
+// The regions of a GET window (the paper's 200).
+inline constexpr std::uint32_t kRegionsPerWindow = 200;
+
 class StoreReader;
 
 struct Window {
@@ -28,8 +31,8 @@ struct Window {
 struct WindowPlanOptions {
   std::vector<int> celltypes;    // empty: all cell types of the store
   std::vector<int> chromosomes;  // empty: all chromosomes of the store
-  std::uint32_t window_size = 200;
-  std::uint32_t stride = 200;
+  std::uint32_t window_size = kRegionsPerWindow;
+  std::uint32_t stride = kRegionsPerWindow;
 };
 
 // Number of windows over n accessible regions.

@@ -1,11 +1,11 @@
-#include "worker/autocast.h"
+#include "worker/model/autocast.h"
 
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "common/error.h"
-#include "worker/get_model.h"
+#include "worker/model/get_model.h"
 
 namespace getps {
 namespace {

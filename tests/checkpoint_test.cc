@@ -1,4 +1,4 @@
-#include "worker/checkpoint.h"
+#include "worker/model/checkpoint.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -10,8 +10,9 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/file_digest.h"
 #include "tests/test_store.h"
-#include "worker/state_dict.h"
+#include "worker/model/state_dict.h"
 
 namespace getps {
 namespace {
@@ -69,6 +70,26 @@ TEST(Checkpoints, ATruncatedOrAlteredFileIsCaughtByItsDigest) {
     f.put(static_cast<char>(~c));
   }
   EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
+}
+
+// A checkpoint written before XXH3 names no hash and carries the legacy
+// FNV-1a digests: still readable, and still checked.
+TEST(Checkpoints, ACheckpointWithLegacyDigestsIsStillReadAndChecked) {
+  testing_util::TempDir dir("ckpt-legacy");
+  torch::nn::Linear model(8, 8);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 2);
+  const fs::path step = fs::path(m.Save(1, *model, adamw, {{"step", 1}}, false));
+  auto meta = CheckpointManager::ReadMeta(step.string());
+  EXPECT_EQ(meta["files"]["model.pt"]["hash"], "xxh3");
+  for (auto& [name, entry] : meta["files"].items()) {
+    entry.erase("hash");
+    entry["digest"] = FileDigest(step / name, DigestKind::kLegacyFnv).Hex();
+  }
+  std::ofstream(step / "meta.json") << meta.dump();
+  EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
+  fs::resize_file(step / "model.pt", fs::file_size(step / "model.pt") - 1);
+  EXPECT_FALSE(m.NewestValid().has_value());
 }
 
 TEST(Checkpoints, UnwritableFolderIsAnErrorAndTheOldOnesStay) {

@@ -79,7 +79,7 @@ TEST(ControlChannel, JoinAndExchangeTensorsOverCurve) {
   const RunKeys keys = GenerateRunKeys();
   EchoCoordinator coordinator(keys);
   ControlClient client({coordinator.server.endpoint(), keys, "w1", milliseconds(5000), {}, {}});
-  EXPECT_EQ(client.Join()["rank"], 1);
+  EXPECT_EQ(client.Join().body["rank"], 1);
   Message push;
   push.type = MessageType::kPushGradients;
   push.step = 41;

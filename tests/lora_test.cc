@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "worker/get_model.h"
-#include "worker/state_dict.h"
+#include "worker/model/get_model.h"
+#include "worker/model/state_dict.h"
 
 namespace getps {
 namespace {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "worker/get_model.h"
-#include "worker/state_dict.h"
+#include "worker/model/get_model.h"
+#include "worker/model/state_dict.h"
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--count") == 0) {

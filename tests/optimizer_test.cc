@@ -1,9 +1,9 @@
-#include "worker/optimizer.h"
+#include "worker/model/optimizer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "worker/get_model.h"
+#include "worker/model/get_model.h"
 
 namespace getps {
 namespace {

@@ -11,8 +11,9 @@
 #include <memory>
 #include <thread>
 
-#include "worker/optimizer.h"
-#include "worker/tensor_frames.h"
+#include "protocol/messages.h"
+#include "worker/model/optimizer.h"
+#include "worker/model/tensor_frames.h"
 
 namespace getps {
 namespace {
@@ -29,16 +30,16 @@ class ParameterShardTest : public ::testing::Test {
       ServeParameterShard({0, milliseconds(20000), milliseconds(100)}, *server_);
     });
     coordinator_ = Client("coordinator");
-    coordinator_->Join({{"role", "coordinator"}});
+    Hello hello;
+    hello.role = PeerRole::kCoordinator;
+    coordinator_->Join(hello);
     for (auto& r : replicas_) {
       r = Client("replica");
       r->Join();
     }
   }
   void TearDown() override {
-    Message bye;
-    bye.type = MessageType::kShutdown;
-    coordinator_->Send(bye);
+    coordinator_->Send(Encode(Shutdown{}));
     thread_.join();
   }
   std::unique_ptr<ControlClient> Client(const std::string& name) {
@@ -47,21 +48,13 @@ class ParameterShardTest : public ::testing::Test {
   }
   // Generation `g` of 2 replicas from weights `w` (no AdamW state yet).
   void Start(std::uint32_t g) {
-    Message m;
-    m.type = MessageType::kGeneration;
-    m.generation = g;
-    m.body = {{"replicas", 2}, {"staleness", -1}, {"weight_decay", 0.05}};
-    m.tensors = {FrameOf("layer.weight", w_)};
-    coordinator_->Send(m);
+    coordinator_->Send(Encode(ShardGeneration{2, -1, 0.05, {FrameOf("layer.weight", w_)}}, {g, 0}));
     EXPECT_EQ(coordinator_->Receive(milliseconds(10000)).type, MessageType::kGeneration);
   }
   Message Push(int replica, std::uint32_t g, const torch::Tensor& grad, double clip,
                const std::string& name = "layer.weight") {
-    Message m;
-    m.type = MessageType::kPushGradients;
-    m.generation = g;
-    m.body = {{"replica", replica}, {"lr", 0.1}, {"clip", clip}};
-    m.tensors = {FrameOf(name, grad)};
+    const Message m =
+        Encode(ShardPush{replica, 0.1, clip, std::nullopt, {FrameOf(name, grad)}}, {g, 0});
     replicas_[replica]->Send(m);
     return m;
   }
@@ -99,9 +92,7 @@ TEST_F(ParameterShardTest, SumsTheStepsPushesAndAppliesAdamWOnce) {
     EXPECT_TRUE(torch::allclose(TensorOf(got.tensors.at(0)).view({2, 2}), want, 1e-6, 1e-7));
   }
   // A commit point: the weights and the AdamW state of the step.
-  Message checkpoint;
-  checkpoint.type = MessageType::kCheckpoint;
-  coordinator_->Send(checkpoint);
+  coordinator_->Send(Encode(CollectState{}));
   const Message state = coordinator_->Receive(milliseconds(10000));
   ASSERT_EQ(state.type, MessageType::kCheckpointDone);
   std::vector<std::string> names;
@@ -120,16 +111,12 @@ TEST_F(ParameterShardTest, ClippingWaitsForTheReplicasScaleFactor) {
   for (int r = 0; r < 2; ++r) {
     const Message part = Reply(r);
     ASSERT_EQ(part.type, MessageType::kReduce);
-    EXPECT_NEAR(part.body.at("values").at(0).get<double>(), squared, 1e-9);
+    EXPECT_NEAR(Decode<ReduceResult>(part).values.at(0), squared, 1e-9);
   }
   const double factor = ClipFactor(0.5, squared);
   EXPECT_LT(factor, 1.0);
   for (int r = 0; r < 2; ++r) {
-    Message scale;
-    scale.type = MessageType::kReduce;
-    scale.step = 0;
-    scale.body = {{"op", "scale"}, {"values", {factor}}};
-    replicas_[r]->Send(scale);
+    replicas_[r]->Send(Encode(Reduce{ReduceOp::kScale, {factor}}));
   }
   const auto want = Expected((g1_ + g2_) * factor);
   for (int r = 0; r < 2; ++r) {
@@ -144,8 +131,7 @@ TEST_F(ParameterShardTest, ABadPushIsRefusedAndTheShardGoesOn) {
   Push(0, 0, g1_, 0, "no.such.parameter");
   const Message refused = Reply(0);
   ASSERT_EQ(refused.type, MessageType::kReject);
-  EXPECT_NE(refused.body.at("reason").get<std::string>().find("no.such.parameter"),
-            std::string::npos);
+  EXPECT_NE(Decode<Reject>(refused).reason.find("no.such.parameter"), std::string::npos);
   // The step is still open: both replicas' pushes complete it.
   Push(0, 0, g1_, 0);
   Push(1, 0, g2_, 0);
@@ -156,10 +142,7 @@ TEST_F(ParameterShardTest, ABadPushIsRefusedAndTheShardGoesOn) {
 TEST_F(ParameterShardTest, AnEndedGenerationIsToldStaleAndTheNextStartsFromTheCommit) {
   Start(0);
   Push(0, 0, g1_, 0);  // waits for replica 1, which is lost
-  Message ended;
-  ended.type = MessageType::kStale;
-  ended.generation = 1;
-  coordinator_->Send(ended);
+  coordinator_->Send(Encode(Stale{}, {1, 0}));
   const Message stale = Reply(0);
   EXPECT_EQ(stale.type, MessageType::kStale);
   EXPECT_EQ(stale.generation, 1u);

@@ -141,6 +141,22 @@ TEST(StoreReader, UnknownNamesAreNotFoundWithTheKnownOnesListed) {
   EXPECT_EQ(CodeOf([&] { store->ReadMotifScores(5000, nullptr); }), ErrorCode::kOutOfRange);
 }
 
+// Indices past the store's cell types or chromosomes: kOutOfRange, before
+// the reader touches its per-(cell type, chromosome) slots (the ASan build
+// would catch a read past them).
+TEST(StoreReader, OutOfRangeIndicesAreRefusedBeforeAnySlotIsRead) {
+  TempDir dir("range");
+  testing_util::WriteHandStore(dir.Sub("s"));
+  auto store = StoreReader::Open(dir.Sub("s"));
+  for (auto [ct, chrom] : {std::pair{3, 0}, {-1, 0}, {0, 3}, {0, -1}, {1000, 1000}})
+    EXPECT_EQ(CodeOf([&] { store->Accessible(ct, chrom); }), ErrorCode::kOutOfRange)
+        << ct << "/" << chrom;
+  for (int chrom : {3, -1, 1 << 20})
+    EXPECT_EQ(CodeOf([&] { store->Motifs(chrom); }), ErrorCode::kOutOfRange) << chrom;
+  EXPECT_EQ(store->Accessible(2, 2).ids.size(), 0u);  // "none" on chr10: in range, empty
+  EXPECT_EQ(store->Motifs(2).count, 199u);
+}
+
 TEST(StoreReader, MissingStoreIsNotFound) {
   TempDir dir("missing");
   EXPECT_EQ(CodeOf([&] { StoreReader::Open(dir.Sub("nothing")); }), ErrorCode::kNotFound);

@@ -4,9 +4,9 @@
 
 #include <torch/torch.h>
 
-#include "worker/autocast.h"
 #include "worker/batch_tensors.h"
-#include "worker/region_model.h"
+#include "worker/model/autocast.h"
+#include "worker/model/region_model.h"
 
 namespace getps {
 

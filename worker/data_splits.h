@@ -25,8 +25,8 @@ struct SplitOptions {
   double validation_fraction = 0.1;
   double train_fraction = 1.0;
   std::uint64_t seed = 1;
-  std::uint32_t stride = 100;  // 200 (non-overlapping) for pretraining
-  std::uint32_t window_size = 200;
+  std::uint32_t stride = kRegionsPerWindow / 2;  // kRegionsPerWindow (non-overlapping): pretraining
+  std::uint32_t window_size = kRegionsPerWindow;
 };
 
 struct Splits {

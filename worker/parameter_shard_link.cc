@@ -1,29 +1,31 @@
 #include "worker/parameter_shard_link.h"
 
 #include "common/error.h"
-#include "worker/data_parallel.h"
-#include "worker/optimizer.h"
-#include "worker/tensor_frames.h"
+#include "common/log.h"
+#include "worker/model/optimizer.h"
+#include "worker/model/tensor_frames.h"
+#include "worker/transport.h"
 
 namespace getps {
 
-ParameterShardLink::ParameterShardLink(const nlohmann::json& servers,
+ParameterShardLink::ParameterShardLink(const std::vector<ShardAddress>& servers,
                                        const ControlClientOptions& control)
     : timeout_(control.timeout) {
-  for (const auto& s : servers) {
+  for (const auto& address : servers) {
     Shard shard;
-    shard.endpoint = s.at("endpoint").get<std::string>();
-    shard.parameters = s.at("parameters").get<std::vector<std::string>>();
+    shard.endpoint = address.endpoint;
+    shard.parameters = address.parameters;
     ControlClientOptions options = control;
     options.coordinator = shard.endpoint;
-    options.keys.server_public = s.at("server_public").get<std::string>();
+    options.keys.server_public = address.server_public;
     shard.client = std::make_unique<ControlClient>(options);
-    shard.client->Join();
+    Decode<ShardWelcome>(shard.client->Join(Hello{}));
     shards_.push_back(std::move(shard));
   }
 }
 
-Message ParameterShardLink::Await(Shard& shard, std::uint32_t generation, MessageType expected) {
+template <typename T>
+T ParameterShardLink::Await(Shard& shard, std::uint32_t generation) {
   while (true) {
     Message m;
     try {
@@ -38,50 +40,56 @@ Message ParameterShardLink::Await(Shard& shard, std::uint32_t generation, Messag
       continue;
     }
     if (m.generation < generation) continue;  // of an exchange a generation change cut short
-    if (m.type != expected)
+    if (m.type != T::kType)
       throw Error(ErrorCode::kInternal, "parameter server shard on " + shard.endpoint +
                                             " answered " + MessageTypeName(m.type) + ", expected " +
-                                            MessageTypeName(expected));
-    return m;
+                                            MessageTypeName(T::kType));
+    try {
+      return Decode<T>(m);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kFormatMismatch) throw;
+      LogWarning("dropped a malformed answer of parameter server shard on " + shard.endpoint +
+                 ": " + e.what());
+    }
   }
 }
 
-void ParameterShardLink::Exchange(torch::nn::Module& module, const ShardPush& push) {
+void ParameterShardLink::Exchange(torch::nn::Module& module, const ShardExchange& x) {
   torch::NoGradGuard no_grad;
   auto named = module.named_parameters();
+  const bool own_norm = x.asynchronous && x.clip > 0;
   const double own_squared_norm =  // frozen parameters have no gradient
-      push.asynchronous && push.clip > 0 ? GradientSquaredNorm(NamedParameters(module)) : 0;
+      own_norm ? GradientSquaredNorm(NamedParameters(module)) : 0;
+  const Envelope envelope{x.generation, static_cast<std::uint64_t>(x.step)};
   for (auto& shard : shards_) {
-    Message m;
-    m.type = MessageType::kPushGradients;
-    m.generation = push.generation;
-    m.step = static_cast<std::uint64_t>(push.step);
-    m.body = {{"replica", push.replica}, {"lr", push.lr}, {"clip", push.clip}};
-    if (push.asynchronous && push.clip > 0) m.body["sq_norm"] = own_squared_norm;
+    ShardPush push{x.replica, x.lr, x.clip, std::nullopt, {}};
+    if (own_norm) push.sq_norm = own_squared_norm;
     for (const auto& name : shard.parameters) {  // unused ones stay without gradient
       const auto* p = named.find(name);
       if (p == nullptr)
         throw Error(ErrorCode::kInternal, "parameter server shard on " + shard.endpoint + " owns " +
                                               name + ", which this model lacks");
       if (p->grad().defined())
-        m.tensors.push_back(FrameOf(name, push.bf16 ? p->grad().to(torch::kBFloat16) : p->grad()));
+        push.tensors.push_back(FrameOf(name, x.bf16 ? p->grad().to(torch::kBFloat16) : p->grad()));
     }
-    shard.client->Send(m);
+    shard.client->Send(Encode(std::move(push), envelope));
   }
-  if (!push.asynchronous && push.clip > 0) {
+  if (!x.asynchronous && x.clip > 0) {
     double squared_norm = 0;
-    for (auto& shard : shards_)
-      squared_norm +=
-          Await(shard, push.generation, MessageType::kReduce).body.at("values").at(0).get<double>();
-    Message scale;
-    scale.type = MessageType::kReduce;
-    scale.generation = push.generation;
-    scale.step = static_cast<std::uint64_t>(push.step);
-    scale.body = {{"op", "scale"}, {"values", {ClipFactor(push.clip, squared_norm)}}};
+    for (auto& shard : shards_) {
+      const auto part = Await<ReduceResult>(shard, x.generation);
+      if (part.values.size() != 1)
+        throw Error(ErrorCode::kInternal, "parameter server shard on " + shard.endpoint + " sent " +
+                                              std::to_string(part.values.size()) +
+                                              " norm parts, expected 1");
+      squared_norm += part.values[0];
+    }
+    const Message scale =
+        Encode(Reduce{ReduceOp::kScale, {ClipFactor(x.clip, squared_norm)}}, envelope);
     for (auto& shard : shards_) shard.client->Send(scale);
   }
   for (auto& shard : shards_)
-    CopyIntoParameters(module, Await(shard, push.generation, MessageType::kParameters).tensors,
+    CopyIntoParameters(module, Await<Parameters>(shard, x.generation).tensors,
                        "parameter server shard on " + shard.endpoint);
 }
 

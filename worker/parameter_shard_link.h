@@ -1,34 +1,35 @@
 // ParameterShardLink: a replica's clients to the parameter server shards of
 // a --sync ps --servers K run (coordinator/parameter_shard_server.h), as
-// the coordinator's welcome describes them ("servers": per shard its
-// endpoint, public key and parameter names). Exchange pushes each shard
-// the gradients of its slice, all at once, and copies the slices' new
-// weights into the module as they come back.
+// the coordinator's welcome names them (ShardAddress: endpoint, public key
+// and parameter names). Exchange pushes each shard the gradients of its
+// slice, all at once, and copies the slices' new weights into the module as
+// they come back.
 //
 // Clipping (clip > 0) is over the whole gradient, which no shard holds: in
 // a synchronous step each shard answers with its part of the squared norm,
 // the replica adds them up and sends every shard the scale factor
-// (ClipFactor, optimizer.h; every replica computes the same one); an
+// (ClipFactor, model/optimizer.h; every replica computes the same one); an
 // asynchronous push carries the replica's own squared norm.
 //
 // Error contract: every wait is bounded by the control timeout and throws
 // Error(kTimeout) naming the shard; a shard saying the generation is over
-// throws GenerationChanged (data_parallel.h); answers of an older
-// generation (left over from an interrupted exchange) are skipped.
+// throws GenerationChanged (transport.h); answers of an older generation
+// (left over from an interrupted exchange) are skipped, and so are
+// malformed ones (logged).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "protocol/control_channel.h"
+#include "protocol/messages.h"
 
 namespace getps {
 
-struct ShardPush {
+struct ShardExchange {
   std::int64_t step = 0;
   std::uint32_t generation = 0;
   int replica = 0;
@@ -41,9 +42,9 @@ class ParameterShardLink {
  public:
   // `control`: the replica's options for the coordinator (keys, timeout,
   // heartbeats); each shard's endpoint and public key replace its own.
-  ParameterShardLink(const nlohmann::json& servers, const ControlClientOptions& control);
+  ParameterShardLink(const std::vector<ShardAddress>& servers, const ControlClientOptions& control);
 
-  void Exchange(torch::nn::Module& module, const ShardPush& push);
+  void Exchange(torch::nn::Module& module, const ShardExchange& exchange);
 
  private:
   struct Shard {
@@ -51,8 +52,9 @@ class ParameterShardLink {
     std::vector<std::string> parameters;
     std::unique_ptr<ControlClient> client;
   };
-  // The next answer of `shard` in `generation`, of type `expected`.
-  Message Await(Shard& shard, std::uint32_t generation, MessageType expected);
+  // The next well-formed answer T of `shard` in `generation`.
+  template <typename T>
+  T Await(Shard& shard, std::uint32_t generation);
 
   std::vector<Shard> shards_;
   std::chrono::milliseconds timeout_;

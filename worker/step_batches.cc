@@ -16,16 +16,15 @@ double SecondsSince(Clock::time_point t) {
 
 StepBatches::StepBatches(const StoreReader& store, torch::Device device,
                          const std::vector<Window>& order, const StepBatchesOptions& options,
-                         DataParallel* parallel)
-    : order_(order), o_(options), parallel_(parallel), device_(device) {
-  if (parallel_ && parallel_->hands_out_shards()) {
+                         Transport& transport)
+    : order_(order), o_(options), transport_(transport), device_(device) {
+  if (transport_.hands_out_shards()) {
     assembler_ = std::make_unique<BatchAssembler>(store, o_.assembly);
     return;
   }
-  const int replicas = parallel_ ? parallel_->replicas() : 1;
   mine_ = SliceSteps(order_.size() - o_.first, o_.per_step,
-                     o_.per_step / static_cast<std::size_t>(replicas), o_.batch,
-                     parallel_ ? parallel_->replica() : 0);
+                     o_.per_step / static_cast<std::size_t>(transport_.replicas()), o_.batch,
+                     transport_.replica());
   for (auto& range : mine_.ranges) range.first += o_.first;
   prefetcher_ =
       std::make_unique<BatchPrefetcher>(store, o_.assembly, device_, order_, mine_.ranges);
@@ -58,7 +57,7 @@ std::optional<StepBatches::Part> StepBatches::NextShard(std::int64_t step, std::
                                                         std::size_t end) {
   Part part;
   auto t = Clock::now();
-  const StepShard shard = parallel_->NextShard(step, end - first, o_.batch);
+  const StepShard shard = transport_.NextShard(step, end - first, o_.batch);
   part.communication_s = SecondsSince(t);
   if (shard.count == 0) return std::nullopt;
   part.offset = shard.first;

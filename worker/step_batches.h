@@ -1,12 +1,12 @@
 // StepBatches: the batches one replica trains in each global step of an
-// epoch (data_parallel.h, "Work"). Either its static slice of every step,
+// epoch (transport.h, "Work"). Either its static slice of every step,
 // assembled ahead on a background thread (BatchPrefetcher), or the shards
-// the coordinator hands out (DataParallel::NextShard), each assembled when
+// the coordinator hands out (Transport::NextShard), each assembled when
 // it is granted.
 //
-// Ownership: `store` and `parallel` (null: one process, which takes every
-// window of a step) must outlive it; the epoch's window order is copied in.
-// Errors: those of the store (assembly) and of the DataParallel calls.
+// Ownership: `store` and `transport` must outlive it; the epoch's window
+// order is copied in. Errors: those of the store (assembly) and of the
+// transport's calls.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +19,8 @@
 #include "storage/store_reader.h"
 #include "worker/batch_prefetcher.h"
 #include "worker/batch_tensors.h"
-#include "worker/data_parallel.h"
 #include "worker/data_splits.h"
+#include "worker/transport.h"
 
 namespace getps {
 
@@ -34,7 +34,7 @@ struct StepBatchesOptions {
 class StepBatches {
  public:
   StepBatches(const StoreReader& store, torch::Device device, const std::vector<Window>& order,
-              const StepBatchesOptions& options, DataParallel* parallel);
+              const StepBatchesOptions& options, Transport& transport);
 
   struct Part {
     std::size_t offset = 0;  // of its first window within the step
@@ -55,7 +55,7 @@ class StepBatches {
 
   std::vector<Window> order_;
   StepBatchesOptions o_;
-  DataParallel* parallel_;  // not owned; may be null
+  Transport& transport_;
   torch::Device device_;
   // Static slices: their ranges and how many fall in each step.
   std::unique_ptr<BatchPrefetcher> prefetcher_;

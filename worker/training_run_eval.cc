@@ -24,12 +24,20 @@ double TrainingRun::Loss(const std::vector<Window>& windows) {
       [&](std::size_t b, std::size_t n, const BatchTensors& t) {
         torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
         GetOutputs out;
-        sum +=
-            BatchLoss(*model_, t, loss_, precision_, &out).item<double>() * static_cast<double>(n);
+        sum += BatchLoss(*model_, t, loss_, o_.precision, &out).item<double>() *
+               static_cast<double>(n);
       },
       /*sliced=*/true);
-  if (dp_) sum = dp_->Sum({sum})[0];
+  sum = transport_->Sum({sum})[0];
   return sum / static_cast<double>(std::max<std::size_t>(1, windows.size()));
+}
+
+template <typename By>
+void TrainingRun::AddStrata(json& record, By by) const {
+  record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
+  if (const auto genes = store_->Genes(); !genes.empty())
+    record["by_tss_distance"] =
+        by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
 }
 
 void TrainingRun::Test(TrainSummary* summary) {
@@ -37,67 +45,66 @@ void TrainingRun::Test(TrainSummary* summary) {
   model_->module().eval();
   std::vector<std::string> names;
   for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
-  // The record's strata: by cell-type specificity, and by distance to the
-  // nearest TSS when the store has genes; `by(strata)` gives a list.
-  auto add_strata = [&](json& record, auto by) {
-    record["by_specificity"] = by(SpecificityStrata(AccessibleCounts(*store_)));
-    if (const auto genes = store_->Genes(); !genes.empty())
-      record["by_tss_distance"] =
-          by(TssDistanceStrata(DistanceToNearestTss(store_->regions(), genes)));
-  };
-  if (o_.mode == "pretrain") {
-    // Per-region errors under the same seeded masks as Loss().
-    RegionErrors errors;
-    ForEachBatch(
-        splits_.test,
-        [&](std::size_t b, std::size_t n, const BatchTensors& t) {
-          torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
-          GetOutputs out;
-          torch::Tensor mask;
-          auto se = MaskedRegionErrors(*model_, t, o_.mask_ratio, precision_, &out, &mask)
-                        .to(torch::kCPU)
-                        .contiguous();
-          auto m = mask.to(torch::kFloat).to(torch::kCPU).contiguous();
-          errors.Add(batch_, n, se.data_ptr<float>(), m.data_ptr<float>());
-        },
-        /*sliced=*/true);
-    if (dp_) errors = GatheredToFirst(errors);
-    summary->test_masked_mse = Loss(splits_.test);
-    summary->test_baseline_mse = BaselineMse();
-    if (!Lead()) return;
-    json record = {{"kind", "test"},
-                   {"step", step_},
-                   {"masked_mse", summary->test_masked_mse},
-                   {"baseline_mse", summary->test_baseline_mse},
-                   {"windows", splits_.test.size()}};
-    add_strata(record, [&](const RegionStrata& s) { return errors.MseBy(names, s); });
-    Record(record);
-    return;
-  }
-  // Predictions per (cell type, region, strand) averaged over the windows
-  // holding the region, for TSS entries only; metrics over all of them.
+  if (o_.pretraining())
+    TestPretraining(summary, names);
+  else
+    TestFinetuning(summary, names);
+}
+
+// Per-region errors under the same seeded masks as Loss().
+void TrainingRun::TestPretraining(TrainSummary* summary, const std::vector<std::string>& names) {
+  RegionErrors errors;
+  ForEachBatch(
+      splits_.test,
+      [&](std::size_t b, std::size_t n, const BatchTensors& t) {
+        torch::manual_seed(MixSeed(o_.seed, 0xE7A1u + b));
+        GetOutputs out;
+        torch::Tensor mask;
+        auto se = MaskedRegionErrors(*model_, t, o_.mask_ratio, o_.precision, &out, &mask)
+                      .to(torch::kCPU)
+                      .contiguous();
+        auto m = mask.to(torch::kFloat).to(torch::kCPU).contiguous();
+        errors.Add(batch_, n, se.data_ptr<float>(), m.data_ptr<float>());
+      },
+      /*sliced=*/true);
+  errors = GatheredToFirst(errors);
+  summary->test_masked_mse = Loss(splits_.test);
+  summary->test_baseline_mse = BaselineMse();
+  if (!Lead()) return;
+  json record = {{"kind", "test"},
+                 {"step", counters_.step},
+                 {"masked_mse", summary->test_masked_mse},
+                 {"baseline_mse", summary->test_baseline_mse},
+                 {"windows", splits_.test.size()}};
+  AddStrata(record, [&](const RegionStrata& s) { return errors.MseBy(names, s); });
+  Record(record);
+}
+
+// Predictions per (cell type, region, strand) averaged over the windows
+// holding the region, for TSS entries only; metrics over all of them.
+void TrainingRun::TestFinetuning(TrainSummary* summary, const std::vector<std::string>& names) {
   TssPredictions predictions;
   ForEachBatch(
       splits_.test,
       [&](std::size_t, std::size_t n, const BatchTensors& t) {
-        auto e = Forward(*model_, t, {}, true, false, precision_)
+        auto e = Forward(*model_, t, {}, true, false, o_.precision)
                      .expression.to(torch::kCPU)
                      .contiguous();
         predictions.Add(batch_, n, e.data_ptr<float>());
       },
       /*sliced=*/true);
-  if (dp_) predictions = GatheredToFirst(predictions);
+  predictions = GatheredToFirst(predictions);
   if (!Lead()) return;
   json metrics = predictions.Metrics(names);
   const json pooled = metrics["pooled"];
   summary->test_pearson = pooled["pearson"];
   json record = {{"kind", "test"},
-                 {"step", step_},
+                 {"step", counters_.step},
                  {"pooled", pooled},
                  {"per_celltype", metrics["per_celltype"]},
                  {"leave_out_chromosomes", o_.leave_out_chromosomes},
                  {"leave_out_celltypes", o_.leave_out_celltypes}};
-  add_strata(record, [&](const RegionStrata& s) { return predictions.MetricsBy(names, s); });
+  AddStrata(record, [&](const RegionStrata& s) { return predictions.MetricsBy(names, s); });
   Record(record);
   WritePredictions(predictions, names);
   LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
@@ -113,12 +120,7 @@ void TrainingRun::WritePredictions(const TssPredictions& predictions,
     tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) +
            (strand == 0 ? "\t+\t" : "\t-\t") + std::to_string(p) + "\t" + std::to_string(o) + "\n";
   });
-  if (dp_) return dp_->WriteRunFile("test_predictions.tsv", tsv);  // the coordinator's folder
-  try {
-    WriteFileAtomically(std::filesystem::path(o_.run_dir) / "test_predictions.tsv", tsv);
-  } catch (const Error& e) {
-    LogError(e.what());
-  }
+  transport_->WriteRunFile("test_predictions.tsv", tsv);  // the coordinator's, distributed
 }
 
 // The trivial pretraining baseline: predict each feature's mean over the

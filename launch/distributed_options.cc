@@ -1,0 +1,83 @@
+// The --sync options of `getps train` (distributed_train.h).
+#include "common/error.h"
+#include "launch/distributed_train.h"
+
+namespace getps::cli {
+namespace {
+
+constexpr EnumNames<WireDtype, 2> kWireNames{
+    {{{WireDtype::kFp32, "fp32"}, {WireDtype::kBf16, "bf16"}}}};
+
+}  // namespace
+
+void AddDistributedOptions(CommandSpec& spec) {
+  const DistributedOptions d;
+  spec.options.add_options()("sync", po::value<std::string>()->default_value(""),
+                             "distributed under mpirun: mpi (allreduce) or ps (parameter server "
+                             "on rank 0)")(
+      "bind", po::value<std::string>()->default_value(d.bind),
+      "with --sync: the coordinator's control endpoint (port 0: any free port)")(
+      "timeout", po::value<int>()->default_value(d.timeout_seconds),
+      "with --sync: seconds any control-channel wait may take")(
+      "heartbeat-timeout", po::value<double>()->default_value(d.heartbeat_timeout_seconds),
+      "with --sync: seconds of silence after which a peer counts as lost (ps: the run goes\n"
+      "on without it from the last commit; mpi: the job ends, for `getps launch` to restart\n"
+      "it from the last commit)")(
+      "min-workers", po::value<int>()->default_value(d.min_workers),
+      "with --sync ps: fewer replicas than this and the run pauses, waiting for workers to\n"
+      "join (bounded by --rendezvous-timeout) instead of going on")(
+      "rendezvous-timeout", po::value<double>()->default_value(d.rendezvous_timeout_seconds),
+      "with --sync ps: seconds the coordinator waits for the replicas a generation needs")(
+      "host-failures", po::value<int>()->default_value(d.host_failures),
+      "with --sync ps: a host that lost this many replicas within --host-cooldown is kept\n"
+      "out (its workers are refused) until --host-cooldown has passed since its last loss")(
+      "host-cooldown", po::value<double>()->default_value(d.host_cooldown_seconds),
+      "with --sync ps: seconds of the host cool-down window")(
+      "staleness", po::value<int>()->default_value(d.staleness),
+      "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
+      "ahead of the slowest")("wire", po::value<std::string>()->default_value(WireName(d.wire)),
+                              "with --sync ps: gradients on the wire as fp32 or bf16")(
+      "servers", po::value<int>()->default_value(d.servers),
+      "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
+      "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
+      "external-workers", po::value<int>()->default_value(d.external_workers),
+      "with --sync ps: also wait for this many `getps worker` replicas (see "
+      "RUN/coordinator.json)")(
+      "status-port", po::value<int>()->default_value(d.status_port),
+      "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page);\n"
+      "0: any free port (see RUN/status.json); off by default; under mpirun on rank 0")(
+      "status-bind", po::value<std::string>()->default_value(d.status_bind),
+      "the status server's IPv4 address (0.0.0.0: every interface)");
+}
+
+DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
+  DistributedOptions o;
+  const std::string sync = vm["sync"].as<std::string>();
+  if (!sync.empty()) o.sync = SyncModeNamed(sync);
+  o.bind = vm["bind"].as<std::string>();
+  o.timeout_seconds = vm["timeout"].as<int>();
+  o.external_workers = vm["external-workers"].as<int>();
+  o.wire = kWireNames.Parse("--wire", vm["wire"].as<std::string>());
+  o.staleness = vm["staleness"].as<int>();
+  o.servers = vm["servers"].as<int>();
+  o.status_bind = vm["status-bind"].as<std::string>();
+  o.status_port = vm["status-port"].as<int>();
+  o.heartbeat_timeout_seconds = vm["heartbeat-timeout"].as<double>();
+  o.min_workers = vm["min-workers"].as<int>();
+  o.rendezvous_timeout_seconds = vm["rendezvous-timeout"].as<double>();
+  o.host_failures = vm["host-failures"].as<int>();
+  o.host_cooldown_seconds = vm["host-cooldown"].as<double>();
+  if (!o.sync) return o;
+  const bool ps = *o.sync == SyncMode::kParameterServer;
+  if (o.wire == WireDtype::kBf16 && !ps)
+    throw Error(ErrorCode::kInvalidArgument, "--wire bf16 needs --sync ps (MPI has no bfloat16)");
+  if (o.staleness >= 0 && !ps)
+    throw Error(ErrorCode::kInvalidArgument, "--staleness needs --sync ps");
+  if (o.external_workers > 0 && !ps)
+    throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
+  if (o.servers < 0 || (o.servers > 0 && !ps))
+    throw Error(ErrorCode::kInvalidArgument, "--servers K (K >= 1) needs --sync ps");
+  return o;
+}
+
+}  // namespace getps::cli

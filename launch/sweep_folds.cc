@@ -1,0 +1,186 @@
+#include "launch/sweep_folds.h"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/wall_clock.h"
+#include "launch/command_line.h"
+#include "launch/spawn.h"
+#include "storage/store_reader.h"
+
+namespace getps::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The transfer-learning curve: per fraction, from the checkpoint (when
+// given) and from scratch, per seed.
+std::vector<Fold> FractionFolds(const SweepPlan& plan) {
+  if (plan.held_out.empty())
+    throw Error(ErrorCode::kInvalidArgument, "sweep fraction needs --leave-out-chromosomes");
+  std::vector<std::string> starts = {"scratch"};
+  if (!plan.init.empty()) starts.insert(starts.begin(), "pretrained");
+  std::vector<Fold> folds;
+  for (const auto& fraction : plan.fractions) {
+    for (const auto& start : starts) {
+      for (const auto& seed : plan.seeds) {
+        Fold f;
+        f.name = "f" + fraction + "-" + start + "-s" + seed;
+        f.group = fraction + "," + start;
+        f.args = {
+            "--leave-out-chromosomes", plan.held_out, "--train-fraction", fraction, "--seed", seed};
+        if (start == "pretrained") f.args.insert(f.args.end(), {"--init", plan.init});
+        folds.push_back(f);
+      }
+    }
+  }
+  return folds;
+}
+
+// One fold per held-out chromosome or cell type (default: all of them).
+std::vector<Fold> LeaveOneOutFolds(const SweepPlan& plan) {
+  std::vector<std::string> names = plan.folds;
+  if (names.empty()) {
+    auto store = StoreReader::Open(plan.store);
+    if (plan.kind == SweepKind::kLoco) {
+      for (const auto& c : store->regions().chromosomes()) names.push_back(c.name);
+    } else {
+      for (const auto& ct : store->celltypes()) names.push_back(ct.name);
+    }
+  }
+  std::vector<Fold> folds;
+  for (const auto& name : names) {
+    Fold f;
+    f.name = name;
+    f.args = {plan.kind == SweepKind::kLoco ? "--leave-out-chromosomes" : "--leave-out-celltypes",
+              name};
+    if (!plan.init.empty()) f.args.insert(f.args.end(), {"--init", plan.init});
+    folds.push_back(f);
+  }
+  return folds;
+}
+
+// RUN/fold-X/fold.json: where and how the fold last ran, for the user and
+// for tests of the packing.
+void WriteFoldRecord(const Fold& f, const std::vector<std::string>& command,
+                     nlohmann::json extra = nlohmann::json::object()) {
+  extra["devices"] = f.devices;
+  extra["attempt"] = f.attempts;
+  extra["started"] = f.started;
+  extra["command"] = command;
+  WriteFileAtomically(f.dir / "fold.json", extra.dump(1) + "\n");
+}
+
+// Runs `args` with its output appended to the fold's train.log and
+// CUDA_VISIBLE_DEVICES naming the fold's GPUs (in the sweep's own numbering,
+// mapped through the sweep's CUDA_VISIBLE_DEVICES when it has one, e.g.
+// under Slurm).
+pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
+  fs::create_directories(fold.dir);
+  SpawnOptions options;
+  options.log_file = (fold.dir / "train.log").string();
+  if (!fold.devices.empty()) {
+    const char* outer = std::getenv("CUDA_VISIBLE_DEVICES");
+    const std::vector<std::string> visible = outer ? SplitList(outer) : std::vector<std::string>{};
+    std::string ids;
+    for (int d : fold.devices) {
+      const auto i = static_cast<std::size_t>(d);
+      ids += (ids.empty() ? "" : ",") + (i < visible.size() ? visible[i] : std::to_string(d));
+    }
+    options.env.push_back("CUDA_VISIBLE_DEVICES=" + ids);
+  }
+  return Spawn(args, options);
+}
+
+}  // namespace
+
+std::vector<Fold> PlanFolds(const SweepPlan& plan) {
+  std::vector<Fold> folds =
+      plan.kind == SweepKind::kFraction ? FractionFolds(plan) : LeaveOneOutFolds(plan);
+  for (Fold& f : folds) f.dir = plan.run_dir / ("fold-" + f.name);
+  return folds;
+}
+
+std::optional<nlohmann::json> FoldResult(const fs::path& dir) {
+  std::ifstream in(dir / "metrics.jsonl");
+  std::string line;
+  std::optional<nlohmann::json> test;
+  while (std::getline(in, line)) {
+    auto record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_object() && record.value("kind", "") == "test") test = record;
+  }
+  return test;
+}
+
+SweepResults FoldScheduler::Run(const std::vector<Fold>& folds) {
+  SweepResults results;
+  for (const Fold& f : folds) {
+    if (auto result = FoldResult(f.dir))
+      results.done.emplace_back(f.name, (*result)["pooled"]);
+    else
+      pending_.push_back(f);
+  }
+  if (!results.done.empty())
+    LogInfo("sweep: " + std::to_string(results.done.size()) + " of " +
+            std::to_string(folds.size()) + " folds already done");
+  if (slots_.gpus())
+    LogInfo("sweep: " + std::to_string(slots_.capacity()) + " fold(s) at a time, " +
+            std::to_string(slots_.per_fold()) + " GPU(s) each");
+  while (!pending_.empty() || !running_.empty()) {
+    while (!pending_.empty()) {
+      auto devices = slots_.Acquire();
+      if (!devices) break;
+      Fold f = pending_.front();
+      pending_.erase(pending_.begin());
+      f.devices = *devices;
+      Start(std::move(f));
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) throw Error(ErrorCode::kIOError, "sweep: waitpid failed");
+    Ended(pid, status, &results);
+  }
+  return results;
+}
+
+void FoldScheduler::Start(Fold f) {
+  ++f.attempts;
+  f.started = WallClockSeconds();
+  const auto command = command_(f);
+  f.pid = StartFold(f, command);
+  WriteFoldRecord(f, command);
+  LogInfo("sweep: fold " + f.name + " started" +
+          (f.devices.empty() ? "" : " on GPU " + DeviceList(f.devices)) + " (attempt " +
+          std::to_string(f.attempts) + ", log " + (f.dir / "train.log").string() + ")");
+  running_.push_back(std::move(f));
+}
+
+void FoldScheduler::Ended(pid_t pid, int status, SweepResults* results) {
+  for (auto it = running_.begin(); it != running_.end(); ++it) {
+    if (it->pid != pid) continue;
+    Fold f = *it;
+    running_.erase(it);
+    slots_.Release(f.devices);
+    WriteFoldRecord(f, command_(f), {{"finished", WallClockSeconds()}, {"status", status}});
+    const auto result = FoldResult(f.dir);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && result) {
+      LogInfo("sweep: fold " + f.name + " done, Pearson " + (*result)["pooled"]["pearson"].dump());
+      results->done.emplace_back(f.name, (*result)["pooled"]);
+    } else if (f.attempts <= retries_) {
+      LogWarning("sweep: fold " + f.name + " failed (see its train.log); retrying");
+      pending_.push_back(f);
+    } else {
+      LogError("sweep: fold " + f.name + " failed " + std::to_string(f.attempts) +
+               " times; giving up on it (see " + (f.dir / "train.log").string() + ")");
+      results->failed.push_back(f.name);
+    }
+    return;
+  }
+}
+
+}  // namespace getps::cli

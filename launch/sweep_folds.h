@@ -1,0 +1,87 @@
+// The folds of a sweep (`getps sweep`, sweep_command.cc): which fine-tunings
+// it is made of (PlanFolds: one per held-out chromosome or cell type, or the
+// transfer-learning curve's fraction x start x seed), and the scheduler
+// that runs them as `getps train` child processes packed onto the
+// allocation's GPUs or CPU slots (device_slots.h), skipping folds already
+// done, retrying failed ones while the others go on.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/enum_names.h"
+#include "launch/device_slots.h"
+
+namespace getps::cli {
+
+enum class SweepKind { kLoco, kCelltypes, kFraction };
+inline constexpr EnumNames<SweepKind, 3> kSweepKinds{{{{SweepKind::kLoco, "loco"},
+                                                       {SweepKind::kCelltypes, "celltypes"},
+                                                       {SweepKind::kFraction, "fraction"}}}};
+
+struct Fold {
+  std::string name;
+  std::filesystem::path dir;      // RUN/fold-NAME
+  std::vector<std::string> args;  // its own `getps train` options
+  std::string group;              // fraction sweeps: "FRACTION,START"
+  int attempts = 0;
+  pid_t pid = -1;
+  std::vector<int> devices;  // its GPUs while it runs (empty on CPU)
+  double started = 0;        // wall-clock seconds
+};
+
+struct SweepPlan {
+  SweepKind kind = SweepKind::kLoco;
+  std::string store;
+  std::filesystem::path run_dir;
+  std::string init;                           // a pretrained checkpoint, or none
+  std::vector<std::string> folds;             // held out (empty: all of the store's)
+  std::vector<std::string> fractions, seeds;  // fraction sweeps
+  std::string held_out;                       // fraction sweeps: the held-out chromosomes
+};
+
+// The folds, in the order of the sweep's table. Throws
+// Error(kInvalidArgument) for a fraction sweep without held-out chromosomes.
+std::vector<Fold> PlanFolds(const SweepPlan& plan);
+
+// The fold's test record, if its run finished.
+std::optional<nlohmann::json> FoldResult(const std::filesystem::path& dir);
+
+// Per finished fold: its name and pooled test metrics; and the folds that
+// failed every attempt.
+struct SweepResults {
+  std::vector<std::pair<std::string, nlohmann::json>> done;
+  std::vector<std::string> failed;
+};
+
+class FoldScheduler {
+ public:
+  // `command(fold)`: the fold's whole command line. `slots` outlives this.
+  using Command = std::function<std::vector<std::string>(const Fold&)>;
+  FoldScheduler(DeviceSlots& slots, int retries, Command command)
+      : slots_(slots), retries_(retries), command_(std::move(command)) {}
+
+  // Runs every fold not done yet, as many at a time as the slots hold;
+  // returns once all are done or failed. Throws Error(kIOError) when
+  // waiting for a child fails.
+  SweepResults Run(const std::vector<Fold>& folds);
+
+ private:
+  void Start(Fold f);
+  // The child `pid` ended with `status`: done, retried, or given up on.
+  void Ended(pid_t pid, int status, SweepResults* results);
+
+  DeviceSlots& slots_;
+  int retries_;
+  Command command_;
+  std::vector<Fold> pending_, running_;
+};
+
+}  // namespace getps::cli

@@ -1,0 +1,171 @@
+#include "worker/mpi_transport.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <utility>
+
+#include "common/error.h"
+#include "worker/model/tensor_frames.h"
+
+namespace getps {
+namespace {
+
+void CheckMpi(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw Error(ErrorCode::kIOError, std::string("MPI: ") + what + " failed");
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+Hello MpiHello(int mpi_rank) {
+  Hello hello;
+  hello.host = HostName();
+  hello.mpi_rank = mpi_rank;
+  return hello;
+}
+
+}  // namespace
+
+MpiTransport::MpiTransport(const MpiTransportOptions& options)
+    : options_(options), link_(options.control, MpiHello(options.mpi_rank)) {
+  if (options_.replicas == MPI_COMM_NULL)
+    throw Error(ErrorCode::kInvalidArgument, "--sync mpi replicas must be started by mpirun");
+  CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
+  CheckMpi(MPI_Comm_size(options_.replicas, &size_), "Comm_size");
+}
+
+// Replica 0's weights to every replica.
+void MpiTransport::BroadcastParameters(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    auto cpu = p.detach().to(torch::kCPU).contiguous();
+    CheckMpi(
+        MPI_Bcast(cpu.data_ptr(), static_cast<int>(cpu.nbytes()), MPI_BYTE, 0, options_.replicas),
+        "Bcast of the weights");
+    p.copy_(cpu);
+  }
+}
+
+// Replica 0's `text` on every replica.
+std::string MpiTransport::BroadcastText(std::string text) {
+  int n = static_cast<int>(text.size());
+  CheckMpi(MPI_Bcast(&n, 1, MPI_INT, 0, options_.replicas), "Bcast of a length");
+  text.resize(static_cast<std::size_t>(n));
+  CheckMpi(MPI_Bcast(text.data(), n, MPI_CHAR, 0, options_.replicas), "Bcast of bytes");
+  return text;
+}
+
+Membership MpiTransport::Join(torch::nn::Module& module) {
+  BroadcastParameters(module);
+  Membership membership;
+  membership.replica = rank_;
+  membership.replicas = size_;
+  return membership;
+}
+
+// A parameter no replica used keeps no gradient (AdamW then skips it, as in
+// one process); one only this replica's shards missed gets zeros.
+bool MpiTransport::SynchroniseGradients(torch::nn::Module& module, const GradientSyncOptions&) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> all_params;
+  for (auto& p : module.parameters())
+    if (p.requires_grad()) all_params.push_back(p);
+  std::vector<int> used(all_params.size());
+  for (std::size_t i = 0; i < used.size(); ++i) used[i] = all_params[i].grad().defined();
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, used.data(), static_cast<int>(used.size()), MPI_INT, MPI_MAX,
+                         options_.replicas),
+           "Allreduce of the used-parameter flags");
+  std::vector<torch::Tensor> params;
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    if (!used[i]) continue;
+    if (!all_params[i].grad().defined())
+      all_params[i].mutable_grad() = torch::zeros_like(all_params[i]);
+    params.push_back(all_params[i]);
+  }
+  if (params.empty()) return false;
+  std::vector<torch::Tensor> flat;
+  for (auto& p : params) flat.push_back(p.grad().reshape({-1}));
+  auto all = torch::cat(flat).to(torch::kCPU).contiguous();
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, all.data_ptr<float>(), static_cast<int>(all.numel()),
+                         MPI_FLOAT, MPI_SUM, options_.replicas),
+           "Allreduce of the gradients");
+  std::int64_t offset = 0;
+  for (auto& p : params) {
+    p.grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
+    offset += p.numel();
+  }
+  return false;
+}
+
+std::vector<double> MpiTransport::Sum(std::vector<double> values) {
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE,
+                         MPI_SUM, options_.replicas),
+           "Allreduce of scalars");
+  return values;
+}
+
+std::vector<double> MpiTransport::GatherToFirst(const std::vector<double>& values) {
+  int count = static_cast<int>(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(counts.size());
+  CheckMpi(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, options_.replicas),
+           "Gather of counts");
+  std::vector<double> all;
+  if (rank_ == 0) {
+    for (std::size_t i = 1; i < counts.size(); ++i) offsets[i] = offsets[i - 1] + counts[i - 1];
+    all.resize(static_cast<std::size_t>(offsets.back() + counts.back()));
+  }
+  CheckMpi(MPI_Gatherv(values.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
+                       MPI_DOUBLE, 0, options_.replicas),
+           "Gatherv of results");
+  return all;
+}
+
+std::optional<std::string> MpiTransport::LoadBest(torch::nn::Module& module) {
+  return link_.LoadBest(module);
+}
+
+// Replica 0 fetches it and hands it on over MPI (the coordinator sends it
+// once, not once per replica). The barrier first: the coordinator starts
+// the run once every replica has said hello, and a pull before that would
+// be answered stale.
+std::optional<ResumePoint> MpiTransport::LoadStateOfRecord(torch::nn::Module& module,
+                                                           torch::optim::Optimizer& optimizer) {
+  CheckMpi(MPI_Barrier(options_.replicas), "Barrier before the resume");
+  nlohmann::json head;  // dir and meta; null: none
+  if (rank_ == 0) {
+    if (const auto state = link_.Pull(PullKind::kStateOfRecord)) {
+      LoadTrainingState(module, optimizer, state->tensors,
+                        "the coordinator's checkpoint " + *state->dir);
+      head = {{"dir", *state->dir}, {"meta", state->meta.value_or(nlohmann::json())}};
+    }
+  }
+  const std::string text = BroadcastText(head.is_null() ? "" : head.dump());
+  if (text.empty()) return std::nullopt;
+  head = nlohmann::json::parse(text);
+  BroadcastParameters(module);
+  std::ostringstream bytes;
+  if (rank_ == 0) torch::save(optimizer, bytes);
+  std::istringstream optimizer_bytes(BroadcastText(bytes.str()));
+  if (rank_ != 0) torch::load(optimizer, optimizer_bytes);
+  return ResumePoint{head.at("dir"), head.at("meta"), "the coordinator's "};
+}
+
+// Replica 0 sends its state (the coordinator holds no copy of the
+// weights); its answer reaches the others with the broadcast.
+bool MpiTransport::Checkpoint(const CommitOptions& commit, torch::nn::Module& module,
+                              torch::optim::Optimizer& optimizer) {
+  int written = 1;
+  if (rank_ == 0) {
+    CheckpointRequest request{commit.meta, commit.is_best, TrainingStateFrames(module, optimizer)};
+    written = link_.Commit(commit.step, std::move(request)) ? 1 : 0;
+  }
+  CheckMpi(MPI_Bcast(&written, 1, MPI_INT, 0, options_.replicas), "Bcast of the checkpoint");
+  return written == 1;
+}
+
+}  // namespace getps
