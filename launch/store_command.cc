@@ -86,6 +86,54 @@ std::vector<int> Indices(const std::string& list, const StoreReader& store, bool
   return out;
 }
 
+// Writes `windows` as NumPy arrays and windows.tsv into `out`.
+void ExportWindows(const StoreReader& store, const BatchAssemblerOptions& bo,
+                   const std::vector<Window>& windows, const std::filesystem::path& out,
+                   bool progress) {
+  namespace fs = std::filesystem;
+  fs::create_directories(out);
+  const std::uint64_t n = windows.size(), w = bo.window_size;
+  BatchAssembler assembler(store, bo);
+  NpyWriter features((out / "features.npy").string(), "<f4", {n, w, assembler.num_features()});
+  NpyWriter expression((out / "expression.npy").string(), "<f4", {n, w, 2});
+  NpyWriter tss((out / "tss_mask.npy").string(), "<f4", {n, w, 2});
+  NpyWriter atac_out((out / "atac.npy").string(), "<f4", {n, w});
+  NpyWriter ids((out / "region_ids.npy").string(), "<u4", {n, w});
+  std::ofstream tsv(out / "windows.tsv");
+  tsv << "index\tcelltype\tchrom\tfirst\tfirst_region\tlast_region\n";
+  Batch batch;
+  ProgressMeter meter("export", static_cast<std::int64_t>(n), "windows", progress);
+  constexpr std::size_t kChunk = 64;
+  for (std::size_t i = 0; i < n; i += kChunk) {
+    std::span<const Window> chunk(windows.data() + i, std::min<std::size_t>(kChunk, n - i));
+    assembler.Assemble(chunk, &batch);
+    features.Write(batch.features.data(), batch.features.size() * sizeof(float));
+    expression.Write(batch.expression.data(), batch.expression.size() * sizeof(float));
+    tss.Write(batch.tss_mask.data(), batch.tss_mask.size() * sizeof(float));
+    atac_out.Write(batch.atac.data(), batch.atac.size() * sizeof(float));
+    ids.Write(batch.region_ids.data(), batch.region_ids.size() * sizeof(std::uint32_t));
+    for (std::size_t b = 0; b < chunk.size(); ++b) {
+      const Window& win = chunk[b];
+      tsv << i + b << "\t" << store.celltypes()[win.celltype].name << "\t"
+          << store.regions().chromosomes()[win.chrom].name << "\t" << win.first << "\t"
+          << store.regions().Describe(batch.region_ids[b * w]) << "\t"
+          << store.regions().Describe(batch.region_ids[b * w + w - 1]) << "\n";
+    }
+    meter.Advance(static_cast<std::int64_t>(chunk.size()));
+  }
+  features.Close();
+  expression.Close();
+  tss.Close();
+  atac_out.Close();
+  ids.Close();
+  std::ofstream names(out / "feature_names.txt");
+  for (const auto& f : store.metadata().feature_names) names << f << "\n";
+  names << "accessibility\n";
+  if (!tsv || !names)
+    throw Error(ErrorCode::kIOError, "cannot write the TSV files in " + out.string());
+  meter.Finish();
+}
+
 int StoreExport(const std::vector<std::string>& args) {
   CommandSpec spec{"store export",
                    "--store PATH --out DIR [--celltypes A,B] [--chroms C,D] [options]",
@@ -126,51 +174,9 @@ int StoreExport(const std::vector<std::string>& args) {
   if (vm->count("limit") && windows.size() > (*vm)["limit"].as<std::size_t>()) {
     windows.resize((*vm)["limit"].as<std::size_t>());
   }
-  namespace fs = std::filesystem;
-  const fs::path out = (*vm)["out"].as<std::string>();
-  fs::create_directories(out);
-  const std::uint64_t n = windows.size(), w = plan_options.window_size;
-  BatchAssembler assembler(*store, bo);
-  NpyWriter features((out / "features.npy").string(), "<f4", {n, w, assembler.num_features()});
-  NpyWriter expression((out / "expression.npy").string(), "<f4", {n, w, 2});
-  NpyWriter tss((out / "tss_mask.npy").string(), "<f4", {n, w, 2});
-  NpyWriter atac_out((out / "atac.npy").string(), "<f4", {n, w});
-  NpyWriter ids((out / "region_ids.npy").string(), "<u4", {n, w});
-  std::ofstream tsv(out / "windows.tsv");
-  tsv << "index\tcelltype\tchrom\tfirst\tfirst_region\tlast_region\n";
-  Batch batch;
-  ProgressMeter meter("export", static_cast<std::int64_t>(n), "windows",
-                      !(*vm)["quiet"].as<bool>());
-  constexpr std::size_t kChunk = 64;
-  for (std::size_t i = 0; i < n; i += kChunk) {
-    std::span<const Window> chunk(windows.data() + i, std::min<std::size_t>(kChunk, n - i));
-    assembler.Assemble(chunk, &batch);
-    features.Write(batch.features.data(), batch.features.size() * sizeof(float));
-    expression.Write(batch.expression.data(), batch.expression.size() * sizeof(float));
-    tss.Write(batch.tss_mask.data(), batch.tss_mask.size() * sizeof(float));
-    atac_out.Write(batch.atac.data(), batch.atac.size() * sizeof(float));
-    ids.Write(batch.region_ids.data(), batch.region_ids.size() * sizeof(std::uint32_t));
-    for (std::size_t b = 0; b < chunk.size(); ++b) {
-      const Window& win = chunk[b];
-      tsv << i + b << "\t" << store->celltypes()[win.celltype].name << "\t"
-          << store->regions().chromosomes()[win.chrom].name << "\t" << win.first << "\t"
-          << store->regions().Describe(batch.region_ids[b * w]) << "\t"
-          << store->regions().Describe(batch.region_ids[b * w + w - 1]) << "\n";
-    }
-    meter.Advance(static_cast<std::int64_t>(chunk.size()));
-  }
-  features.Close();
-  expression.Close();
-  tss.Close();
-  atac_out.Close();
-  ids.Close();
-  std::ofstream names(out / "feature_names.txt");
-  for (const auto& f : store->metadata().feature_names) names << f << "\n";
-  names << "accessibility\n";
-  if (!tsv || !names)
-    throw Error(ErrorCode::kIOError, "cannot write the TSV files in " + out.string());
-  meter.Finish();
-  std::cout << "exported " << n << " windows to " << out.string() << "\n";
+  ExportWindows(*store, bo, windows, (*vm)["out"].as<std::string>(), !(*vm)["quiet"].as<bool>());
+  std::cout << "exported " << windows.size() << " windows to " << (*vm)["out"].as<std::string>()
+            << "\n";
   return 0;
 }
 

@@ -8,9 +8,9 @@ GETPS_APT_PACKAGES=(
   "cmake=3.25.1-1"
   "ninja-build=1.11.1-2~deb12u1"
   "ccache=4.8+really4.7.5-1"
-  "pkg-config"
+  "pkg-config=1.8.1-1"
   "librocksdb-dev=7.8.3-2"
-  "libzstd-dev=1.5.4+dfsg2-5"
+  "libzstd-dev=1.5.4+dfsg2-5+deb12u1"
   "liblz4-dev=1.9.4-1"
   "libsnappy-dev=1.1.9-3"
   "libzmq3-dev=4.3.4-6"
@@ -22,6 +22,8 @@ GETPS_APT_PACKAGES=(
   "libopenmpi-dev=4.1.4-3+b1"
   "openmpi-bin=4.1.4-3+b1"
   "nlohmann-json3-dev=3.11.2-2"
+  "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"  # the status server
+  "libxxhash-dev=0.8.1-1"                  # file digests (XXH3)
   "zlib1g-dev"
   "python3=3.11.2-1+b1"
   "python3-venv=3.11.2-1+b1"
@@ -29,7 +31,7 @@ GETPS_APT_PACKAGES=(
   "bedtools=2.30.0+dfsg-3"
   "tabix=1.16+ds-3"
   "samtools=1.16.1-1"
-  "chromium=156.0.8078.79-1~deb12u1"   # renders the HTML report in its test
+  "chromium=156.0.8078.114-1~deb12u1"  # renders the HTML report in its test
 )
 
 GETPS_TORCH_VERSION=2.11.0

@@ -53,6 +53,69 @@ struct StoreReader::State {
     if (!v) throw Error(ErrorCode::kCorruption, "store " + path + ": " + what + " is missing");
     return *v;
   }
+  // The format version is this getps's and the writer finished.
+  void CheckComplete() const {
+    auto version = Get(schema::ColumnFamily::kDefault, schema::kFormatVersionKey, "format version");
+    if (!version)
+      throw Error(ErrorCode::kCorruption,
+                  "store " + path + " has no format version: not a getps store?");
+    if (*version != std::to_string(schema::kFormatVersion)) {
+      throw Error(ErrorCode::kFormatMismatch, "store " + path + " has format version " + *version +
+                                                  "; this getps reads version " +
+                                                  std::to_string(schema::kFormatVersion) +
+                                                  " (rebuild the store with this version)");
+    }
+    std::string state = MustGet(schema::ColumnFamily::kDefault, schema::kStateKey, "state");
+    if (state != schema::kStateComplete) {
+      throw Error(ErrorCode::kBusy, "store " + path + " is being written (state '" + state +
+                                        "'): wait for its writer to finish, or rebuild it if the "
+                                        "writer died");
+    }
+  }
+
+  // Metadata, the cell-type and chromosome tables, and the region table.
+  void LoadTables() {
+    metadata =
+        DecodeMetadata(MustGet(schema::ColumnFamily::kDefault, schema::kMetadataKey, "metadata"));
+    celltypes = DecodeCellTypes(
+        MustGet(schema::ColumnFamily::kDefault, schema::kCellTypesKey, "cell-type table"));
+    fingerprint = MustGet(schema::ColumnFamily::kDefault, schema::kFingerprintKey, "fingerprint");
+    auto chroms = DecodeChromosomes(
+        MustGet(schema::ColumnFamily::kDefault, schema::kChromosomesKey, "chromosome table"));
+    std::vector<std::uint32_t> starts, ends;
+    for (std::size_t c = 0; c < chroms.size(); ++c) {
+      const std::string what = "region table of " + chroms[c].name;
+      std::string blob = MustGet(schema::ColumnFamily::kDefault,
+                                 schema::RegionTableKey(static_cast<std::uint16_t>(c)), what);
+      BlobReader r(blob, what);
+      std::vector<std::uint32_t> cs, ce;
+      r.GetArray(&cs, chroms[c].count);
+      r.GetArray(&ce, chroms[c].count);
+      r.ExpectEnd();
+      starts.insert(starts.end(), cs.begin(), cs.end());
+      ends.insert(ends.end(), ce.begin(), ce.end());
+    }
+    regions = RegionIndex::FromParts(std::move(chroms), std::move(starts), std::move(ends));
+  }
+
+  // Each cell type's per-motif maxima and their reciprocals.
+  void LoadStatistics() {
+    const std::size_t m = metadata.num_motifs();
+    for (std::size_t ct = 0; ct < celltypes.size(); ++ct) {
+      const std::string what = "normalisation statistics of " + celltypes[ct].name;
+      std::string blob = MustGet(schema::ColumnFamily::kCellTypes,
+                                 schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), what);
+      BlobReader r(blob, what);
+      std::vector<float> mx;
+      r.GetArray(&mx, m);
+      r.ExpectEnd();
+      std::vector<float> scale(m);
+      for (std::size_t j = 0; j < m; ++j) scale[j] = mx[j] > 0 ? 1.0f / mx[j] : 0.0f;
+      motif_max.push_back(std::move(mx));
+      motif_scale.push_back(std::move(scale));
+    }
+  }
+
   std::string ChromName(int chrom) const {
     return regions.chromosomes()[static_cast<std::size_t>(chrom)].name;
   }
@@ -79,61 +142,9 @@ std::unique_ptr<StoreReader> StoreReader::Open(const std::string& path,
       "cannot open store " + path);
   s->db.db.reset(raw);
 
-  auto version =
-      s->Get(schema::ColumnFamily::kDefault, schema::kFormatVersionKey, "format version");
-  if (!version)
-    throw Error(ErrorCode::kCorruption,
-                "store " + path + " has no format version: not a getps store?");
-  if (*version != std::to_string(schema::kFormatVersion)) {
-    throw Error(ErrorCode::kFormatMismatch, "store " + path + " has format version " + *version +
-                                                "; this getps reads version " +
-                                                std::to_string(schema::kFormatVersion) +
-                                                " (rebuild the store with this version)");
-  }
-  std::string state = s->MustGet(schema::ColumnFamily::kDefault, schema::kStateKey, "state");
-  if (state != schema::kStateComplete) {
-    throw Error(ErrorCode::kBusy, "store " + path + " is being written (state '" + state +
-                                      "'): wait for its writer to finish, or rebuild it if the "
-                                      "writer died");
-  }
-  s->metadata =
-      DecodeMetadata(s->MustGet(schema::ColumnFamily::kDefault, schema::kMetadataKey, "metadata"));
-  s->celltypes = DecodeCellTypes(
-      s->MustGet(schema::ColumnFamily::kDefault, schema::kCellTypesKey, "cell-type table"));
-  s->fingerprint =
-      s->MustGet(schema::ColumnFamily::kDefault, schema::kFingerprintKey, "fingerprint");
-  auto chroms = DecodeChromosomes(
-      s->MustGet(schema::ColumnFamily::kDefault, schema::kChromosomesKey, "chromosome table"));
-  std::vector<std::uint32_t> starts, ends;
-  for (std::size_t c = 0; c < chroms.size(); ++c) {
-    const std::string what = "region table of " + chroms[c].name;
-    std::string blob = s->MustGet(schema::ColumnFamily::kDefault,
-                                  schema::RegionTableKey(static_cast<std::uint16_t>(c)), what);
-    BlobReader r(blob, what);
-    std::vector<std::uint32_t> cs, ce;
-    r.GetArray(&cs, chroms[c].count);
-    r.GetArray(&ce, chroms[c].count);
-    r.ExpectEnd();
-    starts.insert(starts.end(), cs.begin(), cs.end());
-    ends.insert(ends.end(), ce.begin(), ce.end());
-  }
-  s->regions = RegionIndex::FromParts(std::move(chroms), std::move(starts), std::move(ends));
-
-  const std::size_t m = s->metadata.num_motifs();
-  for (std::size_t ct = 0; ct < s->celltypes.size(); ++ct) {
-    const std::string what = "normalisation statistics of " + s->celltypes[ct].name;
-    std::string blob = s->MustGet(schema::ColumnFamily::kCellTypes,
-                                  schema::CellTypeStatsKey(static_cast<std::uint16_t>(ct)), what);
-    BlobReader r(blob, what);
-    std::vector<float> mx;
-    r.GetArray(&mx, m);
-    r.ExpectEnd();
-    std::vector<float> scale(m);
-    for (std::size_t j = 0; j < m; ++j) scale[j] = mx[j] > 0 ? 1.0f / mx[j] : 0.0f;
-    s->motif_max.push_back(std::move(mx));
-    s->motif_scale.push_back(std::move(scale));
-  }
-
+  s->CheckComplete();
+  s->LoadTables();
+  s->LoadStatistics();
   const std::size_t nchrom = s->regions.chromosomes().size();
   s->motif_rows.resize(nchrom);
   s->motif_slots = std::make_unique<std::atomic<const MotifRows*>[]>(nchrom);

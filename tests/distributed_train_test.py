@@ -44,19 +44,17 @@ import unittest
 
 import torch
 
-from getps_cli import GETPS, records, relative_difference, run, scrape_status, SimulatedStoreTest  # noqa: E402
+from getps_cli import (GETPS, MPI_ENV, MPIRUN, mpirun, records, relative_difference, run,  # noqa: E402
+                       scrape_status, SimulatedStoreTest, weights)
 
-MPIRUN = shutil.which("mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
 COMMON = ["--epochs", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4", "--drop-path", "0",
           "--quiet"]
 
 
-def mpirun(ranks, *args):
-    p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", str(ranks), GETPS, "train",
+def train_mpirun(ranks, *args):
+    p = subprocess.run([*mpirun(ranks), GETPS, "train",
                         "--bind", "tcp://127.0.0.1:0", "--timeout", "120", *args],
-                       capture_output=True, text=True, env=ENV, timeout=600)
+                       capture_output=True, text=True, env=MPI_ENV, timeout=600)
     if p.returncode != 0:
         raise AssertionError(f"mpirun failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p
@@ -66,9 +64,9 @@ def start_with_external_worker(run_dir, *args):
     """mpirun -np 2 (coordinator + 1 replica) expecting 1 `getps worker`;
     returns (the mpirun process, the coordinator's endpoint)."""
     coordinator = subprocess.Popen(
-        [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", "--sync", "ps",
+        [*mpirun(2), GETPS, "train", "--sync", "ps",
          "--external-workers", "1", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--run-dir", run_dir,
-         *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+         *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MPI_ENV)
     info = os.path.join(run_dir, "coordinator.json")
     for _ in range(300):
         if os.path.exists(info) or coordinator.poll() is not None:
@@ -76,10 +74,6 @@ def start_with_external_worker(run_dir, *args):
         time.sleep(0.1)
     with open(info) as f:
         return coordinator, json.load(f)["endpoint"]
-
-
-def weights(run_dir, step):
-    return torch.load(os.path.join(run_dir, "checkpoints", f"step-{step:08d}", "model.pt"))
 
 
 @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
@@ -92,7 +86,7 @@ class DistributedTrain(SimulatedStoreTest):
         for sync in ("mpi", "ps"):
             with self.subTest(sync=sync):
                 run_dir = self.path(f"two-{sync}")
-                mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
+                train_mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
                        *COMMON)
                 got = records(run_dir)
                 self.assertEqual([r["step"] for r in got[:2]], [r["step"] for r in single[:2]])
@@ -111,7 +105,7 @@ class DistributedTrain(SimulatedStoreTest):
             with self.subTest(sync=sync):
                 whole, resumed = self.path(f"whole-{sync}"), self.path(f"resumed-{sync}")
                 args = ["--sync", sync, "--store", self.store, "--batch-size", "4", *COMMON]
-                mpirun(3, "--run-dir", whole, *args)
+                train_mpirun(3, "--run-dir", whole, *args)
                 shutil.copytree(whole, resumed)
                 shutil.rmtree(os.path.join(resumed, "checkpoints", "step-00000012"))
                 with open(os.path.join(resumed, "metrics.jsonl"), "w") as f:
@@ -120,9 +114,9 @@ class DistributedTrain(SimulatedStoreTest):
                 # as on hosts without a shared file system): they resume from
                 # the coordinator's state of record.
                 cmd = [GETPS, "train", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--resume", "auto", *args]
-                p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "1", *cmd, "--run-dir",
+                p = subprocess.run([*mpirun(1), *cmd, "--run-dir",
                                     resumed, ":", "-np", "2", *cmd, "--run-dir", self.path(f"resumed-{sync}-replicas")],
-                                   capture_output=True, text=True, env=ENV, timeout=600)
+                                   capture_output=True, text=True, env=MPI_ENV, timeout=600)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertIn("resuming from", p.stderr)
                 self.assertIn("epoch 2 at window 0, step 6", p.stderr)
@@ -134,20 +128,20 @@ class DistributedTrain(SimulatedStoreTest):
                 self.assertLess(diff, 1e-5)
                 # Another model on the same run directory is refused, by the
                 # coordinator too (ps replicas take its state of record).
-                p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train",
+                p = subprocess.run([*mpirun(3), GETPS, "train",
                                     "--bind", "tcp://127.0.0.1:0", "--timeout", "20", "--run-dir", resumed,
                                     "--resume", "auto", "--model", "mlp", *args],
-                                   capture_output=True, text=True, env=ENV, timeout=300)
+                                   capture_output=True, text=True, env=MPI_ENV, timeout=300)
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn("another mode or model configuration", p.stderr)
 
     def test_the_coordinator_serves_live_progress(self):
         run_dir = self.path("live")
         p = subprocess.Popen(
-            [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train", "--sync", "ps",
+            [*mpirun(3), GETPS, "train", "--sync", "ps",
              "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--status-port", "0", "--store", self.store,
              "--run-dir", run_dir, "--batch-size", "4", "--epochs", "20", "--lr", "0.05", "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MPI_ENV)
         try:
             # ps: every applied step shows; records add the epoch figures.
             _, text, m = scrape_status(run_dir, lambda m: m.get("getps_epochs_done", 0) >= 1)
@@ -164,7 +158,7 @@ class DistributedTrain(SimulatedStoreTest):
         for sync in ("ps", "mpi"):
             with self.subTest(sync=sync):
                 run_dir = self.path(f"three-{sync}")
-                p = mpirun(4, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
+                p = train_mpirun(4, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
                            *COMMON)
                 self.assertIn("on 3 replicas", p.stdout)
                 got = records(run_dir)
@@ -286,7 +280,7 @@ class DistributedTrain(SimulatedStoreTest):
                 if not os.path.exists(single):
                     run("train", "--store", self.store, "--run-dir", single, "--batch-size", "8", *extra, *COMMON)
                 run_dir = self.path(f"two-{sync}{extra[0]}")
-                mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
+                train_mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
                        *extra, *COMMON)
                 for name in ("model.pt", "adapters.pt") if extra[0] == "--lora" else ("model.pt",):
                     a, b = (torch.load(os.path.join(d, "checkpoints", "step-00000012", name)) for d in (single, run_dir))
@@ -313,9 +307,9 @@ class DistributedTrain(SimulatedStoreTest):
         ours, theirs = self.path("coordinator-dir"), self.path("replica-dir")
         args = ["train", "--sync", "ps", "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--store", self.store,
                 "--batch-size", "8", *COMMON]
-        p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "1", GETPS, *args, "--run-dir", ours,
+        p = subprocess.run([*mpirun(1), GETPS, *args, "--run-dir", ours,
                             ":", "-np", "1", GETPS, *args, "--run-dir", theirs],
-                           capture_output=True, text=True, env=ENV, timeout=300)
+                           capture_output=True, text=True, env=MPI_ENV, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         for name in ("checkpoints", "metrics.jsonl", "test_predictions.tsv", "report.html"):
             self.assertTrue(os.path.exists(os.path.join(ours, name)), name)
@@ -336,7 +330,7 @@ class DistributedTrain(SimulatedStoreTest):
         run("train", "--run-dir", self.path("single-c"), "--batch-size", "8", *args)
         single = records(self.path("single-c"))
         run_dir = self.path("servers")
-        p = mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", run_dir, "--batch-size", "4", *args)
+        p = train_mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", run_dir, "--batch-size", "4", *args)
         self.assertIn("parameter server shard 1", p.stderr)
         got = records(run_dir)
         self.assertEqual([r["step"] for r in got[:2]], [6, 12])
@@ -354,13 +348,13 @@ class DistributedTrain(SimulatedStoreTest):
         shutil.rmtree(os.path.join(resumed, "checkpoints", "step-00000012"))
         with open(os.path.join(resumed, "metrics.jsonl"), "w") as f:
             f.write(json.dumps(got[0]) + "\n")
-        mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", resumed, "--resume", "auto",
+        train_mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", resumed, "--resume", "auto",
                "--batch-size", "4", *args)
         diff = relative_difference(weights(run_dir, 12), weights(resumed, 12))
         print(f"--servers 2 resumed at step 6 vs uninterrupted, step 12: weights {diff:.2e}")
         self.assertLess(diff, 1e-5)
         # Asynchronous, with server shards: completes, the loss falls.
-        mpirun(5, "--sync", "ps", "--servers", "2", "--staleness", "1", "--run-dir", self.path("servers-async"),
+        train_mpirun(5, "--sync", "ps", "--servers", "2", "--staleness", "1", "--run-dir", self.path("servers-async"),
                "--batch-size", "4", "--store", self.store, "--clip-grad", "0.05", "--epochs", "6", *COMMON[2:])
         losses = [r["train_loss"] for r in records(self.path("servers-async")) if r["kind"] == "validation"]
         self.assertEqual(len(losses), 6)
@@ -372,14 +366,14 @@ class DistributedTrain(SimulatedStoreTest):
 
     def test_bf16_wire_and_asynchronous_ps(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)
-        mpirun(3, "--sync", "ps", "--wire", "bf16", "--store", self.store, "--run-dir", self.path("bf16"),
+        train_mpirun(3, "--sync", "ps", "--wire", "bf16", "--store", self.store, "--run-dir", self.path("bf16"),
                "--batch-size", "4", *COMMON)
         diff = relative_difference(weights(self.path("single-w"), 12), weights(self.path("bf16"), 12))
         self.assertLess(diff, 1e-3)
         self.assertGreater(diff, 1e-7)  # the gradients did travel in bf16
         # Asynchronous updates make the loss noisy from epoch to epoch (4
         # steps each): over 6 epochs it falls.
-        mpirun(4, "--sync", "ps", "--staleness", "1", "--store", self.store, "--run-dir", self.path("async"),
+        train_mpirun(4, "--sync", "ps", "--staleness", "1", "--store", self.store, "--run-dir", self.path("async"),
                "--batch-size", "4", "--epochs", "6", *COMMON[2:])
         got = [r for r in records(self.path("async")) if r["kind"] == "validation"]
         self.assertEqual([r["step"] for r in got], [4, 8, 12, 16, 20, 24])

@@ -31,44 +31,31 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import time
 import unittest
 
-import torch
 
-from getps_cli import GETPS, records, relative_difference, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import (final_weights, GETPS, MPI_ENV, MPIRUN, mpirun, records,  # noqa: E402
+                       relative_difference, run, SimulatedStoreTest)
 from process_tree import child_pids  # noqa: E402
 from commit_audit_check import assert_nothing_lost_or_doubled, audit, commits, wait_for  # noqa: E402
 
-MPIRUN = shutil.which("mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
-# A dead rank does not end an OpenMPI 4 job with these.
-RECOVERY = ["--mca", "orte_enable_recovery", "1", "--mca", "orte_abort_on_non_zero_status", "0"]
 TRAIN = ["--epochs", "8", "--batch-size", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4",
          "--drop-path", "0", "--commit-every", "3", "--heartbeat-timeout", "2", "--quiet"]
-
-
-def final_weights(run_dir):
-    """The weights of the run's last checkpoint."""
-    ckpts = os.path.join(run_dir, "checkpoints")
-    last = max(d for d in os.listdir(ckpts) if d.startswith("step-"))
-    return torch.load(os.path.join(ckpts, last, "model.pt"))
 
 
 @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
 class InJobRecovery(SimulatedStoreTest):
     def command(self, run_dir, ranks, *extra):
-        return [MPIRUN, "--oversubscribe", "--bind-to", "none", *RECOVERY, "-np", str(ranks), GETPS, "train",
+        return [*mpirun(ranks, recovery=True), GETPS, "train",
                 "--sync", "ps", "--bind", "tcp://127.0.0.1:0", "--timeout", "60", "--store", self.store,
                 "--run-dir", run_dir, *TRAIN, *extra]
 
     def start(self, run_dir, ranks, *extra):
         return subprocess.Popen(self.command(run_dir, ranks, *extra), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env=ENV)
+                                stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
 
     def replicas(self, job, run_dir):
         """The replica ranks' pids (not the coordinator's)."""
@@ -90,7 +77,7 @@ class InJobRecovery(SimulatedStoreTest):
             endpoint = json.load(f)["endpoint"]
         return subprocess.run([GETPS, "worker", "--coordinator", endpoint, "--key-file",
                                os.path.join(run_dir, "run.key"), "--quiet"],
-                              capture_output=True, text=True, timeout=300, env=ENV)
+                              capture_output=True, text=True, timeout=300, env=MPI_ENV)
 
     def finish(self, job, run_dir):
         out, _ = job.communicate(timeout=300)
@@ -170,7 +157,7 @@ class InJobRecovery(SimulatedStoreTest):
         self.finish(self.start(reference, 5, "--servers", "2"), reference)
         job = subprocess.Popen([GETPS, "launch", "--max-restarts", "1", "--restart-delay", "0.2", "--",
                                 *self.command(run_dir, 5, "--servers", "2")],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
         wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job)
         (mpirun,) = child_pids(job.pid)
         shard = next(pid for pid in child_pids(mpirun) if self.rank(pid) == 2)
@@ -255,7 +242,7 @@ class InJobRecovery(SimulatedStoreTest):
         run_dir = self.path("min-workers-timeout")
         mpi = self.command(run_dir, 3, "--min-workers", "2", "--rendezvous-timeout", "2")
         job = subprocess.Popen([GETPS, "launch", "--max-restarts", "0", "--", *mpi], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=ENV)
+                               stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
         wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job)
         (mpirun,) = child_pids(job.pid)
         with open(os.path.join(run_dir, "coordinator.json")) as f:
@@ -290,10 +277,10 @@ class InJobRecovery(SimulatedStoreTest):
 
     def test_a_mpi_run_takes_no_outside_workers(self):
         run_dir = self.path("mpi")
-        job = subprocess.Popen([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train",
+        job = subprocess.Popen([*mpirun(2), GETPS, "train",
                                 "--sync", "mpi", "--bind", "tcp://127.0.0.1:0", "--store", self.store,
                                 "--run-dir", run_dir, *TRAIN],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
         wait_for(lambda: os.path.exists(os.path.join(run_dir, "coordinator.json")), "coordinator.json", job=job)
         with open(os.path.join(run_dir, "coordinator.json")) as f:
             endpoint = json.load(f)["endpoint"]

@@ -24,22 +24,14 @@ import signal
 import subprocess
 import unittest
 
-import torch
 
-from getps_cli import GETPS, records, relative_difference, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import (final_weights, GETPS, last_checkpoint, MPI_ENV, MPIRUN, mpirun,  # noqa: E402
+                       records, relative_difference, run, SimulatedStoreTest)
 from process_tree import child_pids  # noqa: E402
 from commit_audit_check import assert_nothing_lost_or_doubled, audit, commits, wait_for  # noqa: E402
 
-MPIRUN = shutil.which("mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
 TRAIN = ["--epochs", "4", "--batch-size", "4", "--lr", "0.05", "--leave-out-chromosomes", "chr4",
          "--drop-path", "0", "--commit-every", "3", "--quiet"]
-
-
-def final_weights(run_dir):
-    ckpts = sorted(d for d in os.listdir(os.path.join(run_dir, "checkpoints")) if d.startswith("step-"))
-    return ckpts[-1], torch.load(os.path.join(run_dir, "checkpoints", ckpts[-1], "model.pt"))
 
 
 class Elastic(SimulatedStoreTest):
@@ -49,7 +41,7 @@ class Elastic(SimulatedStoreTest):
     def test_a_killed_training_process_restarts_and_loses_nothing(self):
         reference = self.path("reference")
         run("train", "--store", self.store, "--run-dir", reference, *TRAIN)
-        ref_step, ref = final_weights(reference)
+        ref_step, ref = last_checkpoint(reference), final_weights(reference)
         for seed in (1, 2, 3):
             with self.subTest(seed=seed):
                 kill_after = random.Random(seed).randint(1, 8)  # commits before the kill
@@ -69,7 +61,7 @@ class Elastic(SimulatedStoreTest):
                 resumed = [l for lines in by_epoch.values() for l in lines if "resumed_at" in l]
                 self.assertEqual(len(resumed), 1)
                 self.assertEqual(resumed[0]["generation"], 1)
-                step, got = final_weights(run_dir)
+                step, got = last_checkpoint(run_dir), final_weights(run_dir)
                 self.assertEqual(step, ref_step)
                 diff = relative_difference(ref, got)
                 print(f"seed {seed}: SIGKILL after {kill_after} commits; resumed at window "
@@ -80,15 +72,15 @@ class Elastic(SimulatedStoreTest):
 
     @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
     def test_killing_the_coordinator_under_the_supervisor(self):
-        mpi = [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train", "--sync", "ps",
+        mpi = [*mpirun(3), GETPS, "train", "--sync", "ps",
                "--bind", "tcp://127.0.0.1:0", "--timeout", "60", "--store", self.store]
         reference = self.path("ps-reference")
-        subprocess.run([*mpi, "--run-dir", reference, *TRAIN], check=True, env=ENV, capture_output=True)
-        _, ref = final_weights(reference)
+        subprocess.run([*mpi, "--run-dir", reference, *TRAIN], check=True, env=MPI_ENV, capture_output=True)
+        ref = final_weights(reference)
         run_dir = self.path("ps-killed")
         job = subprocess.Popen([GETPS, "launch", "--max-restarts", "2", "--restart-delay", "0.5", "--", *mpi,
                                 "--run-dir", run_dir, *TRAIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=ENV)
+                               text=True, env=MPI_ENV)
         wait_for(lambda: commits(run_dir) >= 4, "4 commits")
         with open(os.path.join(run_dir, "coordinator.json")) as f:
             coordinator = json.load(f)["pid"]
@@ -99,7 +91,7 @@ class Elastic(SimulatedStoreTest):
         by_epoch = self.assert_nothing_lost_or_doubled(run_dir, 4)
         resumed = [l for lines in by_epoch.values() for l in lines if "resumed_at" in l]
         self.assertEqual(len(resumed), 1)
-        _, got = final_weights(run_dir)
+        got = final_weights(run_dir)
         diff = relative_difference(ref, got)
         print(f"ps: SIGKILL of the coordinator (pid {coordinator}) after 4 commits; resumed at window "
               f"{resumed[0]['resumed_at']} of epoch {resumed[0]['epoch']}; audit tiles every epoch; "
@@ -108,10 +100,9 @@ class Elastic(SimulatedStoreTest):
 
     def supervised_ps(self, run_dir, ranks, *extra):
         return subprocess.Popen(
-            [GETPS, "launch", "--max-restarts", "2", "--restart-delay", "0.5", "--", MPIRUN, "--oversubscribe",
-             "--bind-to", "none", "-np", str(ranks), GETPS, "train", "--sync", "ps", "--bind", "tcp://127.0.0.1:0",
+            [GETPS, "launch", "--max-restarts", "2", "--restart-delay", "0.5", "--", *mpirun(ranks), GETPS, "train", "--sync", "ps", "--bind", "tcp://127.0.0.1:0",
              "--timeout", "60", "--store", self.store, "--run-dir", run_dir, *TRAIN, *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MPI_ENV)
 
     def replica_pids(self, job, run_dir):
         """The replica ranks of the supervised mpirun job (not the coordinator)."""
@@ -124,10 +115,10 @@ class Elastic(SimulatedStoreTest):
     @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
     def test_a_lost_replica_ends_the_job_and_the_supervisor_restarts_it(self):
         reference = self.path("ps3-reference")
-        subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "4", GETPS, "train", "--sync", "ps",
+        subprocess.run([*mpirun(4), GETPS, "train", "--sync", "ps",
                         "--bind", "tcp://127.0.0.1:0", "--store", self.store, "--run-dir", reference, *TRAIN],
-                       check=True, env=ENV, capture_output=True)
-        _, ref = final_weights(reference)
+                       check=True, env=MPI_ENV, capture_output=True)
+        ref = final_weights(reference)
         for seed in (1, 2):
             with self.subTest(seed=seed):
                 rng = random.Random(seed)
@@ -146,7 +137,7 @@ class Elastic(SimulatedStoreTest):
                 self.assertEqual(job.returncode, 0, err[-3000:])
                 self.assertIn("restarting from the newest checkpoint", err)
                 self.assert_nothing_lost_or_doubled(run_dir, 4)
-                _, got = final_weights(run_dir)
+                got = final_weights(run_dir)
                 diff = relative_difference(ref, got)
                 print(f"seed {seed}: SIGKILL of replica pid {victim} after {kill_after} commits: job restarted, "
                       f"audit tiles every epoch, final weights vs uninterrupted {diff:.1e}")
@@ -157,15 +148,15 @@ class Elastic(SimulatedStoreTest):
         run_dir = self.path("fewer")
         args = ["--sync", "mpi", "--bind", "tcp://127.0.0.1:0", "--timeout", "60", "--store", self.store,
                 "--run-dir", run_dir, *TRAIN]
-        job = subprocess.Popen([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", GETPS, "train", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        job = subprocess.Popen([*mpirun(3), GETPS, "train", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MPI_ENV)
         wait_for(lambda: commits(run_dir) >= 2, "2 commits")
         job.terminate()
         job.communicate(timeout=60)
         self.assertNotEqual(job.returncode, 0, "the job finished before it could be stopped")
         # One replica instead of two: a smaller global step, the same cursor.
-        p = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", GETPS, "train", *args,
-                            "--resume", "auto"], capture_output=True, text=True, env=ENV, timeout=300)
+        p = subprocess.run([*mpirun(2), GETPS, "train", *args,
+                            "--resume", "auto"], capture_output=True, text=True, env=MPI_ENV, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         self.assertIn("on 1 replicas", p.stdout)
         by_epoch = self.assert_nothing_lost_or_doubled(run_dir, 4)
@@ -184,7 +175,7 @@ class Elastic(SimulatedStoreTest):
         args = ["--store", self.store, "--run-dir", run_dir, "--batch-size", "4", "--commit-every", "3",
                 "--leave-out-chromosomes", "chr4", "--quiet"]
         run("train", *args, "--epochs", "2")
-        newest, _ = final_weights(run_dir)  # the epoch-2 end; the one before is mid-epoch 2
+        newest = last_checkpoint(run_dir)  # the epoch-2 end; the one before is mid-epoch 2
         shutil.rmtree(os.path.join(run_dir, "checkpoints", newest))
         p = run("train", *args, "--epochs", "2", "--resume", "auto", "--seed", "7", check=False)
         self.assertEqual(p.returncode, 2, p.stderr)
@@ -197,7 +188,7 @@ class Elastic(SimulatedStoreTest):
         run_dir = self.path("damaged")
         args = ["--store", self.store, "--run-dir", run_dir, "--batch-size", "8"]
         run("train", *args, "--epochs", "2", "--quiet")
-        newest, _ = final_weights(run_dir)
+        newest = last_checkpoint(run_dir)
         model = os.path.join(run_dir, "checkpoints", newest, "model.pt")
         os.truncate(model, os.path.getsize(model) // 2)
         p = run("train", *args, "--epochs", "3", "--resume", "auto")

@@ -1,13 +1,29 @@
 """Shared by the Python tests: the getps binary under test, a runner, a
-simulated store, and a run's metrics records."""
+simulated store and the test class that makes it, mpirun's command and
+environment, a run's metrics records and checkpoint weights."""
 import json
 import math
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
 
 GETPS = os.environ["GETPS_BIN"]
+
+# mpirun (OpenMPI 4) as every test runs it: as root, oversubscribed, unbound.
+MPIRUN = shutil.which("mpirun")
+MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+# A dead rank does not end an OpenMPI 4 job with these.
+MPI_RECOVERY = ["--mca", "orte_enable_recovery", "1", "--mca", "orte_abort_on_non_zero_status", "0"]
+
+
+def mpirun(ranks, *args, recovery=False):
+    """The command line `mpirun -np RANKS ARGS` (run it with env=MPI_ENV); with
+    recovery, a rank that dies leaves the others running."""
+    return [MPIRUN, "--oversubscribe", "--bind-to", "none", *(MPI_RECOVERY if recovery else []),
+            "-np", str(ranks), *args]
 
 
 def run(*args, check=True, **kwargs):
@@ -18,13 +34,14 @@ def run(*args, check=True, **kwargs):
     return p
 
 
-def simulated_store(directory, seed="1", scale="tiny", suffix=""):
-    """`getps simulate` into DIRECTORY/world{suffix}, featurized into
-    DIRECTORY/store{suffix}; returns the store's path."""
+def simulated_store(directory, seed="1", scale="tiny", suffix="", cwd=None):
+    """`getps simulate` into DIRECTORY/world{suffix}, featurized (from `cwd`,
+    when given) into DIRECTORY/store{suffix}; returns the store's path."""
     world = os.path.join(directory, f"world{suffix}")
     store = os.path.join(directory, f"store{suffix}")
     run("simulate", "--out", world, "--scale", scale, "--seed", seed, "--quiet")
-    run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", store, "--quiet")
+    run("featurize", "--config", os.path.join(world, "featurize.cfg"), "--out", store, "--quiet",
+        cwd=cwd)
     return store
 
 
@@ -33,6 +50,23 @@ def relative_difference(a, b):
     num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
     den = sum(float(a[k].double().pow(2).sum()) for k in a)
     return math.sqrt(num / den)
+
+
+def last_checkpoint(run_dir):
+    """The name of the run's newest checkpoint folder (step-NNNNNNNN)."""
+    return max(d for d in os.listdir(os.path.join(run_dir, "checkpoints")) if d.startswith("step-"))
+
+
+def weights(run_dir, step=None):
+    """The weights of checkpoint `step` of the run (None: its newest)."""
+    name = last_checkpoint(run_dir) if step is None else f"step-{step:08d}"
+    import torch
+    return torch.load(os.path.join(run_dir, "checkpoints", name, "model.pt"))
+
+
+def final_weights(run_dir):
+    """The weights of the run's newest checkpoint."""
+    return weights(run_dir)
 
 
 def records(run_dir):
@@ -67,13 +101,19 @@ def scrape_status(run_dir, until, timeout=120):
 
 
 class SimulatedStoreTest(unittest.TestCase):
-    """A test class with a temporary directory (self.path(name)) holding a
-    tiny simulated store (self.store), made once for the class."""
+    """A test class with a temporary directory (self.path(name)) holding
+    simulated stores made once for the class: one per entry of STORES (the
+    keyword arguments of simulated_store), the first one's in self.store and
+    its world in self.world, all in self.stores. Subclasses that need more
+    set up call super().setUpClass() first."""
+    STORES = [{}]  # one tiny store, seed 1
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix=f"getps-{cls.__name__.lower()}-")
-        cls.store = simulated_store(cls.tmp.name)
+        cls.stores = [simulated_store(cls.tmp.name, **kw) for kw in cls.STORES]
+        cls.store = cls.stores[0]
+        cls.world = os.path.join(cls.tmp.name, "world" + cls.STORES[0].get("suffix", ""))
 
     @classmethod
     def tearDownClass(cls):

@@ -16,10 +16,9 @@ fixed for a given LibTorch build (measured: masked MSE 0.91 x baseline,
 Pearson 0.69 vs MLP 0.43; see docs/benchmarks.md for the command lines)."""
 import csv
 import os
-import tempfile
 import unittest
 
-from getps_cli import records, run, simulated_store  # noqa: E402
+from getps_cli import records, run, SimulatedStoreTest  # noqa: E402
 
 HELD_OUT = ["--leave-out-chromosomes", "chr6", "--quiet"]
 
@@ -30,11 +29,12 @@ def test_record(run_dir):
     return tests[0]
 
 
-class Learning(unittest.TestCase):
+class Learning(SimulatedStoreTest):
+    STORES = [{"scale": "small"}]
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-learn-")
-        cls.store = simulated_store(cls.tmp.name, scale="small")
+        super().setUpClass()
         # Small batches: the pretraining set is ~170 windows, and the model
         # needs steps more than it needs large batches.
         run("train", "--mode", "pretrain", "--store", cls.store, "--run-dir",
@@ -49,14 +49,10 @@ class Learning(unittest.TestCase):
         run("train", *finetune, "--model", "mlp", "--run-dir", cls.path("mlp"))
 
     @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    @classmethod
     def path(cls, name):
         if name == "finetune":  # the sweep's chr6 fold is the fine-tuning run
             name = "loco/fold-chr6"
-        return os.path.join(cls.tmp.name, name)
+        return super().path(name)
 
     def test_pretraining_beats_feature_means(self):
         t = test_record(self.path("pretrain"))

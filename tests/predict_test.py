@@ -5,29 +5,26 @@ checkpoint on the window `getps store gene` prints for that gene; observed
 values are the store's labels; unknown genes are an error naming them."""
 import os
 import sys
-import tempfile
 import unittest
 
 import torch
 
-from getps_cli import run, simulated_store  # noqa: E402
+from getps_cli import run, SimulatedStoreTest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from get_reference import GETReference  # noqa: E402
 
 
-class Predict(unittest.TestCase):
+class Predict(SimulatedStoreTest):
+    STORES = [{"seed": "2"}]
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-predict-")
-        cls.store = simulated_store(cls.tmp.name, seed="2")
+        super().setUpClass()
         cls.run_dir = os.path.join(cls.tmp.name, "run")
         run("train", "--store", cls.store, "--run-dir", cls.run_dir, "--epochs", "1", "--batch-size", "8",
             "--lr", "0.05", "--quiet")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_predictions_match_an_independent_forward_pass(self):
         out = os.path.join(self.tmp.name, "pred.tsv")

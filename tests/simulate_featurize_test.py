@@ -6,10 +6,9 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import unittest
 
-from getps_cli import GETPS, run  # noqa: E402
+from getps_cli import run, SimulatedStoreTest  # noqa: E402
 
 
 
@@ -29,22 +28,15 @@ def table(text):
     return header, [l.split("\t") for l in lines[1:]]
 
 
-class SimulateFeaturize(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-sim-")
-        cls.world = os.path.join(cls.tmp.name, "world")
-        run("simulate", "--out", cls.world, "--seed", "7", "--quiet")
-        cls.store = os.path.join(cls.tmp.name, "store")
-        # Run from another directory: config paths are relative to the config file.
-        subprocess.run([GETPS, "featurize", "--config", os.path.join(cls.world, "featurize.cfg"), "--out", cls.store,
-                        "--quiet"], check=True, cwd="/", capture_output=True)
-        with open(os.path.join(cls.world, "truth.json")) as f:
-            cls.truth = json.load(f)
+class SimulateFeaturize(SimulatedStoreTest):
+    # Featurized from another directory: config paths are relative to the config file.
+    STORES = [{"seed": "7", "cwd": "/"}]
 
     @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(os.path.join(cls.world, "truth.json")) as f:
+            cls.truth = json.load(f)
 
     def test_deterministic_by_seed(self):
         again = os.path.join(self.tmp.name, "again")

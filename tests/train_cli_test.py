@@ -7,32 +7,19 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
 import torch
 
-from getps_cli import GETPS, records, run, scrape_status, simulated_store  # noqa: E402
+from getps_cli import GETPS, records, run, scrape_status, SimulatedStoreTest  # noqa: E402
 COMMON = ["--batch-size", "8", "--lr", "0.02", "--leave-out-chromosomes", "chr4", "--quiet"]
 
 
 
 
 
-class TrainCli(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="getps-train-")
-        for seed in ("1", "2"):
-            simulated_store(cls.tmp.name, seed=seed, suffix=seed)
-        cls.store = os.path.join(cls.tmp.name, "store1")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp.name, name)
+class TrainCli(SimulatedStoreTest):
+    STORES = [{"seed": "1", "suffix": "1"}, {"seed": "2", "suffix": "2"}]
 
     def test_finetune_writes_metrics_and_loadable_checkpoints(self):
         out = run("train", "--mode", "finetune", "--store", self.store, "--run-dir", self.path("ft"), "--epochs", "2",

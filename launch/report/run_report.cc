@@ -199,50 +199,56 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   return html;
 }
 
-std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
-  std::string html;
+// The folds' table and bars (sweep.csv); `folds` gets their names.
+std::string FoldTable(const fs::path& dir, std::vector<std::string>* folds) {
   const auto table = ReadTable(dir / "sweep.csv", ',');
-  std::vector<std::string> folds;
-  if (table.size() > 1) {
-    BarChart chart{{}, {"Pearson", "Spearman", "R²"}, {}, {}};
-    std::vector<std::vector<std::string>> rows;
-    for (std::size_t i = 1; i < table.size(); ++i) {
-      const auto& r = table[i];
-      if (r.size() < 5) continue;
-      rows.push_back(
-          {r[0], r[1], Fixed(ToNumber(r[2])), Fixed(ToNumber(r[3])), Fixed(ToNumber(r[4]))});
-      if (r[0] == "mean" || r[0] == "min" || r[0] == "max") {
-        chart.lines.emplace_back(r[0] + " Pearson", ToNumber(r[2]));
-        continue;
-      }
-      folds.push_back(r[0]);
-      chart.groups.push_back(r[0]);
-      chart.values.push_back({ToNumber(r[2]), ToNumber(r[3]), ToNumber(r[4])});
+  if (table.size() <= 1) return "";
+  BarChart chart{{}, {"Pearson", "Spearman", "R²"}, {}, {}};
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 1; i < table.size(); ++i) {
+    const auto& r = table[i];
+    if (r.size() < 5) continue;
+    rows.push_back(
+        {r[0], r[1], Fixed(ToNumber(r[2])), Fixed(ToNumber(r[3])), Fixed(ToNumber(r[4]))});
+    if (r[0] == "mean" || r[0] == "min" || r[0] == "max") {
+      chart.lines.emplace_back(r[0] + " Pearson", ToNumber(r[2]));
+      continue;
     }
-    html += "<h2>Folds</h2>" + HtmlTable({table[0][0], "n", "Pearson", "Spearman", "R²"}, rows);
-    html += BarPlot({"folds", "Held-out metrics per fold", table[0][0], "", false, false, 900, 400},
-                    chart);
+    folds->push_back(r[0]);
+    chart.groups.push_back(r[0]);
+    chart.values.push_back({ToNumber(r[2]), ToNumber(r[3]), ToNumber(r[4])});
   }
+  return "<h2>Folds</h2>" + HtmlTable({table[0][0], "n", "Pearson", "Spearman", "R²"}, rows) +
+         BarPlot({"folds", "Held-out metrics per fold", table[0][0], "", false, false, 900, 400},
+                 chart);
+}
+
+// The transfer-learning curve (curve.csv), when the sweep has one.
+std::string CurvePlot(const fs::path& dir) {
   const auto curve = ReadTable(dir / "curve.csv", ',');
-  if (curve.size() > 1) {
-    std::map<std::string, Series> by_start;
-    for (std::size_t i = 1; i < curve.size(); ++i) {
-      const auto& r = curve[i];
-      if (r.size() < 6) continue;
-      Series& s = by_start[r[1]];
-      s.name = "from " + r[1] + " (mean over seeds)";
-      s.x.push_back(ToNumber(r[0]));
-      s.y.push_back(ToNumber(r[3]));
-    }
-    std::vector<Series> series;
-    for (auto& [start, s] : by_start) series.push_back(s);
-    html += "<h2>Transfer learning</h2>" +
-            XyPlot({"curve", "Held-out Pearson vs share of training windows",
-                    "share of training windows", "Pearson", true},
-                   series);
+  if (curve.size() <= 1) return "";
+  std::map<std::string, Series> by_start;
+  for (std::size_t i = 1; i < curve.size(); ++i) {
+    const auto& r = curve[i];
+    if (r.size() < 6) continue;
+    Series& s = by_start[r[1]];
+    s.name = "from " + r[1] + " (mean over seeds)";
+    s.x.push_back(ToNumber(r[0]));
+    s.y.push_back(ToNumber(r[3]));
   }
-  // Every fold's validation loss, predictions pooled over folds, and the
-  // specificity strata averaged over folds.
+  std::vector<Series> series;
+  for (auto& [start, s] : by_start) series.push_back(s);
+  return "<h2>Transfer learning</h2>" +
+         XyPlot({"curve", "Held-out Pearson vs share of training windows",
+                 "share of training windows", "Pearson", true},
+                series);
+}
+
+// Every fold's validation loss, predictions pooled over folds, and the
+// specificity strata averaged over folds.
+std::string AcrossFolds(const fs::path& dir, const std::vector<std::string>& folds,
+                        const ReportOptions& o) {
+  std::string html;
   std::vector<Series> losses;
   Series points;
   std::map<std::string, std::pair<double, int>> strata;  // bin -> sum of Pearson, folds
@@ -285,6 +291,13 @@ std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
                     chart);
   }
   return html;
+}
+
+std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
+  std::vector<std::string> folds;
+  std::string html = FoldTable(dir, &folds);
+  html += CurvePlot(dir);
+  return html + AcrossFolds(dir, folds, o);
 }
 
 constexpr const char* kStyle =
