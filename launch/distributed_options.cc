@@ -15,38 +15,38 @@ void AddDistributedOptions(CommandSpec& spec) {
   spec.options.add_options()("sync", po::value<std::string>()->default_value(""),
                              "distributed under mpirun: mpi (allreduce) or ps (parameter server "
                              "on rank 0)")(
-      "bind", po::value<std::string>()->default_value(d.bind),
+      "bind", Defaulted(d.bind),
       "with --sync: the coordinator's control endpoint (port 0: any free port)")(
-      "timeout", po::value<int>()->default_value(d.timeout_seconds),
+      "timeout", Defaulted(d.timeout_seconds),
       "with --sync: seconds any control-channel wait may take")(
-      "heartbeat-timeout", po::value<double>()->default_value(d.heartbeat_timeout_seconds),
+      "heartbeat-timeout", Defaulted(d.heartbeat_timeout_seconds),
       "with --sync: seconds of silence after which a peer counts as lost (ps: the run goes\n"
       "on without it from the last commit; mpi: the job ends, for `getps launch` to restart\n"
       "it from the last commit)")(
-      "min-workers", po::value<int>()->default_value(d.min_workers),
+      "min-workers", Defaulted(d.min_workers),
       "with --sync ps: fewer replicas than this and the run pauses, waiting for workers to\n"
       "join (bounded by --rendezvous-timeout) instead of going on")(
-      "rendezvous-timeout", po::value<double>()->default_value(d.rendezvous_timeout_seconds),
+      "rendezvous-timeout", Defaulted(d.rendezvous_timeout_seconds),
       "with --sync ps: seconds the coordinator waits for the replicas a generation needs")(
-      "host-failures", po::value<int>()->default_value(d.host_failures),
+      "host-failures", Defaulted(d.host_failures),
       "with --sync ps: a host that lost this many replicas within --host-cooldown is kept\n"
       "out (its workers are refused) until --host-cooldown has passed since its last loss")(
-      "host-cooldown", po::value<double>()->default_value(d.host_cooldown_seconds),
+      "host-cooldown", Defaulted(d.host_cooldown_seconds),
       "with --sync ps: seconds of the host cool-down window")(
-      "staleness", po::value<int>()->default_value(d.staleness),
+      "staleness", Defaulted(d.staleness),
       "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
       "ahead of the slowest")("wire", po::value<std::string>()->default_value(WireName(d.wire)),
                               "with --sync ps: gradients on the wire as fp32 or bf16")(
-      "servers", po::value<int>()->default_value(d.servers),
+      "servers", Defaulted(d.servers),
       "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
       "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
-      "external-workers", po::value<int>()->default_value(d.external_workers),
+      "external-workers", Defaulted(d.external_workers),
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")(
-      "status-port", po::value<int>()->default_value(d.status_port),
+      "status-port", Defaulted(d.status_port),
       "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page);\n"
       "0: any free port (see RUN/status.json); off by default; under mpirun on rank 0")(
-      "status-bind", po::value<std::string>()->default_value(d.status_bind),
+      "status-bind", Defaulted(d.status_bind),
       "the status server's IPv4 address (0.0.0.0: every interface)");
 }
 

@@ -28,8 +28,9 @@ void AddFeaturizeOptions(CommandSpec& spec) {
       "barcodes", Defaulted(d.barcodes), "TSV barcode<TAB>celltype")(
       "celltype", Defaulted(d.single_celltype), "cell type name without --barcodes")(
       "counts", Defaulted(d.counts), "peak x cell type count matrix instead of fragments")(
-      "count", po::value<std::string>()->default_value("fragments"), "fragments or insertions")(
-      "logcpm-scale", Defaulted(d.logcpm_scale), "logCPM = log10(count / total * scale + 1)")(
+      "count", po::value<std::string>()->default_value(CountModeName(d.count_mode)),
+      "fragments or insertions")("logcpm-scale", Defaulted(d.logcpm_scale),
+                                 "logCPM = log10(count / total * scale + 1)")(
       "min-cells", Defaulted(d.min_cells), "skip cell types with fewer cells")(
       "min-library", Defaulted(d.min_library), "skip cell types with a smaller library")(
       "gtf", Defaulted(d.gtf), "GTF with gene records (TSS per strand)")(
@@ -37,7 +38,7 @@ void AddFeaturizeOptions(CommandSpec& spec) {
       "expression", Defaulted(d.expression), "gene x cell type table (CSV/TSV)")(
       "log-expression", po::bool_switch(), "apply log10(x + 1) to the expression table")(
       "min-acpm", Defaulted(d.min_acpm), "zero expression where region logCPM is below")(
-      "dtype", po::value<std::string>()->default_value("float16"),
+      "dtype", po::value<std::string>()->default_value(MotifDtypeName(d.dtype)),
       "motif score storage: float16 or float32");
   AddMotifOptions(spec.options);
   spec.path_options = {"out",        "peaks",    "genome",   "chrom-map",    "fragments",

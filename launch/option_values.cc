@@ -7,8 +7,6 @@ namespace getps::cli {
 
 namespace {
 
-constexpr EnumNames<MotifDtype, 2> kMotifDtypes{
-    {{{MotifDtype::kFloat16, "float16"}, {MotifDtype::kFloat32, "float32"}}}};
 constexpr EnumNames<CountMode, 2> kCountModes{
     {{{CountMode::kFragments, "fragments"}, {CountMode::kInsertions, "insertions"}}}};
 
@@ -19,6 +17,8 @@ AtacMode ParseAtacMode(const std::string& text) { return kAtacModes.Parse("--ata
 MotifDtype ParseMotifDtype(const std::string& text) { return kMotifDtypes.Parse("--dtype", text); }
 
 CountMode ParseCountMode(const std::string& text) { return kCountModes.Parse("--count", text); }
+
+const char* CountModeName(CountMode mode) { return kCountModes.Name(mode); }
 
 OutputFile OpenOutput(const std::string& path) {
   if (path == "-") return OutputFile(stdout, [](std::FILE*) { return 0; });

@@ -18,6 +18,9 @@ namespace getps::cli {
 AtacMode ParseAtacMode(const std::string& text);
 MotifDtype ParseMotifDtype(const std::string& text);
 CountMode ParseCountMode(const std::string& text);
+// The word of a count mode (for --help's defaults; MotifDtypeName is the
+// store's, storage/store_metadata.h).
+const char* CountModeName(CountMode mode);
 
 // Standard output for "-", else the file `path` opened for writing (closed
 // when the pointer goes). Throws Error(kIOError) when it cannot be opened.

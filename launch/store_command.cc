@@ -26,18 +26,18 @@ int StoreSynth(const std::vector<std::string>& args) {
       "Writes a feature store with synthetic (random, well-formed) values, deterministic\n"
       "by seed: for tests, benchmarks and the demo. Region coordinates are generated, or\n"
       "taken from a BED file of non-overlapping peaks."};
+  const SyntheticStoreOptions d;
   spec.options.add_options()("out", po::value<std::string>()->required(),
-                             "store directory to create")(
-      "celltypes", po::value<std::uint32_t>()->default_value(4), "number of cell types")(
-      "regions", po::value<std::uint32_t>()->default_value(20000), "number of generated regions")(
+                             "store directory to create")("celltypes", Defaulted(d.num_celltypes),
+                                                          "number of cell types")(
+      "regions", Defaulted(d.num_regions), "number of generated regions")(
       "peaks", po::value<std::string>(), "take the regions from this BED file instead")(
-      "motifs", po::value<std::uint32_t>()->default_value(282), "motif feature columns")(
-      "accessible-fraction", po::value<double>()->default_value(0.6),
+      "motifs", Defaulted(d.num_motifs), "motif feature columns")(
+      "accessible-fraction", Defaulted(d.accessible_fraction),
       "chance that a region is accessible in a cell type")(
-      "dtype", po::value<std::string>()->default_value("float16"),
-      "motif score type: float16 or float32")("seed", po::value<std::uint64_t>()->default_value(1),
-                                              "random seed")("overwrite", po::bool_switch(),
-                                                             "replace an existing store at --out")(
+      "dtype", po::value<std::string>()->default_value(MotifDtypeName(d.dtype)),
+      "motif score type: float16 or float32")("seed", Defaulted(d.seed), "random seed")(
+      "overwrite", po::bool_switch(), "replace an existing store at --out")(
       "quiet", po::bool_switch(), "no progress lines");
   auto vm = Parse(args, spec);
   if (!vm) return 0;

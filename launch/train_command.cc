@@ -27,43 +27,35 @@ void AddModelOptions(CommandSpec& spec) {
       "model", po::value<std::string>()->default_value(kModelKinds.Name(d.model)),
       "get or mlp (the paper's baseline)")(
       "model-size", po::value<std::string>()->default_value(kModelSizes.Name(d.model_size)),
-      "small (CPU tests, demo) or paper")("init", po::value<std::string>()->default_value(d.init),
+      "small (CPU tests, demo) or paper")("init", Defaulted(d.init),
                                           "start from this checkpoint (folder or model.pt)")(
-      "freeze", po::value<std::string>()->default_value(d.freeze),
-      "regex: parameters whose names match are not trained")(
-      "lora", po::value<std::string>()->default_value(d.lora),
+      "freeze", Defaulted(d.freeze), "regex: parameters whose names match are not trained")(
+      "lora", Defaulted(d.lora),
       "regex of Linear layers to give LoRA adapters (e.g. 'attn\\.(qkv|proj)$'); the rest is "
-      "frozen")("lora-rank", po::value<std::int64_t>()->default_value(d.lora_rank), "LoRA rank")(
-      "lora-alpha", po::value<double>()->default_value(d.lora_alpha),
-      "LoRA alpha (scale alpha / rank)")("lora-trainable",
-                                         po::value<std::string>()->default_value(d.lora_trainable),
-                                         "with --lora: regex of base parameters that still train")(
-      "drop-path", po::value<double>()->default_value(d.drop_path),
+      "frozen")("lora-rank", Defaulted(d.lora_rank), "LoRA rank")(
+      "lora-alpha", Defaulted(d.lora_alpha), "LoRA alpha (scale alpha / rank)")(
+      "lora-trainable", Defaulted(d.lora_trainable),
+      "with --lora: regex of base parameters that still train")(
+      "drop-path", Defaulted(d.drop_path),
       "stochastic depth rate of the last block (linspace from 0)");
 }
 
 void AddSchedulingOptions(CommandSpec& spec) {
   const TrainOptions d;
-  spec.options.add_options()("batch-size", po::value<std::int64_t>()->default_value(d.batch_size),
-                             "windows per batch")("accumulation",
-                                                  po::value<int>()->default_value(d.accumulation),
-                                                  "batches per optimiser step")(
-      "epochs", po::value<int>()->default_value(d.epochs), "maximum epochs")(
-      "lr", po::value<double>()->default_value(d.base_lr), "base learning rate per 256 windows")(
-      "min-lr", po::value<double>()->default_value(d.min_lr),
-      "final learning rate of the cosine schedule")(
-      "weight-decay", po::value<double>()->default_value(d.weight_decay), "AdamW weight decay")(
-      "warmup-fraction", po::value<double>()->default_value(d.warmup_fraction),
-      "linear warmup, fraction of all steps")(
-      "clip-grad", po::value<double>()->default_value(d.clip_grad), "max gradient norm (0: off)")(
-      "seed", po::value<std::uint64_t>()->default_value(d.seed), "random seed")(
-      "patience", po::value<int>()->default_value(d.patience),
-      "epochs without validation improvement before stopping")(
+  spec.options.add_options()("batch-size", Defaulted(d.batch_size), "windows per batch")(
+      "accumulation", Defaulted(d.accumulation), "batches per optimiser step")(
+      "epochs", Defaulted(d.epochs), "maximum epochs")("lr", Defaulted(d.base_lr),
+                                                       "base learning rate per 256 windows")(
+      "min-lr", Defaulted(d.min_lr), "final learning rate of the cosine schedule")(
+      "weight-decay", Defaulted(d.weight_decay), "AdamW weight decay")(
+      "warmup-fraction", Defaulted(d.warmup_fraction), "linear warmup, fraction of all steps")(
+      "clip-grad", Defaulted(d.clip_grad), "max gradient norm (0: off)")("seed", Defaulted(d.seed),
+                                                                         "random seed")(
+      "patience", Defaulted(d.patience), "epochs without validation improvement before stopping")(
       "resume", po::value<std::string>()->default_value(d.resume ? "auto" : "no"),
-      "auto: continue from the newest valid checkpoint")(
-      "keep-last", po::value<int>()->default_value(d.keep_last),
-      "checkpoints kept besides the best")(
-      "commit-every", po::value<std::int64_t>()->default_value(d.commit_every),
+      "auto: continue from the newest valid checkpoint")("keep-last", Defaulted(d.keep_last),
+                                                         "checkpoints kept besides the best")(
+      "commit-every", Defaulted(d.commit_every),
       "also commit (checkpoint with the data cursor) every K steps, so a restart loses at\n"
       "most K steps; 0: at epoch ends only. Commits are listed in RUN/epochs.jsonl")(
       "device", po::value<std::string>()->default_value(d.device.str()),
@@ -79,15 +71,12 @@ void AddDataOptions(CommandSpec& spec) {
   spec.options.add_options()("leave-out-chromosomes", po::value<std::string>()->default_value(""),
                              "held-out chromosomes, comma-separated")(
       "leave-out-celltypes", po::value<std::string>()->default_value(""),
-      "held-out cell types, comma-separated")(
-      "validation-fraction", po::value<double>()->default_value(d.validation_fraction),
-      "validation share of the training windows")(
-      "train-fraction", po::value<double>()->default_value(d.train_fraction),
-      "train on this random fraction of windows")("mask-ratio",
-                                                  po::value<double>()->default_value(d.mask_ratio),
-                                                  "pretraining: chance a region is masked")(
-      "atac-loss", po::value<double>()->default_value(d.atac_loss_weight),
-      "fine-tuning: weight of the ATAC head's loss")(
+      "held-out cell types, comma-separated")("validation-fraction",
+                                              Defaulted(d.validation_fraction),
+                                              "validation share of the training windows")(
+      "train-fraction", Defaulted(d.train_fraction), "train on this random fraction of windows")(
+      "mask-ratio", Defaulted(d.mask_ratio), "pretraining: chance a region is masked")(
+      "atac-loss", Defaulted(d.atac_loss_weight), "fine-tuning: weight of the ATAC head's loss")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(d.atac)),
       "accessibility column: quantitative or binary");
 }

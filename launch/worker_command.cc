@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/distributed_train.h"
 #include "protocol/run_keys.h"
 #include "worker/model/train_options_json.h"
 #include "worker/ps_transport.h"
@@ -33,8 +34,8 @@ int RunWorker(const std::vector<std::string>& args) {
       "this host's folder for the run (default: the run's path); it need not be shared:\n"
       "weights and checkpoints come from the coordinator (as replica 0 a worker writes\n"
       "test_predictions.tsv and, with --lora, merged.pt there)")(
-      "timeout", po::value<int>()->default_value(300), "seconds any control-channel wait may take")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "timeout", po::value<int>()->default_value(DistributedOptions{}.timeout_seconds),
+      "seconds any control-channel wait may take")("quiet", po::bool_switch(), "no progress lines");
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   char host[256] = {};

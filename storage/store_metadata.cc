@@ -9,10 +9,6 @@ namespace getps {
 
 using nlohmann::json;
 
-const char* MotifDtypeName(MotifDtype dtype) {
-  return dtype == MotifDtype::kFloat16 ? "float16" : "float32";
-}
-
 std::size_t MotifDtypeBytes(MotifDtype dtype) { return dtype == MotifDtype::kFloat16 ? 2 : 4; }
 
 namespace {

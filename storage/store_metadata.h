@@ -10,13 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "storage/region_index.h"
 
 namespace getps {
 
 enum class MotifDtype { kFloat16, kFloat32 };
+inline constexpr EnumNames<MotifDtype, 2> kMotifDtypes{
+    {{{MotifDtype::kFloat16, "float16"}, {MotifDtype::kFloat32, "float32"}}}};
 
-const char* MotifDtypeName(MotifDtype dtype);
+inline const char* MotifDtypeName(MotifDtype dtype) { return kMotifDtypes.Name(dtype); }
 std::size_t MotifDtypeBytes(MotifDtype dtype);
 
 struct StoreMetadata {

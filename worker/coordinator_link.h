@@ -25,6 +25,7 @@
 #include "protocol/control_channel.h"
 #include "protocol/messages.h"
 #include "protocol/step_shard.h"
+#include "worker/transport.h"
 
 namespace getps {
 
@@ -88,6 +89,40 @@ class CoordinatorLink {
   ControlClient client_;
   Welcome welcome_;
   std::uint32_t generation_ = 0;
+};
+
+// What the distributed transports (mpi_transport.h, ps_transport.h) share:
+// a replica whose records, run files, best weights and goodbye go through
+// the coordinator, which hands out shards where the welcome says so and
+// writes merged.pt itself.
+class CoordinatedTransport : public Transport {
+ public:
+  int replica() const override { return rank_; }
+  int replicas() const override { return size_; }
+  bool hands_out_shards() const override { return link_.welcome().shards; }
+  int step_replicas() const override {
+    return hands_out_shards() ? link_.welcome().step_replicas : size_;
+  }
+  std::optional<std::string> LoadBest(torch::nn::Module& module) override {
+    return link_.LoadBest(module);
+  }
+  std::string StateOfRecordPlace() const override { return "the coordinator's run directory"; }
+  void WriteRunFile(const std::string& name, const std::string& text) override {
+    link_.WriteRunFile(name, text);
+  }
+  void Record(const nlohmann::json& record) override { link_.Record(record); }
+  void WriteMergedModel(RegionModel&) override {}  // the coordinator's
+  void Finish() override { link_.Finish(); }
+
+  // The coordinator's welcome (the run's training options in `train`).
+  const Welcome& welcome() const { return link_.welcome(); }
+
+ protected:
+  CoordinatedTransport(const ControlClientOptions& control, const Hello& hello)
+      : link_(control, hello) {}
+
+  CoordinatorLink link_;
+  int rank_ = 0, size_ = 1;  // this replica's index and the replica count
 };
 
 }  // namespace getps

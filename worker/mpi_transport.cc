@@ -32,7 +32,7 @@ Hello MpiHello(int mpi_rank) {
 }  // namespace
 
 MpiTransport::MpiTransport(const MpiTransportOptions& options)
-    : options_(options), link_(options.control, MpiHello(options.mpi_rank)) {
+    : CoordinatedTransport(options.control, MpiHello(options.mpi_rank)), options_(options) {
   if (options_.replicas == MPI_COMM_NULL)
     throw Error(ErrorCode::kInvalidArgument, "--sync mpi replicas must be started by mpirun");
   CheckMpi(MPI_Comm_rank(options_.replicas, &rank_), "Comm_rank");
@@ -123,10 +123,6 @@ std::vector<double> MpiTransport::GatherToFirst(const std::vector<double>& value
                        MPI_DOUBLE, 0, options_.replicas),
            "Gatherv of results");
   return all;
-}
-
-std::optional<std::string> MpiTransport::LoadBest(torch::nn::Module& module) {
-  return link_.LoadBest(module);
 }
 
 // Replica 0 fetches it and hands it on over MPI (the coordinator sends it

@@ -19,7 +19,6 @@
 #include <string>
 
 #include "worker/coordinator_link.h"
-#include "worker/transport.h"
 
 namespace getps {
 
@@ -29,43 +28,27 @@ struct MpiTransportOptions {
   ControlClientOptions control;
 };
 
-class MpiTransport : public Transport {
+class MpiTransport : public CoordinatedTransport {
  public:
   explicit MpiTransport(const MpiTransportOptions& options);
 
-  int replica() const override { return rank_; }
-  int replicas() const override { return size_; }
   Membership Join(torch::nn::Module& module) override;
-  bool hands_out_shards() const override { return link_.welcome().shards; }
-  int step_replicas() const override {
-    return hands_out_shards() ? link_.welcome().step_replicas : size_;
-  }
   StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) override {
     return link_.NextShard(step, windows, shard);
   }
   bool SynchroniseGradients(torch::nn::Module& module, const GradientSyncOptions& options) override;
   std::vector<double> Sum(std::vector<double> values) override;
   std::vector<double> GatherToFirst(const std::vector<double>& values) override;
-  std::optional<std::string> LoadBest(torch::nn::Module& module) override;
   std::optional<ResumePoint> LoadStateOfRecord(torch::nn::Module& module,
                                                torch::optim::Optimizer& optimizer) override;
-  std::string StateOfRecordPlace() const override { return "the coordinator's run directory"; }
-  void WriteRunFile(const std::string& name, const std::string& text) override {
-    link_.WriteRunFile(name, text);
-  }
-  void Record(const nlohmann::json& record) override { link_.Record(record); }
   bool Checkpoint(const CommitOptions& commit, torch::nn::Module& module,
                   torch::optim::Optimizer& optimizer) override;
-  void WriteMergedModel(RegionModel&) override {}  // the coordinator's
-  void Finish() override { link_.Finish(); }
 
  private:
   void BroadcastParameters(torch::nn::Module& module);
   std::string BroadcastText(std::string text);
 
   MpiTransportOptions options_;
-  CoordinatorLink link_;
-  int rank_ = 0, size_ = 1;
 };
 
 }  // namespace getps

@@ -21,7 +21,7 @@ Hello PsHello(int mpi_rank) {
 }  // namespace
 
 PsTransport::PsTransport(const PsTransportOptions& options)
-    : link_(options.control, PsHello(options.mpi_rank)) {
+    : CoordinatedTransport(options.control, PsHello(options.mpi_rank)) {
   if (link_.welcome().servers)
     shards_ = std::make_unique<ParameterShardLink>(*link_.welcome().servers, options.control);
 }
@@ -77,10 +77,6 @@ bool PsTransport::SynchroniseGradients(torch::nn::Module& module,
       Encode(std::move(push), {0, static_cast<std::uint64_t>(options.step)}));
   CopyIntoParameters(module, weights.tensors, "the parameter server");
   return true;
-}
-
-std::optional<std::string> PsTransport::LoadBest(torch::nn::Module& module) {
-  return link_.LoadBest(module);
 }
 
 // Every replica's message is the barrier; the coordinator holds the

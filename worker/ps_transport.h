@@ -22,7 +22,6 @@
 
 #include "worker/coordinator_link.h"
 #include "worker/parameter_shard_link.h"
-#include "worker/transport.h"
 
 namespace getps {
 
@@ -31,17 +30,11 @@ struct PsTransportOptions {
   ControlClientOptions control;
 };
 
-class PsTransport : public Transport {
+class PsTransport : public CoordinatedTransport {
  public:
   explicit PsTransport(const PsTransportOptions& options);
 
-  int replica() const override { return rank_; }
-  int replicas() const override { return size_; }
   Membership Join(torch::nn::Module& module) override;
-  bool hands_out_shards() const override { return link_.welcome().shards; }
-  int step_replicas() const override {
-    return hands_out_shards() ? link_.welcome().step_replicas : size_;
-  }
   StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) override;
   bool SynchroniseGradients(torch::nn::Module& module, const GradientSyncOptions& options) override;
   std::vector<double> Sum(std::vector<double> values) override {
@@ -50,28 +43,15 @@ class PsTransport : public Transport {
   std::vector<double> GatherToFirst(const std::vector<double>& values) override {
     return link_.Reduce(ReduceOp::kGather, values);
   }
-  std::optional<std::string> LoadBest(torch::nn::Module& module) override;
   // Join brings the state of record; nothing is left to load.
   std::optional<ResumePoint> LoadStateOfRecord(torch::nn::Module&,
                                                torch::optim::Optimizer&) override {
     return std::nullopt;
   }
-  std::string StateOfRecordPlace() const override { return "the coordinator's run directory"; }
-  void WriteRunFile(const std::string& name, const std::string& text) override {
-    link_.WriteRunFile(name, text);
-  }
-  void Record(const nlohmann::json& record) override { link_.Record(record); }
   bool Checkpoint(const CommitOptions& commit, torch::nn::Module& module,
                   torch::optim::Optimizer& optimizer) override;
-  void WriteMergedModel(RegionModel&) override {}  // the coordinator's
-  void Finish() override { link_.Finish(); }
-
-  // The coordinator's welcome (the run's training options in `train`).
-  const Welcome& welcome() const { return link_.welcome(); }
 
  private:
-  CoordinatorLink link_;
-  int rank_ = 0, size_ = 1;
   // Windows of step shard_step_ this replica was handed (sent with the push,
   // for the coordinator's completion check).
   std::int64_t shard_step_ = -1;
