@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     torch::Tensor expression;
     {
       getps::AutocastScope autocast(device.type(), precision);
-      expression = model->forward(x, {}, true, false).expression;
+      expression = model->forward(x).expression;
     }
     auto loss = torch::nn::functional::poisson_nll_loss(
         expression.to(torch::kFloat), y,

@@ -79,6 +79,9 @@ std::vector<GeneTss> ReadGtfTss(const std::string& path) {
     g.tss = g.strand == '+' ? start - 1 : end - 1;  // GTF is 1-based, inclusive
     genes.push_back(std::move(g));
   }
+  if (genes.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                path + ": no gene records (GTF lines whose third column is 'gene')");
   return genes;
 }
 

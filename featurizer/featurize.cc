@@ -249,11 +249,13 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
           std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
   AccessibilityCounts acc = LoadAccessibility(o, regions);
   const std::vector<std::size_t> kept = KeptCellTypes(acc, o);
-  auto writer = CreateStore(o, motifs, regions);
-  WriteMotifScores(o, genome, motifs, regions_in_genome, *writer);
+  // Every input is read and checked before the store is created and the
+  // motif scan (the long part) starts.
   const GeneRegions genes = LocateGenes(o, regions);
   ExpressionTable expression;
   if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+  auto writer = CreateStore(o, motifs, regions);
+  WriteMotifScores(o, genome, motifs, regions_in_genome, *writer);
   for (std::size_t c : kept) {
     const int column = ExpressionColumn(expression, acc.celltypes[c], kept.size());
     if (!o.expression.empty() && column < 0)

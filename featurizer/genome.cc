@@ -3,10 +3,13 @@
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "common/error.h"
+#include "featurizer/fasta_check.h"
 #include "featurizer/motif_scanner.h"
 
 namespace getps {
@@ -22,25 +25,36 @@ Genome::~Genome() = default;
 
 std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string& index_dir) {
   namespace fs = std::filesystem;
-  if (!fs::exists(fasta))
+  std::error_code ec;
+  if (!fs::exists(fasta, ec))
     throw Error(ErrorCode::kNotFound, "genome FASTA " + fasta + " does not exist");
+  if (fs::is_directory(fasta, ec))
+    throw Error(ErrorCode::kInvalidArgument, "genome FASTA " + fasta + " is a directory");
+  const std::string dir =
+      index_dir.empty() ? (fs::temp_directory_path() / "getps-fai").string() : index_dir;
+  // Cached indexes are named by the FASTA's absolute path too: two genome.fa
+  // in different read-only folders must not share one.
+  char tag[32];
+  std::snprintf(tag, sizeof tag, "%016zx-",
+                std::hash<std::string>{}(fs::absolute(fasta, ec).string()));
+  const std::string base = (fs::path(dir) / (tag + fs::path(fasta).filename().string())).string();
+  const std::string fai = base + ".fai", gzi = base + ".gzi";
+  // A stale index in the cache would describe another file: rebuild it.
+  if (fs::exists(fai, ec) && fs::last_write_time(fai, ec) < fs::last_write_time(fasta, ec)) {
+    fs::remove(fai, ec);
+    fs::remove(gzi, ec);
+  }
+  // htslib indexes whatever it is given: the records are checked before an
+  // index is built (once; an index beside the FASTA or in the cache says
+  // they were).
+  if (!fs::exists(fasta + ".fai", ec) && !fs::exists(fai, ec)) CheckFasta(fasta);
   std::unique_ptr<Genome> g(new Genome());
   g->impl_ = std::make_unique<Impl>();
   g->path_ = fasta;
   // Next to the FASTA first (the usual place, found by other tools too).
   g->impl_->fai = fai_load3(fasta.c_str(), nullptr, nullptr, FAI_CREATE);
   if (!g->impl_->fai) {
-    std::string dir =
-        index_dir.empty() ? (fs::temp_directory_path() / "getps-fai").string() : index_dir;
     fs::create_directories(dir);
-    const std::string base = (fs::path(dir) / fs::path(fasta).filename()).string();
-    const std::string fai = base + ".fai", gzi = base + ".gzi";
-    // A stale index in the cache would describe another file: rebuild it.
-    std::error_code ec;
-    if (fs::exists(fai) && fs::last_write_time(fai, ec) < fs::last_write_time(fasta, ec)) {
-      fs::remove(fai, ec);
-      fs::remove(gzi, ec);
-    }
     g->impl_->fai = fai_load3(fasta.c_str(), fai.c_str(), gzi.c_str(), FAI_CREATE);
   }
   if (!g->impl_->fai) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
@@ -55,6 +56,22 @@ std::array<double, 4> ProbabilityRow(const std::vector<double>& v, const TextRea
   return {v[0] / sum, v[1] / sum, v[2] / sum, v[3] / sum};
 }
 
+// The whole number after `key` on a MEME matrix header ("letter-probability
+// matrix: alength= 4 w= 8 nsites= 20"), or nullopt when the key is absent.
+// Fails naming the line when the value is not a whole number.
+std::optional<std::size_t> HeaderValue(std::string_view header, std::string_view key,
+                                       const TextReader& in, const std::string& motif) {
+  const auto at = header.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = Trim(header.substr(at + key.size()));
+  const std::string_view token = rest.substr(0, rest.find_first_of(" \t"));
+  std::uint32_t v = 0;
+  if (!ParseUint32(token, &v))
+    Fail(in, "motif " + motif + ": " + std::string(key) + " '" + std::string(token) +
+                 "': expected a whole number");
+  return v;
+}
+
 std::vector<Motif> ReadMeme(TextReader& in) {
   std::vector<Motif> motifs;
   std::string_view line;
@@ -85,16 +102,13 @@ std::vector<Motif> ReadMeme(TextReader& in) {
       current = &motifs.back();
     } else if (t.rfind("letter-probability matrix", 0) == 0) {
       if (!current) Fail(in, "letter-probability matrix before any MOTIF line");
-      auto w = t.find("w=");
-      auto alen = t.find("alength=");
-      if (alen != std::string_view::npos && std::stoi(std::string(t.substr(alen + 8))) != 4) {
+      const auto alength = HeaderValue(t, "alength=", in, current->name);
+      if (alength && *alength != 4)
         Fail(in, "motif " + current->name + ": alength must be 4 (DNA)");
-      }
-      if (w == std::string_view::npos)
-        Fail(in, "motif " + current->name + ": letter-probability matrix without w=");
-      int width = std::atoi(std::string(Trim(t.substr(w + 2))).c_str());
-      if (width <= 0) Fail(in, "motif " + current->name + ": width must be positive");
-      rows_left = static_cast<std::size_t>(width);
+      const auto width = HeaderValue(t, "w=", in, current->name);
+      if (!width) Fail(in, "motif " + current->name + ": letter-probability matrix without w=");
+      if (*width == 0) Fail(in, "motif " + current->name + ": width must be positive");
+      rows_left = *width;
     }
   }
   if (rows_left > 0) Fail(in, "motif " + current->name + ": file ends inside its matrix");

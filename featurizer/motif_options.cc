@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/parse.h"
 
 namespace getps {
 
@@ -44,9 +46,7 @@ Background ParseBackground(const std::string& text, const Genome& genome) {
   double sum = 0;
   while (std::getline(ss, part, ',')) {
     if (i == 4) break;
-    try {
-      bg[static_cast<std::size_t>(i)] = std::stod(part);
-    } catch (const std::exception&) {
+    if (!ParseDouble(part, &bg[static_cast<std::size_t>(i)])) {
       i = 5;
       break;
     }
@@ -62,14 +62,21 @@ Background ParseBackground(const std::string& text, const Genome& genome) {
 
 MotifSet LoadMotifSet(const po::variables_map& vm, const Genome& genome) {
   std::vector<Motif> motifs;
+  std::map<std::string, std::string> source;  // motif name -> the file it came from
   std::string files = vm["motifs"].as<std::string>();
   std::istringstream ss(files);
   std::string file;
   while (std::getline(ss, file, ',')) {
     if (file.empty()) continue;
-    auto more = ReadMotifs(file);
-    motifs.insert(motifs.end(), std::make_move_iterator(more.begin()),
-                  std::make_move_iterator(more.end()));
+    for (auto& m : ReadMotifs(file)) {
+      const auto [at, added] = source.emplace(m.name, file);
+      if (!added)
+        throw Error(ErrorCode::kInvalidArgument,
+                    "motif " + m.name + " is in " +
+                        (at->second == file ? file + " twice" : at->second + " and in " + file) +
+                        ": motif names must be unique (its matches would count twice)");
+      motifs.push_back(std::move(m));
+    }
   }
   if (motifs.empty()) throw Error(ErrorCode::kInvalidArgument, "--motifs names no motif file");
   const std::string clusters = vm["clusters"].as<std::string>();

@@ -2,7 +2,8 @@
 // gzip or BGZF compressed (htslib's hFILE/BGZF layer detects which), with the
 // current line number for error messages. A truncated or damaged compressed
 // stream is an Error(kCorruption) naming the file and line, never a silent
-// end of file.
+// end of file, and its cut last line is never handed out (a line is read
+// ahead before the one before it is returned).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,8 @@ namespace getps {
 
 class TextReader {
  public:
-  // Throws Error(kIOError) when the file cannot be opened.
+  // Throws Error: kNotFound when there is no such file, kInvalidArgument
+  // for a directory, kIOError when it cannot be opened.
   explicit TextReader(const std::string& path);
   ~TextReader();
   TextReader(const TextReader&) = delete;

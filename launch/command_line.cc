@@ -3,9 +3,13 @@
 #include <charconv>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <thread>
 
 #include "common/error.h"
 
@@ -16,6 +20,49 @@ void PrintHelp(const CommandSpec& spec) {
             << spec.summary << "\n\n"
             << spec.options << "\n";
 }
+
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// The option's value as a number, whichever numeric type it was declared with.
+std::optional<double> NumberOf(const po::variable_value& v) {
+  const boost::any& a = v.value();
+  if (const auto* d = boost::any_cast<double>(&a)) return *d;
+  if (const auto* f = boost::any_cast<float>(&a)) return *f;
+  if (const auto* i = boost::any_cast<int>(&a)) return *i;
+  if (const auto* l = boost::any_cast<std::int64_t>(&a)) return static_cast<double>(*l);
+  if (const auto* u = boost::any_cast<std::uint32_t>(&a)) return *u;
+  if (const auto* u = boost::any_cast<std::uint64_t>(&a)) return static_cast<double>(*u);
+  return std::nullopt;
+}
+
+std::string RangeText(const ValueRange& r) {
+  auto text = [](double x) { return DefaultText(x); };
+  std::string s;
+  if (r.lo == -kInfinity && r.hi == kInfinity)
+    s = "";
+  else if (r.hi == kInfinity)
+    s = std::string(r.lo_open ? "> " : ">= ") + text(r.lo);
+  else
+    s = text(r.lo) + (r.lo_open ? " < value <= " : "..") + text(r.hi);
+  return "a finite number" + (s.empty() ? "" : " " + s) +
+         (r.note.empty() ? "" : " (" + r.note + ")");
+}
+
+void CheckRange(const std::string& command, const std::string& name, const ValueRange& r,
+                const po::variables_map& vm) {
+  const auto it = vm.find(name);
+  if (it == vm.end() || it->second.empty()) return;
+  const std::optional<double> v = NumberOf(it->second);
+  if (!v) throw Error(ErrorCode::kInternal, "--" + name + " has a range but is not a number");
+  const bool ok = std::isfinite(*v) && (r.lo_open ? *v > r.lo : *v >= r.lo) && *v <= r.hi;
+  if (!ok)
+    throw Error(ErrorCode::kInvalidArgument, "getps " + command + ": --" + name + " " +
+                                                 DefaultText(*v) + ": expected " + RangeText(r));
+}
+
+}  // namespace
 
 std::optional<po::variables_map> Parse(const std::vector<std::string>& args, CommandSpec& spec) {
   spec.options.add_options()("help,h", "print this help and exit")(
@@ -31,6 +78,11 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
     }
     if (vm.count("config")) {
       const std::string path = vm["config"].as<std::string>();
+      if (std::filesystem::is_directory(path))
+        throw Error(ErrorCode::kInvalidArgument,
+                    "getps " + spec.name + ": --config " + path +
+                        " is a directory; expected a file of `option = value` lines (e.g. " +
+                        (std::filesystem::path(path) / "featurize.cfg").string() + ")");
       std::ifstream in(path);
       if (!in)
         throw Error(ErrorCode::kNotFound,
@@ -58,7 +110,23 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
     throw Error(ErrorCode::kInvalidArgument,
                 "getps " + spec.name + ": " + e.what() + " (see getps " + spec.name + " --help)");
   }
+  for (const auto& [name, range] : spec.ranges) CheckRange(spec.name, name, range, vm);
   return vm;
+}
+
+ValueRange Finite() { return {-kInfinity, kInfinity, false, ""}; }
+ValueRange Positive() { return {0, kInfinity, true, ""}; }
+ValueRange NonNegative() { return {0, kInfinity, false, ""}; }
+ValueRange Between(double lo, double hi) { return {lo, hi, false, ""}; }
+
+std::map<std::string, ValueRange> WindowRanges() {
+  return {{"window-size", Between(1, 100000)}, {"stride", Between(1, 100000)}};
+}
+
+ValueRange ThreadCount() {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return {0, 4.0 * cores, false,
+          "0 uses every core; at most 4 x the " + std::to_string(cores) + " cores"};
 }
 
 std::string DefaultText(double value) {

@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -15,6 +16,22 @@
 namespace getps::cli {
 
 namespace po = boost::program_options;
+
+// The values a numeric option takes: finite, lo <= v <= hi (lo < v when
+// `lo_open`); `note` says more in the error (e.g. what 0 means).
+struct ValueRange {
+  double lo, hi;
+  bool lo_open = false;
+  std::string note;
+};
+ValueRange Finite();       // any finite number
+ValueRange Positive();     // > 0
+ValueRange NonNegative();  // >= 0
+ValueRange Between(double lo, double hi);
+// --window-size and --stride of the window commands: 1..100000 regions.
+std::map<std::string, ValueRange> WindowRanges();
+// --threads: 0 (every core) up to 4 x the machine's cores.
+ValueRange ThreadCount();
 
 struct CommandSpec {
   CommandSpec(std::string name_, std::string synopsis_, std::string summary_)
@@ -27,11 +44,15 @@ struct CommandSpec {
   // Options holding paths (comma-separated lists allowed): a relative path
   // read from a --config file is taken relative to that file's folder.
   std::vector<std::string> path_options;
+  // Numeric options with their ranges, checked by Parse; a value outside
+  // is an Error(kInvalidArgument) naming the option, the value and the range.
+  std::map<std::string, ValueRange> ranges;
 };
 
 // Parses `args` (the words after the command name). Returns nullopt after
 // printing help when --help was given; throws Error(kInvalidArgument) with
-// the command's name on unknown or malformed options.
+// the command's name on unknown or malformed options and on values outside
+// spec.ranges.
 std::optional<po::variables_map> Parse(const std::vector<std::string>& args, CommandSpec& spec);
 
 void PrintHelp(const CommandSpec& spec);

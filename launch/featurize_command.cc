@@ -41,6 +41,11 @@ void AddFeaturizeOptions(CommandSpec& spec) {
       "dtype", po::value<std::string>()->default_value(MotifDtypeName(d.dtype)),
       "motif score storage: float16 or float32");
   AddMotifOptions(spec.options);
+  AddMotifOptionRanges(spec);
+  spec.ranges["logcpm-scale"] = Positive();
+  spec.ranges["min-cells"] = NonNegative();
+  spec.ranges["min-library"] = NonNegative();
+  spec.ranges["min-acpm"] = Finite();
   spec.path_options = {"out",        "peaks",    "genome",   "chrom-map",    "fragments",
                        "bam",        "barcodes", "counts",   "gtf",          "tss-bed",
                        "expression", "motifs",   "clusters", "cluster-names"};

@@ -18,6 +18,12 @@ MotifDtype ParseMotifDtype(const std::string& text) { return kMotifDtypes.Parse(
 
 CountMode ParseCountMode(const std::string& text) { return kCountModes.Parse("--count", text); }
 
+void AddMotifOptionRanges(CommandSpec& spec) {
+  spec.ranges["pvalue"] = {0, 1, true, ""};
+  spec.ranges["pseudocount"] = NonNegative();
+  spec.ranges["threads"] = ThreadCount();
+}
+
 const char* CountModeName(CountMode mode) { return kCountModes.Name(mode); }
 
 OutputFile OpenOutput(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "featurizer/accessibility.h"
+#include "launch/command_line.h"
 #include "storage/batch_assembler.h"
 #include "storage/store_metadata.h"
 
@@ -21,6 +22,10 @@ CountMode ParseCountMode(const std::string& text);
 // The word of a count mode (for --help's defaults; MotifDtypeName is the
 // store's, storage/store_metadata.h).
 const char* CountModeName(CountMode mode);
+
+// The ranges of the motif options (featurizer/motif_options.h: --pvalue,
+// --pseudocount, --threads), for commands that add those options.
+void AddMotifOptionRanges(CommandSpec& spec);
 
 // Standard output for "-", else the file `path` opened for writing (closed
 // when the pointer goes). Throws Error(kIOError) when it cannot be opened.

@@ -32,18 +32,23 @@ int RunScan(const std::vector<std::string>& args) {
       "out", po::value<std::string>()->default_value("-"), "output TSV ('-': standard output)")(
       "per-region", po::bool_switch(), "write per-region feature sums instead of matches");
   AddMotifOptions(spec.options);
+  AddMotifOptionRanges(spec);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto genome = Genome::Open((*vm)["genome"].as<std::string>());
   std::vector<Region> regions =
       ReadPeaks((*vm)["regions"].as<std::string>(), OverlapPolicy::kMerge);
+  const std::string regions_path = (*vm)["regions"].as<std::string>();
   for (const auto& r : regions) {
-    if (!genome->Has(r.chrom)) {
-      throw Error(ErrorCode::kNotFound, "region " + r.chrom + ":" + std::to_string(r.start) + "-" +
-                                            std::to_string(r.end) +
-                                            " is on a chromosome the genome " + genome->path() +
-                                            " does not have");
-    }
+    const std::string where = "region " + r.chrom + ":" + std::to_string(r.start + 1) + "-" +
+                              std::to_string(r.end) + " of " + regions_path;
+    if (!genome->Has(r.chrom))
+      throw Error(ErrorCode::kNotFound,
+                  where + " is on a chromosome the genome " + genome->path() + " does not have");
+    if (r.end > genome->Length(r.chrom))
+      throw Error(ErrorCode::kOutOfRange, where + " ends past " + r.chrom + "'s end (" +
+                                              std::to_string(genome->Length(r.chrom)) + " bp in " +
+                                              genome->path() + ")");
   }
   const MotifSet set = LoadMotifSet(*vm, *genome);
   MotifScanner scanner(set.pssms);

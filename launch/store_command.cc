@@ -39,6 +39,10 @@ int StoreSynth(const std::vector<std::string>& args) {
       "motif score type: float16 or float32")("seed", Defaulted(d.seed), "random seed")(
       "overwrite", po::bool_switch(), "replace an existing store at --out")(
       "quiet", po::bool_switch(), "no progress lines");
+  spec.ranges = {{"celltypes", Between(1, 65535)},
+                 {"regions", Positive()},
+                 {"motifs", Between(1, 65535)},
+                 {"accessible-fraction", Between(0, 1)}};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   SyntheticStoreOptions o;
@@ -156,6 +160,7 @@ int StoreExport(const std::vector<std::string>& args) {
                                 "shuffle the windows with this seed")(
       "limit", po::value<std::size_t>(), "export at most this many windows")(
       "quiet", po::bool_switch(), "no progress lines");
+  spec.ranges = WindowRanges();
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());

@@ -176,6 +176,7 @@ int StoreWindow(const std::vector<std::string>& args) {
                             "window stride")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "quantitative or binary");
+  spec.ranges = WindowRanges();
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto store = OpenStore(*vm);
@@ -216,6 +217,7 @@ int StoreGene(const std::vector<std::string>& args) {
       "regions per window")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "quantitative or binary");
+  spec.ranges = WindowRanges();
   spec.positional.add("gene", 1);
   auto vm = Parse(args, spec);
   if (!vm) return 0;

@@ -28,6 +28,7 @@
 #include "launch/report/run_report.h"
 #include "launch/sweep_folds.h"
 #include "storage/store_reader.h"
+#include "worker/model/train_options.h"
 
 namespace getps::cli {
 namespace {
@@ -59,8 +60,8 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
   for (const auto& f : folds) {
     if (!by_group.count(f.group)) order.push_back(f.group);
     by_group[f.group];
-    for (const auto& [name, pooled] : done)
-      if (name == f.name) by_group[f.group].push_back(NumberOr(pooled, "pearson"));
+    for (const auto& [name, record] : done)
+      if (name == f.name) by_group[f.group].push_back(NumberOr(record["pooled"], "pearson"));
   }
   std::ofstream csv(run_dir / "curve.csv"), md(run_dir / "curve.md");
   csv << "fraction,start,seeds,pearson_mean,pearson_min,pearson_max\n";
@@ -81,33 +82,74 @@ void WriteCurve(const fs::path& run_dir, const std::vector<Fold>& folds,
   }
 }
 
+// One column of the sweep table: a metric of the test record's `group`
+// ("pooled": getps's definition; "reference_tss": the reference's
+// eval_tss, both strands of every TSS region).
+struct Column {
+  const char* csv;
+  const char* md;
+  const char* group;
+  const char* metric;
+};
+
+// RUN/sweep.csv and RUN/sweep.md from the folds' test records: n, Pearson,
+// Spearman, R² per fold (and by the reference's definition when the
+// records have it), then their mean, min and max.
 void WriteTable(const fs::path& run_dir, const std::string& by,
                 const std::vector<std::pair<std::string, nlohmann::json>>& rows) {
+  std::vector<Column> columns = {{"pearson", "Pearson", "pooled", "pearson"},
+                                 {"spearman", "Spearman", "pooled", "spearman"},
+                                 {"r2", "R²", "pooled", "r2"}};
+  if (!rows.empty() && rows.front().second.contains("reference_tss"))
+    columns.insert(
+        columns.end(),
+        {{"pearson_reference_tss", "Pearson (reference eval_tss)", "reference_tss", "pearson"},
+         {"spearman_reference_tss", "Spearman (ref.)", "reference_tss", "spearman"},
+         {"r2_reference_tss", "R² (ref.)", "reference_tss", "r2"}});
   std::ofstream csv(run_dir / "sweep.csv"), md(run_dir / "sweep.md");
-  csv << by << ",n,pearson,spearman,r2\n";
-  md << "| " << by << " | n | Pearson | Spearman | R² |\n| --- | --- | --- | --- | --- |\n";
-  std::map<std::string, std::vector<double>> values;
-  char line[256];
-  for (const auto& [name, pooled] : rows) {
-    const double p = NumberOr(pooled, "pearson"), s = NumberOr(pooled, "spearman"),
-                 r = NumberOr(pooled, "r2");
-    const auto n = static_cast<long long>(NumberOr(pooled, "n"));
-    csv << name << "," << n << "," << p << "," << s << "," << r << "\n";
-    std::snprintf(line, sizeof line, "| %s | %lld | %.3f | %.3f | %.3f |\n", name.c_str(), n, p, s,
-                  r);
-    md << line;
-    values["pearson"].push_back(p);
-    values["spearman"].push_back(s);
-    values["r2"].push_back(r);
+  csv << by << ",n";
+  md << "| " << by << " | n |";
+  for (const auto& c : columns) {
+    csv << "," << c.csv;
+    md << " " << c.md << " |";
   }
-  const Spread spreads[3] = {SpreadOf(values["pearson"]), SpreadOf(values["spearman"]),
-                             SpreadOf(values["r2"])};
+  csv << "\n";
+  md << "\n| --- | --- |";
+  for (std::size_t i = 0; i < columns.size(); ++i) md << " --- |";
+  md << "\n";
+  // A group's pooled metrics: record["pooled"], or record[group]["pooled"].
+  auto metrics = [](const nlohmann::json& record, const std::string& group) {
+    if (group == "pooled") return record.value("pooled", nlohmann::json::object());
+    return record.value(group, nlohmann::json::object()).value("pooled", nlohmann::json::object());
+  };
+  std::vector<std::vector<double>> values(columns.size());
+  char cell[64];
+  for (const auto& [name, record] : rows) {
+    const auto n = static_cast<long long>(NumberOr(metrics(record, "pooled"), "n"));
+    csv << name << "," << n;
+    md << "| " << name << " | " << n << " |";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const double v = NumberOr(metrics(record, columns[i].group), columns[i].metric);
+      values[i].push_back(v);
+      std::snprintf(cell, sizeof cell, " %.3f |", v);
+      csv << "," << v;
+      md << cell;
+    }
+    csv << "\n";
+    md << "\n";
+  }
   for (auto [stat, field] : {std::pair{"mean", &Spread::mean}, std::pair{"min", &Spread::min},
                              std::pair{"max", &Spread::max}}) {
-    const double v[3] = {spreads[0].*field, spreads[1].*field, spreads[2].*field};
-    csv << stat << ",," << v[0] << "," << v[1] << "," << v[2] << "\n";
-    std::snprintf(line, sizeof line, "| **%s** | | %.3f | %.3f | %.3f |\n", stat, v[0], v[1], v[2]);
-    md << line;
+    csv << stat << ",";
+    md << "| **" << stat << "** | |";
+    for (const auto& v : values) {
+      const double x = SpreadOf(v).*field;
+      std::snprintf(cell, sizeof cell, " %.3f |", x);
+      csv << "," << x;
+      md << cell;
+    }
+    csv << "\n";
+    md << "\n";
   }
 }
 
@@ -137,6 +179,10 @@ void AddSweepOptions(CommandSpec& spec) {
       "store", po::value<std::string>()->required(), "feature store")(
       "run-dir", po::value<std::string>()->required(), "sweep directory")(
       "init", po::value<std::string>()->default_value(""), "pretrained checkpoint or run")(
+      "target",
+      po::value<std::string>()->default_value(std::string(kTargets.Name(SweepPlan{}.target))),
+      "what the folds fine-tune for: expression, or atac (accessibility; the table is then\n"
+      "over held-out regions)")(
       "folds", po::value<std::string>()->default_value(""),
       "chromosomes or cell types to hold out, comma-separated (default: all)")(
       "chromosomes", po::value<std::string>()->default_value(""), "loco: the same as --folds")(
@@ -167,6 +213,7 @@ SweepPlan ReadPlan(const po::variables_map& vm) {
   plan.store = vm["store"].as<std::string>();
   plan.run_dir = vm["run-dir"].as<std::string>();
   plan.init = vm["init"].as<std::string>();
+  plan.target = kTargets.Parse("--target", vm["target"].as<std::string>());
   // --folds, or its kind's own name for it (--chromosomes, --celltypes).
   std::string fold_list = vm["folds"].as<std::string>();
   for (const char* alias : {"chromosomes", "celltypes"}) {

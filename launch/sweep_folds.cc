@@ -102,7 +102,11 @@ pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
 std::vector<Fold> PlanFolds(const SweepPlan& plan) {
   std::vector<Fold> folds =
       plan.kind == SweepKind::kFraction ? FractionFolds(plan) : LeaveOneOutFolds(plan);
-  for (Fold& f : folds) f.dir = plan.run_dir / ("fold-" + f.name);
+  for (Fold& f : folds) {
+    f.dir = plan.run_dir / ("fold-" + f.name);
+    if (plan.target != Target::kExpression)
+      f.args.insert(f.args.end(), {"--target", std::string(kTargets.Name(plan.target))});
+  }
   return folds;
 }
 
@@ -121,7 +125,7 @@ SweepResults FoldScheduler::Run(const std::vector<Fold>& folds) {
   SweepResults results;
   for (const Fold& f : folds) {
     if (auto result = FoldResult(f.dir))
-      results.done.emplace_back(f.name, (*result)["pooled"]);
+      results.done.emplace_back(f.name, *result);
     else
       pending_.push_back(f);
   }
@@ -170,7 +174,7 @@ void FoldScheduler::Ended(pid_t pid, int status, SweepResults* results) {
     const auto result = FoldResult(f.dir);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && result) {
       LogInfo("sweep: fold " + f.name + " done, Pearson " + (*result)["pooled"]["pearson"].dump());
-      results->done.emplace_back(f.name, (*result)["pooled"]);
+      results->done.emplace_back(f.name, *result);
     } else if (f.attempts <= retries_) {
       LogWarning("sweep: fold " + f.name + " failed (see its train.log); retrying");
       pending_.push_back(f);

@@ -18,6 +18,7 @@
 
 #include "common/enum_names.h"
 #include "launch/device_slots.h"
+#include "worker/model/train_options.h"
 
 namespace getps::cli {
 
@@ -42,6 +43,7 @@ struct SweepPlan {
   std::string store;
   std::filesystem::path run_dir;
   std::string init;                           // a pretrained checkpoint, or none
+  Target target = Target::kExpression;        // fine-tuning's --target
   std::vector<std::string> folds;             // held out (empty: all of the store's)
   std::vector<std::string> fractions, seeds;  // fraction sweeps
   std::string held_out;                       // fraction sweeps: the held-out chromosomes
@@ -54,8 +56,8 @@ std::vector<Fold> PlanFolds(const SweepPlan& plan);
 // The fold's test record, if its run finished.
 std::optional<nlohmann::json> FoldResult(const std::filesystem::path& dir);
 
-// Per finished fold: its name and pooled test metrics; and the folds that
-// failed every attempt.
+// Per finished fold: its name and test record; and the folds that failed
+// every attempt.
 struct SweepResults {
   std::vector<std::pair<std::string, nlohmann::json>> done;
   std::vector<std::string> failed;

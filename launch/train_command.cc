@@ -27,8 +27,12 @@ void AddModelOptions(CommandSpec& spec) {
       "model", po::value<std::string>()->default_value(kModelKinds.Name(d.model)),
       "get or mlp (the paper's baseline)")(
       "model-size", po::value<std::string>()->default_value(kModelSizes.Name(d.model_size)),
-      "small (CPU tests, demo) or paper")("init", Defaulted(d.init),
-                                          "start from this checkpoint (folder or model.pt)")(
+      "small (CPU tests, demo) or paper")(
+      "init", Defaulted(d.init),
+      "start from these weights: a getps checkpoint or run, or the reference's (a state\n"
+      "dict, a dict holding it under model or state_dict, a Lightning checkpoint); heads\n"
+      "the run needs and the file lacks are initialised, others dropped, both named")(
+      "init-drop", Defaulted(d.init_drop), "regex: keys of --init's weights to leave out")(
       "freeze", Defaulted(d.freeze), "regex: parameters whose names match are not trained")(
       "lora", Defaulted(d.lora),
       "regex of Linear layers to give LoRA adapters (e.g. 'attn\\.(qkv|proj)$'); the rest is "
@@ -76,9 +80,33 @@ void AddDataOptions(CommandSpec& spec) {
                                               "validation share of the training windows")(
       "train-fraction", Defaulted(d.train_fraction), "train on this random fraction of windows")(
       "mask-ratio", Defaulted(d.mask_ratio), "pretraining: chance a region is masked")(
-      "atac-loss", Defaulted(d.atac_loss_weight), "fine-tuning: weight of the ATAC head's loss")(
+      "target", po::value<std::string>()->default_value(kTargets.Name(d.target)),
+      "fine-tuning: expression (per strand, GETRegionFinetune) or atac (accessibility,\n"
+      "GETRegionFinetuneATAC: the input's accessibility column is 1)")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(d.atac)),
-      "accessibility column: quantitative or binary");
+      "accessibility column: quantitative or binary (1 whenever accessibility is the target)");
+}
+
+// The values the numeric training options take (checked by Parse).
+std::map<std::string, ValueRange> TrainRanges() {
+  const ValueRange count = Between(1, 1e9), fraction = Between(0, 1);
+  return {{"batch-size", count},
+          {"accumulation", count},
+          {"epochs", count},
+          {"lr", NonNegative()},
+          {"min-lr", NonNegative()},
+          {"weight-decay", NonNegative()},
+          {"warmup-fraction", fraction},
+          {"clip-grad", NonNegative()},
+          {"patience", Between(0, 1e9)},
+          {"keep-last", Between(0, 1e9)},
+          {"commit-every", NonNegative()},
+          {"validation-fraction", fraction},
+          {"train-fraction", {0, 1, true, ""}},
+          {"mask-ratio", fraction},
+          {"drop-path", fraction},
+          {"lora-rank", count},
+          {"lora-alpha", Positive()}};
 }
 
 TrainOptions ReadTrainOptions(const po::variables_map& vm) {
@@ -104,9 +132,10 @@ TrainOptions ReadTrainOptions(const po::variables_map& vm) {
   o.patience = vm["patience"].as<int>();
   o.train_fraction = vm["train-fraction"].as<double>();
   o.mask_ratio = vm["mask-ratio"].as<double>();
-  o.atac_loss_weight = vm["atac-loss"].as<double>();
+  o.target = kTargets.Parse("--target", get("target"));
   o.atac = kAtacModes.Parse("--atac", get("atac"));
   o.init = get("init");
+  o.init_drop = get("init-drop");
   o.freeze = get("freeze");
   o.lora = get("lora");
   o.lora_rank = vm["lora-rank"].as<std::int64_t>();
@@ -124,11 +153,6 @@ TrainOptions ReadTrainOptions(const po::variables_map& vm) {
   o.precision = kPrecisions.Parse("--precision", get("precision"));
   o.drop_path = vm["drop-path"].as<double>();
   o.progress = !vm["quiet"].as<bool>();
-  if (o.batch_size < 1 || o.accumulation < 1 || o.epochs < 1 ||
-      !(o.train_fraction > 0 && o.train_fraction <= 1))
-    throw Error(ErrorCode::kInvalidArgument,
-                "--batch-size, --accumulation and --epochs must be >= 1, "
-                "--train-fraction in (0, 1]");
   return o;
 }
 
@@ -145,6 +169,7 @@ int RunTrain(const std::vector<std::string>& args) {
   AddModelOptions(spec);
   AddDataOptions(spec);
   AddSchedulingOptions(spec);
+  spec.ranges = TrainRanges();
   AddDistributedOptions(spec);
   spec.path_options = {"store", "run-dir", "init"};
   auto vm = Parse(args, spec);

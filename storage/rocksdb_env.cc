@@ -48,11 +48,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(std::size_t block_ca
           {schema::kCellTypeFamily, cf}};
 }
 
-DatabaseHandles::~DatabaseHandles() {
+DatabaseHandles::~DatabaseHandles() { Close(); }
+
+void DatabaseHandles::Close() {
   if (!db) return;
   for (auto* h : families) db->DestroyColumnFamilyHandle(h);
   families.clear();
   db->Close();
+  db.reset();
 }
 
 }  // namespace getps::storage_internal

@@ -26,6 +26,7 @@ struct DatabaseHandles {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // owned; default, motifs, celltypes
   ~DatabaseHandles();
+  void Close();  // releases the handles and the database's lock; idempotent
 };
 
 }  // namespace getps::storage_internal

@@ -11,6 +11,8 @@
 #include "storage/blob.h"
 #include "storage/rocksdb_env.h"
 #include "storage/store_schema.h"
+#include "storage/store_staging.h"
+#include "storage/store_values.h"
 
 namespace getps {
 
@@ -129,6 +131,7 @@ std::unique_ptr<StoreReader> StoreReader::Open(const std::string& path,
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(path, ec) || !fs::exists(fs::path(path) / "CURRENT", ec)) {
+    ThrowIfUnfinished(path);
     throw Error(ErrorCode::kNotFound,
                 "no feature store at " + path + " (expected a directory written by getps)");
   }
@@ -347,7 +350,7 @@ void StoreReader::Verify(bool progress) const {
   ProgressMeter meter("verify", static_cast<std::int64_t>(nchrom * (1 + s_->celltypes.size())),
                       "tables", progress);
   // Then every table through the loaders, which check lengths, order and
-  // ranges (the tables stay cached afterwards).
+  // ranges (the tables stay cached afterwards), and every value in it.
   for (std::size_t c = 0; c < nchrom; ++c) {
     (void)Motifs(static_cast<int>(c));
     meter.Advance(1);
@@ -355,6 +358,7 @@ void StoreReader::Verify(bool progress) const {
       (void)Accessible(static_cast<int>(ct), static_cast<int>(c));
       meter.Advance(1);
     }
+    CheckStoredValues(*this, static_cast<int>(c));
   }
   meter.Finish();
 }

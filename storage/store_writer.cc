@@ -16,6 +16,7 @@
 #include "storage/blob.h"
 #include "storage/rocksdb_env.h"
 #include "storage/store_schema.h"
+#include "storage/store_staging.h"
 
 namespace getps {
 
@@ -34,6 +35,24 @@ std::uint64_t HashRecord(std::string_view key, std::string_view value) {
   return h;
 }
 
+// Counts and logCPM finite and >= 0, expression finite (what `store
+// verify` checks of a finished store, refused here before it is written).
+void CheckColumnValues(const std::string& celltype, const CellTypeColumns& columns) {
+  auto check = [&](std::span<const float> values, bool non_negative, const char* name,
+                   std::size_t per_region) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::isfinite(values[i]) && (!non_negative || values[i] >= 0)) continue;
+      throw Error(ErrorCode::kInvalidArgument,
+                  "cell type '" + celltype + "': " + name + " of region id " +
+                      std::to_string(i / per_region) + " is " + std::to_string(values[i]) +
+                      " (expected finite" + (non_negative ? ", >= 0)" : ")"));
+    }
+  };
+  check(columns.counts, true, "count", 1);
+  check(columns.logcpm, true, "logCPM", 1);
+  check(columns.expression, false, "expression value", 2);
+}
+
 }  // namespace
 
 struct StoreWriter::State {
@@ -41,6 +60,7 @@ struct StoreWriter::State {
   StoreMetadata metadata;
   RegionIndex regions;
   StoreWriterOptions options;
+  std::unique_ptr<StagingRegistry> staging;  // before db: the database closes first
   storage_internal::DatabaseHandles db;
   rocksdb::WriteOptions write_options;
   rocksdb::WriteBatch batch;
@@ -75,23 +95,13 @@ StoreWriter::~StoreWriter() = default;
 std::unique_ptr<StoreWriter> StoreWriter::Create(const std::string& path, StoreMetadata metadata,
                                                  RegionIndex regions,
                                                  const StoreWriterOptions& options) {
-  namespace fs = std::filesystem;
   if (metadata.feature_names.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "store " + path + ": metadata has no feature names");
   }
   if (regions.chromosomes().size() >= schema::kStatsChromosome) {
     throw Error(ErrorCode::kInvalidArgument, "store " + path + ": too many chromosomes");
   }
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    if (!options.overwrite) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "store " + path + " already exists (remove it or pass --overwrite)");
-    }
-    fs::remove_all(path, ec);
-    if (ec)
-      throw Error(ErrorCode::kIOError, "cannot remove old store " + path + ": " + ec.message());
-  }
+  PrepareStaging(path, options.overwrite);
 
   auto state = std::make_unique<State>();
   state->path = path;
@@ -109,9 +119,11 @@ std::unique_ptr<StoreWriter> StoreWriter::Create(const std::string& path, StoreM
   db_options.create_missing_column_families = true;
   db_options.error_if_exists = true;
   rocksdb::DB* raw = nullptr;
-  ThrowIfError(rocksdb::DB::Open(db_options, path, storage_internal::ColumnFamilies(64 << 20),
+  const std::string staging = StagingPath(path);
+  state->staging = std::make_unique<StagingRegistry>(staging);
+  ThrowIfError(rocksdb::DB::Open(db_options, staging, storage_internal::ColumnFamilies(64 << 20),
                                  &state->db.families, &raw),
-               "cannot create store " + path);
+               "cannot create store " + path + " (at " + staging + ")");
   state->db.db.reset(raw);
 
   // The "writing" mark goes to disk before any data, so a writer killed at
@@ -186,6 +198,7 @@ void StoreWriter::AddCellType(const CellTypeInfo& info, const CellTypeColumns& c
   if (s_->celltypes.size() >= schema::kStatsChromosome) {
     throw Error(ErrorCode::kInvalidArgument, "too many cell types");
   }
+  CheckColumnValues(info.name, columns);
   const auto ct = static_cast<std::uint16_t>(s_->celltypes.size());
   const StoreMetadata& m = s_->metadata;
   std::vector<bool> accessible(n, false);
@@ -333,6 +346,9 @@ void StoreWriter::Finish() {
   }
   WriteTables(s);
   Seal(s);
+  s.db.Close();
+  PublishStaging(s.path, s.options.overwrite);
+  s.staging.reset();
   s.finished = true;
 }
 

@@ -4,8 +4,10 @@
 //
 // Order of calls: Create -> PutMotifScores for every region (any order) ->
 // AddCellType for each cell type -> AddGene (optional) -> Finish. Until
-// Finish returns, the store is marked "writing" and readers refuse it, so a
-// crashed build is never mistaken for a complete store.
+// Finish returns, the store is built at PATH.writing (store_staging.h) and
+// marked "writing" inside, and readers of PATH refuse it, so a crashed
+// build is never mistaken for a complete store; Finish renames it into
+// place (exchanging it atomically with the store it replaces).
 #pragma once
 
 #include <cstdint>
@@ -36,7 +38,8 @@ class StoreWriter {
   // Creates the store at `path` over `regions` (already in store order; see
   // RegionIndex::FromUnsorted). Throws Error: kInvalidArgument if the path
   // exists and !options.overwrite or the metadata lacks feature names,
-  // kBusy if another writer holds it, kIOError on file system failures.
+  // kBusy if another writer (any process) is building it, kIOError on file
+  // system failures. A PATH.writing left by a writer that stopped is removed.
   static std::unique_ptr<StoreWriter> Create(const std::string& path, StoreMetadata metadata,
                                              RegionIndex regions,
                                              const StoreWriterOptions& options = {});

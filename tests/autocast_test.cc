@@ -31,13 +31,13 @@ TEST(Autocast, Bf16ForwardIsCloseButNotIdenticalAndScopeRestores) {
   model->eval();
   torch::NoGradGuard no_grad;
   const auto x = torch::rand({2, 20, 9});
-  const auto fp32 = model->forward(x, {}, true, false).expression;
+  const auto fp32 = model->forward(x).expression;
   torch::Tensor bf16;
   {
     AutocastScope scope(c10::DeviceType::CPU, Precision::kBf16);
     EXPECT_TRUE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
     EXPECT_EQ(torch::matmul(x, x.transpose(1, 2)).scalar_type(), torch::kBFloat16);
-    bf16 = model->forward(x, {}, true, false).expression.to(torch::kFloat);
+    bf16 = model->forward(x).expression.to(torch::kFloat);
   }
   EXPECT_FALSE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
   EXPECT_EQ(torch::matmul(x, x.transpose(1, 2)).scalar_type(), torch::kFloat);
@@ -46,7 +46,7 @@ TEST(Autocast, Bf16ForwardIsCloseButNotIdenticalAndScopeRestores) {
   {
     AutocastScope scope(c10::DeviceType::CPU, Precision::kFp32);
     EXPECT_FALSE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
-    EXPECT_TRUE(torch::equal(model->forward(x, {}, true, false).expression, fp32));
+    EXPECT_TRUE(torch::equal(model->forward(x).expression, fp32));
   }
 }
 

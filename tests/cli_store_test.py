@@ -143,17 +143,53 @@ class StoreCli(unittest.TestCase):
         path = os.path.join(self.tmp.name, "killed")
         proc = subprocess.Popen([GETPS, "store", "synth", "--out", path, "--celltypes", "40", "--regions",
                                  "400000", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while not os.path.exists(os.path.join(path, "CURRENT")) and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)
-        self.assertIsNone(proc.poll(), "the writer finished before it could be killed")
+        self.wait_for_writer(proc, path)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         p = run("store", "info", "--store", path, check=False)
         self.assertEqual(p.returncode, 4, p.stderr)
-        self.assertIn("is being written", p.stderr)
-        print("injected: SIGKILL of `store synth` mid-write; checked: readers refuse the store")
+        self.assertIn("is not finished: its writer stopped", p.stderr)
+        # The rerun is not blocked by what the killed writer left.
+        p = run("store", "synth", "--out", path, "--celltypes", "2", "--regions", "2000")
+        self.assertIn("left unfinished by an earlier writer", p.stderr)
+        self.assertFalse(os.path.exists(path + ".writing"))
+        run("store", "info", "--store", path)
+        print("injected: SIGKILL of `store synth` mid-write; checked: readers refuse the store, "
+              "the rerun replaces it")
+
+    def wait_for_writer(self, proc, path):
+        """Until the writer `proc` has its store open at PATH.writing."""
+        deadline = time.time() + 60
+        while not os.path.exists(os.path.join(path + ".writing", "CURRENT")) and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        self.assertIsNone(proc.poll(), "the writer finished before the test could act")
+
+    def test_a_second_writer_is_refused_and_overwrite_replaces_a_finished_store_whole(self):
+        path = os.path.join(self.tmp.name, "two-writers")
+        proc = subprocess.Popen([GETPS, "store", "synth", "--out", path, "--celltypes", "40", "--regions",
+                                 "400000", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(proc.kill)
+        self.wait_for_writer(proc, path)
+        for extra in ([], ["--overwrite"]):
+            p = run("store", "synth", "--out", path, "--celltypes", "2", "--regions", "2000", *extra,
+                    check=False)
+            self.assertEqual(p.returncode, 4, p.stderr)
+            self.assertIn(f"is being written by process {proc.pid}", p.stderr)
+            self.assertNotIn("wrote", p.stdout)
+        p = run("store", "info", "--store", path, check=False)
+        self.assertIn(f"is being written by process {proc.pid}", p.stderr)
+        _, err = proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("cell types     40\n", run("store", "info", "--store", path).stdout)
+        # --overwrite of a finished store: the old one is readable until the new one replaces it.
+        run("store", "synth", "--out", path, "--celltypes", "2", "--regions", "2000", "--overwrite")
+        self.assertFalse(os.path.exists(path + ".writing"))
+        self.assertIn("cell types     2\n", run("store", "info", "--store", path).stdout)
+        print("checked: a second writer (with and without --overwrite) is refused naming the first; "
+              "--overwrite of a finished store replaces it")
 
     def test_verify_reports_flipped_bytes(self):
         path = os.path.join(self.tmp.name, "damaged")

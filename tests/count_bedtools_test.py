@@ -134,7 +134,8 @@ class CountAgainstBedtools(unittest.TestCase):
         p = subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", cut, "--quiet", "--out", os.devnull],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 3, p.stderr)
-        self.assertIn("truncated or damaged compressed file", p.stderr)
+        self.assertIn(f"{cut}:", p.stderr)
+        self.assertIn("the file ends early or is damaged", p.stderr)
         bad = self.path("bad.tsv")
         with open(bad, "w") as f:
             f.write("chr22\t100\t200\tAAAC-1\t1\nchr22\t300\n")

@@ -64,5 +64,40 @@ TEST(Genome, MissingOrBrokenFilesAreClearErrors) {
   EXPECT_THROW(Genome::Open(dir.Sub("bad.fa")), Error);
 }
 
+std::string OpenError(const std::string& path) {
+  try {
+    Genome::Open(path);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Genome, BadRecordsAreRefusedBeforeIndexingNamingFileLineAndRecord) {
+  testing_util::TempDir dir("badrecords");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.Sub(name)) << text;
+    return dir.Sub(name);
+  };
+  const auto letters = write("letters.fa", ">chr1 one\nACGTNacgtn\nACGXT\n");
+  EXPECT_EQ(OpenError(letters), letters +
+                                    ":3: record 'chr1', column 4: 'X' is not an IUPAC DNA letter "
+                                    "(ACGTN and ambiguity codes)");
+  const auto twice = write("twice.fa", ">chr1\nACGT\n>chr2\nAC\n>chr1 again\nTT\n");
+  EXPECT_EQ(OpenError(twice),
+            twice + ":5: sequence name 'chr1' again (first on line 1): names must be unique");
+  const auto empty = write("empty.fa", ">chr1\nACGT\n>chr2\n\n>chr3\nA\n");
+  EXPECT_EQ(OpenError(empty), empty + ":3: record 'chr2' has no sequence");
+  const auto last = write("last.fa", ">chr1\nACGT\n>chr2\n");
+  EXPECT_EQ(OpenError(last), last + ":3: record 'chr2' has no sequence");
+  EXPECT_EQ(OpenError(dir.path().string()),
+            "genome FASTA " + dir.path().string() + " is a directory");
+  EXPECT_FALSE(std::filesystem::exists(letters + ".fai"));  // nothing was indexed
+  // IUPAC ambiguity codes and soft-masking are sequence.
+  const auto fine = write("fine.fa", ">chrA\nACGTRYSWKMBDHVNU\nacgtryswkmbdhvnu\n");
+  EXPECT_EQ(Genome::Open(fine)->Length("chrA"), 32);
+}
+
 }  // namespace
 }  // namespace getps

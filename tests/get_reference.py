@@ -1,9 +1,18 @@
-"""An independent PyTorch implementation of the GET region model, written
-from section 5 of ../shared/design/ARCHITECTURE.md (not from the C++ code),
-used as the numerical oracle for worker/get_model. Parameter names follow
-the GET reference: region_embed.embed, cls_token, mask_token,
-encoder.blocks.N.{norm1, attn.qkv, attn.q_bias, attn.v_bias, attn.proj,
-norm2, mlp.fc1, mlp.fc2}, encoder.norm, head_exp.head, head_atac, head_mask."""
+"""An independent PyTorch implementation of the GET region models, written
+from section 5 of ../shared/design/ARCHITECTURE.md and the reference's
+classes (GET-Foundation/get_model, get_model/model/model.py), not from the
+C++ code, used as the numerical oracle for worker/model/get_model and as
+the checkpoint contract: each class here has exactly the state-dict keys
+and shapes of the reference class of the same name.
+  GETRegionPretrain      mask_token, cls_token, region_embed.embed,
+                         encoder.blocks.N.{norm1, attn.qkv, attn.q_bias,
+                         attn.v_bias, attn.proj, norm2, mlp.fc1, mlp.fc2},
+                         encoder.norm, head_mask
+  GETRegionFinetune      the same without mask_token, head_mask; with
+                         head_exp.head (2 outputs, softplus)
+  GETRegionFinetuneATAC  head_exp.head with 1 output (softplus)
+  MLPRegionFinetune      linear1 F->512, linear2 512->256, linear3 256->2
+GETReference(task=...) makes the first three."""
 import math
 
 import torch
@@ -91,24 +100,35 @@ class RegionEmbed(nn.Module):
 
 
 class ExpressionHead(nn.Module):
-    def __init__(self, dim):
+    def __init__(self, dim, outputs=2):
         super().__init__()
-        self.head = nn.Linear(dim, 2)
+        self.head = nn.Linear(dim, outputs)
 
     def forward(self, x):
         return F.softplus(self.head(x))
 
 
+TASKS = ("pretrain", "expression", "atac")
+
+
 class GETReference(nn.Module):
-    def __init__(self, features=283, dim=768, depth=12, heads=12, mlp_ratio=4, drop_path_max=0.1):
+    """The reference's region models by task: pretrain (GETRegionPretrain),
+    expression (GETRegionFinetune), atac (GETRegionFinetuneATAC)."""
+
+    def __init__(self, features=283, dim=768, depth=12, heads=12, mlp_ratio=4, drop_path_max=0.1,
+                 task="expression"):
         super().__init__()
-        self.region_embed = RegionEmbed(features, dim)
+        assert task in TASKS, task
+        self.task = task
+        if task == "pretrain":
+            self.mask_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.region_embed = RegionEmbed(features, dim)
         self.encoder = Encoder(dim, depth, heads, mlp_ratio, drop_path_max)
-        self.head_exp = ExpressionHead(dim)
-        self.head_atac = nn.Linear(dim, 1)
-        self.head_mask = nn.Linear(dim, features)
+        if task == "pretrain":
+            self.head_mask = nn.Linear(dim, features)
+        else:
+            self.head_exp = ExpressionHead(dim, 2 if task == "expression" else 1)
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
@@ -117,14 +137,44 @@ class GETReference(nn.Module):
             elif isinstance(m, nn.LayerNorm):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        nn.init.trunc_normal_(self.mask_token, std=0.02)
+        if task == "pretrain":
+            nn.init.trunc_normal_(self.mask_token, std=0.02)
 
     def forward(self, x, mask=None):
+        if self.task == "atac":
+            x = x.clone()
+            x[:, :, -1] = 1  # the reference's GETRegionFinetuneATAC.get_input
         h = self.region_embed(x)
         if mask is not None:
             w = mask.unsqueeze(-1).to(h.dtype)
             h = h * (1 - w) + self.mask_token.expand_as(h) * w
         h = torch.cat([self.cls_token.expand(h.shape[0], -1, -1), h], dim=1)
         h = self.encoder(h)[:, 1:]
-        return {"hidden": h, "expression": self.head_exp(h), "atac": F.softplus(self.head_atac(h)).squeeze(-1),
-                "masked": self.head_mask(h)}
+        if self.task == "pretrain":
+            return {"hidden": h, "out": self.head_mask(h)}
+        out = self.head_exp(h)
+        return {"hidden": h, "out": out if self.task == "expression" else out.squeeze(-1),
+                "expression": out}
+
+
+def GETRegionPretrain(*args, **kwargs):
+    return GETReference(*args, task="pretrain", **kwargs)
+
+
+def GETRegionFinetune(*args, **kwargs):
+    return GETReference(*args, task="expression", **kwargs)
+
+
+def GETRegionFinetuneATAC(*args, **kwargs):
+    return GETReference(*args, task="atac", **kwargs)
+
+
+class MLPRegionFinetune(nn.Module):
+    def __init__(self, features=283, outputs=2):
+        super().__init__()
+        self.linear1 = nn.Linear(features, 512)
+        self.linear2 = nn.Linear(512, 256)
+        self.linear3 = nn.Linear(256, outputs)
+
+    def forward(self, x):
+        return F.softplus(self.linear3(F.relu(self.linear2(F.relu(self.linear1(x))))))

@@ -79,6 +79,19 @@ TEST(Motifs, BadInputNamesFileLineAndProblem) {
   EXPECT_NE(ErrorOf(Write(dir, "none.txt", "hello\n")).find("not a motif file"), std::string::npos);
 }
 
+TEST(Motifs, AnUnreadableMemeHeaderValueNamesTheLine) {
+  testing_util::TempDir dir("memeheader");
+  const std::string head = "MEME version 4\n\nMOTIF M1\nletter-probability matrix: ";
+  EXPECT_EQ(ErrorOf(Write(dir, "alength.meme", head + "alength= x w= 1\n1 0 0 0\n")),
+            dir.Sub("alength.meme") + ":4: motif M1: alength= 'x': expected a whole number");
+  EXPECT_EQ(ErrorOf(Write(dir, "width.meme", head + "alength= 4 w= 2.5\n1 0 0 0\n")),
+            dir.Sub("width.meme") + ":4: motif M1: w= '2.5': expected a whole number");
+  EXPECT_EQ(ErrorOf(Write(dir, "empty.meme", head + "alength= 4 w=\n1 0 0 0\n")),
+            dir.Sub("empty.meme") + ":4: motif M1: w= '': expected a whole number");
+  EXPECT_EQ(ErrorOf(Write(dir, "rna.meme", head + "alength= 20 w= 1\n1 0 0 0\n")),
+            dir.Sub("rna.meme") + ":4: motif M1: alength must be 4 (DNA)");
+}
+
 TEST(Motifs, RealVierstraAndJasparFilesParse) {
   const std::string data = testing_util::SharedDataDir();
   if (data.empty()) GTEST_SKIP() << "../shared/data is absent";

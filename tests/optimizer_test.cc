@@ -77,7 +77,7 @@ TEST(Optimizer, FusedStepMatchesUnfused) {
     for (auto [model, opt] :
          {std::pair{&plain_model, plain.get()}, std::pair{&fused_model, fused.get()}}) {
       opt->zero_grad();
-      (*model)->forward(x, {}, true, false).expression.pow(2).mean().backward();
+      (*model)->forward(x).expression.pow(2).mean().backward();
       opt->step();
     }
   }

@@ -156,6 +156,20 @@ class SimulateFeaturize(SimulatedStoreTest):
         self.assertIn("skipping cell type celltype_0: 600 cells < --min-cells 100000", p.stderr)
         self.assertIn("every cell type was skipped", p.stderr)
 
+    def test_bad_labels_are_reported_before_the_store_is_created_or_scanned(self):
+        for flag, name in (("--gtf", "genes.gtf"), ("--expression", "expression.tsv")):
+            with self.subTest(input=flag):
+                bad = os.path.join(self.tmp.name, "bad-" + name)
+                with open(os.path.join(self.world, name)) as f, open(bad, "w") as g:
+                    g.write("this line is not " + name + "\n" + f.read())
+                out = os.path.join(self.tmp.name, "late-" + name)
+                p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), flag, bad,
+                        "--out", out, check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(bad + ":", p.stderr)  # file:line
+                self.assertNotIn("info] scan:", p.stderr)  # nothing was scanned
+                self.assertFalse(os.path.exists(out) or os.path.exists(out + ".writing"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

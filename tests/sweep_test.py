@@ -39,6 +39,9 @@ class Sweep(SimulatedStoreTest):
         self.assertAlmostEqual(float(rows[6]["pearson"]), max(pearsons), places=5)
         for r in rows[:4]:
             self.assertGreater(int(r["n"]), 100)
+            # Beside ours, the reference's eval_tss definition (both strands of every TSS region).
+            self.assertLessEqual(abs(float(r["pearson_reference_tss"])), 1.0, r)
+            self.assertNotEqual(r["pearson_reference_tss"], r["pearson"], r)
         self.assertIn("| **mean** |", p.stdout)
         self.assertIn(f"report: {sweep}/report.html", p.stdout)
         with open(os.path.join(sweep, "report.html")) as f:
@@ -55,6 +58,25 @@ class Sweep(SimulatedStoreTest):
         self.assertIn("3 of 4 folds already done", p.stderr)
         self.assertIn("fold chr3 started", p.stderr)
         self.assertEqual(p.stderr.count("started"), 1)
+
+    def test_an_accessibility_sweep_scores_held_out_regions(self):
+        sweep = self.path("loco-atac")
+        p = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--target", "atac",
+                "--chromosomes", "chr1,chr2", "--parallel", "2", *TRAIN)
+        with open(os.path.join(sweep, "sweep.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([r["chromosome"] for r in rows], ["chr1", "chr2", "mean", "min", "max"])
+        self.assertNotIn("pearson_reference_tss", rows[0])  # eval_tss is an expression metric
+        for r in rows[:2]:
+            with open(os.path.join(sweep, f"fold-{r['chromosome']}", "metrics.jsonl")) as f:
+                test = [json.loads(line) for line in f if '"kind":"test"' in line.replace(" ", "")][-1]
+            self.assertEqual(test["target"], "atac")
+            self.assertEqual(int(r["n"]), test["pooled"]["n"])
+        self.assertIn(f"report: {sweep}/report.html", p.stdout)
+        bad = run("sweep", "loco", "--store", self.store, "--run-dir", sweep, "--target", "methylation",
+                  *TRAIN, check=False)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("--target", bad.stderr)
 
     def test_a_killed_sweep_finishes_only_the_missing_folds(self):
         # Kill the sweep and its running fold (SIGKILL to the process group)

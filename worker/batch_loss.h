@@ -10,15 +10,14 @@
 
 namespace getps {
 
-// Under bf16 autocast when asked; outputs come back fp32 so that losses and
+// The model's head on the batch (`mask`: pretraining's, else empty), under
+// bf16 autocast when asked; outputs come back fp32 so that losses and
 // metrics are computed in full precision.
 GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tensor& mask,
-                   bool finetune, bool extra_head, Precision precision);
+                   Precision precision);
 
 struct LossOptions {
-  bool pretrain = false;        // masked-element MSE; else Poisson NLL on expression
-  double mask_ratio = 0.5;      // pretraining: Bernoulli region masks (torch's generator)
-  double atac_loss_weight = 0;  // fine-tuning: + weight x Poisson NLL of the ATAC head
+  double mask_ratio = 0.5;  // pretraining: Bernoulli region masks (torch's generator)
 };
 
 // Pretraining's reconstruction of one batch: regions hidden by a
@@ -27,8 +26,10 @@ struct LossOptions {
 torch::Tensor MaskedRegionErrors(RegionModel& model, const BatchTensors& t, double mask_ratio,
                                  Precision precision, GetOutputs* out, torch::Tensor* mask);
 
-// One batch through the model: pretraining = MSE over masked regions x F;
-// fine-tuning = Poisson NLL (log_input false, eps 1e-8) over B x R x 2.
+// One batch through the model, by its task: pretraining = MSE over masked
+// regions x F; expression = Poisson NLL (log_input false, eps 1e-8) over
+// B x R x 2; accessibility = the same over B x R against the regions'
+// logCPM (the input's accessibility column being 1).
 torch::Tensor BatchLoss(RegionModel& model, const BatchTensors& t, const LossOptions& options,
                         Precision precision, GetOutputs* out);
 

@@ -36,16 +36,13 @@ TrainingRun::TrainingRun(const TrainOptions& o, Transport* transport, RunProgres
     : o_(o),
       progress_(progress),
       store_(StoreReader::Open(o.store)),
-      loss_{o.pretraining(), o.mask_ratio, o.atac_loss_weight},
-      assembler_(*store_, {kRegionsPerWindow, o.atac}) {
+      loss_{o.mask_ratio},
+      assembler_(*store_, {kRegionsPerWindow, o.InputAtac()}) {
   if (o_.device.is_cuda() && !torch::cuda::is_available())
     throw Error(ErrorCode::kInvalidArgument,
                 "--device " + o.device.str() + ": no CUDA in this build or no GPU");
   std::filesystem::create_directories(o.run_dir);
   model_ = MakeInitialModel(o, *store_, &config_);
-  if (o_.pretraining() && !model_->can_pretrain())
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string("the ") + kModelKinds.Name(o.model) + " model cannot be pretrained");
   if (!transport) own_transport_ = std::make_unique<LocalTransport>(o_, *store_, config_);
   transport_ = transport ? transport : own_transport_.get();
   AdaptForTraining(*model_, o_, /*log=*/true);
@@ -60,8 +57,10 @@ TrainingRun::TrainingRun(const TrainOptions& o, Transport* transport, RunProgres
   Schedule();
   optimizer_ = MakeAdamW(model_->module(), opt_);
   if (Lead())
-    LogInfo(std::string(kTrainModes.Name(o_.mode)) + ": " + std::to_string(splits_.train.size()) +
-            " training, " + std::to_string(splits_.validation.size()) + " validation, " +
+    LogInfo(std::string(kTrainModes.Name(o_.mode)) +
+            (o_.task() == RegionTask::kAccessibility ? " (atac)" : "") + ": " +
+            std::to_string(splits_.train.size()) + " training, " +
+            std::to_string(splits_.validation.size()) + " validation, " +
             std::to_string(splits_.test.size()) + " held-out windows; " +
             kModelKinds.Name(o.model) + " model (" + kModelSizes.Name(o.model_size) + "), lr " +
             std::to_string(opt_.lr));
@@ -233,7 +232,7 @@ void TrainingRun::TrainEpoch(int epoch) {
                       {start.first,
                        per_step,
                        static_cast<std::size_t>(o_.batch_size),
-                       {kRegionsPerWindow, o_.atac}},
+                       {kRegionsPerWindow, o_.InputAtac()}},
                       *transport_);
   EpochClock clock;
   for (std::size_t first = start.first; first < order.size(); first += per_step) {

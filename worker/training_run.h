@@ -27,9 +27,9 @@
 #include "worker/model/get_model.h"
 #include "worker/model/optimizer.h"
 #include "worker/model/region_model.h"
+#include "worker/region_predictions.h"
 #include "worker/trainer.h"
 #include "worker/transport.h"
-#include "worker/tss_predictions.h"
 
 namespace getps {
 
@@ -123,7 +123,10 @@ class TrainingRun {
 
   void Test(TrainSummary* summary);
   void TestPretraining(TrainSummary* summary, const std::vector<std::string>& names);
-  void TestFinetuning(TrainSummary* summary, const std::vector<std::string>& names);
+  void TestExpression(TrainSummary* summary, const std::vector<std::string>& names);
+  void TestAccessibility(TrainSummary* summary, const std::vector<std::string>& names);
+  void Report(TrainSummary* summary, const std::vector<std::string>& names,
+              const RegionPredictions& predictions, const json& extra, const std::string& what);
   // The test record's strata: by cell-type specificity, and by distance to
   // the nearest TSS when the store has genes; `by(strata)` gives a list.
   template <typename By>
@@ -137,8 +140,9 @@ class TrainingRun {
     return merged;
   }
 
-  // RUN/test_predictions.tsv: one line per held-out TSS entry.
-  void WritePredictions(const TssPredictions& predictions, const std::vector<std::string>& names);
+  // RUN/test_predictions.tsv: one line per held-out entry.
+  void WritePredictions(const RegionPredictions& predictions,
+                        const std::vector<std::string>& names);
 
   // The trivial pretraining baseline: predict each feature's mean over the
   // training windows; its masked MSE on the test windows.

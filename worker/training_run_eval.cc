@@ -45,10 +45,14 @@ void TrainingRun::Test(TrainSummary* summary) {
   model_->module().eval();
   std::vector<std::string> names;
   for (const auto& ct : store_->celltypes()) names.push_back(ct.name);
-  if (o_.pretraining())
-    TestPretraining(summary, names);
-  else
-    TestFinetuning(summary, names);
+  switch (o_.task()) {
+    case RegionTask::kPretrain:
+      return TestPretraining(summary, names);
+    case RegionTask::kExpression:
+      return TestExpression(summary, names);
+    case RegionTask::kAccessibility:
+      return TestAccessibility(summary, names);
+  }
 }
 
 // Per-region errors under the same seeded masks as Loss().
@@ -80,21 +84,52 @@ void TrainingRun::TestPretraining(TrainSummary* summary, const std::vector<std::
   Record(record);
 }
 
-// Predictions per (cell type, region, strand) averaged over the windows
-// holding the region, for TSS entries only; metrics over all of them.
-void TrainingRun::TestFinetuning(TrainSummary* summary, const std::vector<std::string>& names) {
+// Expression per (cell type, region, strand) averaged over the windows
+// holding the region, for TSS entries only; metrics over all of them, and
+// the reference's definition beside them (both strands of every TSS
+// region, as its eval_tss flattens them).
+void TrainingRun::TestExpression(TrainSummary* summary, const std::vector<std::string>& names) {
   TssPredictions predictions;
+  RegionPredictions reference;
   ForEachBatch(
       splits_.test,
       [&](std::size_t, std::size_t n, const BatchTensors& t) {
-        auto e = Forward(*model_, t, {}, true, false, o_.precision)
-                     .expression.to(torch::kCPU)
-                     .contiguous();
+        auto e = Forward(*model_, t, {}, o_.precision).expression.to(torch::kCPU).contiguous();
         predictions.Add(batch_, n, e.data_ptr<float>());
+        AddReferenceTss(reference, batch_, n, e.data_ptr<float>());
+      },
+      /*sliced=*/true);
+  predictions = GatheredToFirst(predictions);
+  reference = GatheredToFirst(reference);
+  if (!Lead()) return;
+  const json reference_metrics = reference.Metrics(names);
+  Report(summary, names, predictions, {{"reference_tss", reference_metrics}}, "TSS entries");
+  LogInfo("test, the reference's definition (both strands of every TSS region): Pearson " +
+          reference_metrics["pooled"]["pearson"].dump() + " over " +
+          reference_metrics["pooled"]["n"].dump() + " values");
+}
+
+// Accessibility per (cell type, region) averaged over the windows holding
+// it, every held-out region; the input's accessibility column was 1.
+void TrainingRun::TestAccessibility(TrainSummary* summary, const std::vector<std::string>& names) {
+  RegionPredictions predictions;
+  ForEachBatch(
+      splits_.test,
+      [&](std::size_t, std::size_t n, const BatchTensors& t) {
+        auto a = Forward(*model_, t, {}, o_.precision).accessibility.to(torch::kCPU).contiguous();
+        AddAccessibility(predictions, batch_, n, a.data_ptr<float>());
       },
       /*sliced=*/true);
   predictions = GatheredToFirst(predictions);
   if (!Lead()) return;
+  Report(summary, names, predictions, {{"target", "atac"}}, "regions");
+}
+
+// The test record of a fine-tuning (with `extra` fields), its log line and
+// RUN/test_predictions.tsv.
+void TrainingRun::Report(TrainSummary* summary, const std::vector<std::string>& names,
+                         const RegionPredictions& predictions, const json& extra,
+                         const std::string& what) {
   json metrics = predictions.Metrics(names);
   const json pooled = metrics["pooled"];
   summary->test_pearson = pooled["pearson"];
@@ -104,21 +139,25 @@ void TrainingRun::TestFinetuning(TrainSummary* summary, const std::vector<std::s
                  {"per_celltype", metrics["per_celltype"]},
                  {"leave_out_chromosomes", o_.leave_out_chromosomes},
                  {"leave_out_celltypes", o_.leave_out_celltypes}};
+  record.update(extra);
   AddStrata(record, [&](const RegionStrata& s) { return predictions.MetricsBy(names, s); });
   Record(record);
   WritePredictions(predictions, names);
   LogInfo("test: pooled Pearson " + pooled["pearson"].dump() + ", Spearman " +
           pooled["spearman"].dump() + ", R2 " + pooled["r2"].dump() + " over " +
-          pooled["n"].dump() + " TSS entries");
+          pooled["n"].dump() + " " + what);
 }
 
-// RUN/test_predictions.tsv: one line per held-out TSS entry.
-void TrainingRun::WritePredictions(const TssPredictions& predictions,
+// RUN/test_predictions.tsv: one line per held-out entry (strand "." for
+// accessibility).
+void TrainingRun::WritePredictions(const RegionPredictions& predictions,
                                    const std::vector<std::string>& names) {
+  const bool strands = o_.task() == RegionTask::kExpression;
   std::string tsv = "celltype\tregion\tstrand\tpredicted\tobserved\n";
-  predictions.ForEachEntry([&](int ct, std::uint32_t id, int strand, double p, double o) {
-    tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) +
-           (strand == 0 ? "\t+\t" : "\t-\t") + std::to_string(p) + "\t" + std::to_string(o) + "\n";
+  predictions.ForEachEntry([&](int ct, std::uint32_t id, int column, double p, double o) {
+    const char* strand = !strands ? "\t.\t" : column == 0 ? "\t+\t" : "\t-\t";
+    tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) + strand +
+           std::to_string(p) + "\t" + std::to_string(o) + "\n";
   });
   transport_->WriteRunFile("test_predictions.tsv", tsv);  // the coordinator's, distributed
 }

@@ -182,13 +182,19 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
     return std::vector<std::string>{name, Fixed(NumberOr(m, "n"), 0), Fixed(NumberOr(m, "pearson")),
                                     Fixed(NumberOr(m, "spearman")), Fixed(NumberOr(m, "r2"))};
   };
-  rows.push_back(row("pooled", (*test)["pooled"]));
+  const bool atac = test->value("target", std::string()) == "atac";
+  rows.push_back(row(atac ? "pooled (held-out regions)" : "pooled (getps: each TSS on its strand)",
+                     (*test)["pooled"]));
+  if (test->contains("reference_tss"))
+    rows.push_back(row("pooled (reference eval_tss: both strands of every TSS region)",
+                       (*test)["reference_tss"].value("pooled", json::object())));
   const json per_celltype = test->value("per_celltype", json::object());
   for (const auto& [ct, m] : per_celltype.items()) rows.push_back(row(ct, m));
   html += HtmlTable({"", "n", "Pearson", "Spearman", "R²"}, rows);
   Series points;
   ReadPredictions(dir, &points);
-  html += ScatterPlot(points, o.max_points, "held-out TSS entries");
+  html += ScatterPlot(points, o.max_points,
+                      atac ? "held-out regions (accessibility)" : "held-out TSS entries");
   if (test->contains("by_tss_distance"))
     html +=
         StrataPlot(*test, "by_tss_distance", "tss-distance",

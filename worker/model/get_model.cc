@@ -110,7 +110,8 @@ GetModelImpl::GetModelImpl(const GetModelConfig& config) : config_(config) {
   embed_ =
       region_embed->register_module("embed", torch::nn::Linear(config.num_features, config.dim));
   cls_token_ = register_parameter("cls_token", torch::zeros({1, 1, config.dim}));
-  mask_token_ = register_parameter("mask_token", torch::zeros({1, 1, config.dim}));
+  if (config.task == RegionTask::kPretrain)
+    mask_token_ = register_parameter("mask_token", torch::zeros({1, 1, config.dim}));
   auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
   blocks_ = encoder->register_module("blocks", torch::nn::ModuleList());
   for (std::int64_t i = 0; i < config.depth; ++i) {
@@ -121,34 +122,56 @@ GetModelImpl::GetModelImpl(const GetModelConfig& config) : config_(config) {
   }
   norm_ = encoder->register_module(
       "norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.dim}).eps(1e-6)));
-  auto head_exp = register_module("head_exp", std::make_shared<torch::nn::Module>());
-  head_exp_ = head_exp->register_module("head", torch::nn::Linear(config.dim, 2));
-  head_atac_ = register_module("head_atac", torch::nn::Linear(config.dim, 1));
-  head_mask_ = register_module("head_mask", torch::nn::Linear(config.dim, config.num_features));
+  if (config.task == RegionTask::kPretrain) {
+    head_ = register_module("head_mask", torch::nn::Linear(config.dim, config.num_features));
+  } else {
+    const std::int64_t out = config.task == RegionTask::kExpression ? 2 : 1;
+    auto head_exp = register_module("head_exp", std::make_shared<torch::nn::Module>());
+    head_ = head_exp->register_module("head", torch::nn::Linear(config.dim, out));
+  }
   Initialise();
 }
 
+// The draws do not depend on the task: every task's model takes the same
+// values from the same seed (embedding, encoder, then the heads in the
+// order expression, accessibility, pretraining, then mask_token), each
+// taking the draw of its own head and skipping the others'.
 void GetModelImpl::Initialise() {
   torch::NoGradGuard no_grad;
-  for (auto& m : modules(/*include_self=*/false)) {
-    if (auto* linear = m->as<torch::nn::Linear>()) {
+  for (auto& item : named_modules("", /*include_self=*/false)) {
+    if (item.key().rfind("head_", 0) == 0) continue;  // below
+    if (auto* linear = item.value()->as<torch::nn::Linear>()) {
       torch::nn::init::xavier_uniform_(linear->weight);
       if (linear->bias.defined()) linear->bias.zero_();
-    } else if (auto* ln = m->as<torch::nn::LayerNorm>()) {
+    } else if (auto* ln = item.value()->as<torch::nn::LayerNorm>()) {
       ln->weight.fill_(1.0);
       ln->bias.zero_();
     }
   }
   cls_token_.zero_();
+  const std::pair<RegionTask, std::int64_t> heads[] = {
+      {RegionTask::kExpression, 2},
+      {RegionTask::kAccessibility, 1},
+      {RegionTask::kPretrain, config_.num_features}};
+  for (const auto& [task, outputs] : heads) {
+    auto w = torch::empty({outputs, config_.dim});
+    torch::nn::init::xavier_uniform_(w);
+    if (task == config_.task) {
+      head_->weight.copy_(w);
+      head_->bias.zero_();
+    }
+  }
   // The reference's trunc_normal_(std=0.02) truncates at +-2 (absolute),
   // 100 standard deviations out: a normal draw is the same distribution.
-  mask_token_.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
+  auto token = torch::empty({1, 1, config_.dim}).normal_(0.0, 0.02).clamp_(-2.0, 2.0);
+  if (mask_token_.defined()) mask_token_.copy_(token);
 }
 
-GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, bool finetune,
-                                 bool pretrain) {
+GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   auto h = Linear(embed_, x, *lora_);
   if (mask.defined()) {
+    if (!mask_token_.defined())
+      throw Error(ErrorCode::kInvalidArgument, "a region mask needs the pretraining model");
     auto w = mask.unsqueeze(-1).to(h.dtype());
     h = h * (1 - w) + mask_token_.expand_as(h) * w;
   }
@@ -157,11 +180,17 @@ GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& ma
   h = norm_(h).slice(1, 1);  // drop the CLS position
   GetOutputs out;
   out.hidden = h;
-  if (finetune) {
-    out.expression = F::softplus(Linear(head_exp_, h, *lora_));
-    out.atac = F::softplus(Linear(head_atac_, h, *lora_)).squeeze(-1);
+  switch (config_.task) {
+    case RegionTask::kPretrain:
+      out.masked = Linear(head_, h, *lora_);
+      break;
+    case RegionTask::kExpression:
+      out.expression = F::softplus(Linear(head_, h, *lora_));
+      break;
+    case RegionTask::kAccessibility:
+      out.accessibility = F::softplus(Linear(head_, h, *lora_)).squeeze(-1);
+      break;
   }
-  if (pretrain) out.masked = Linear(head_mask_, h, *lora_);
   return out;
 }
 

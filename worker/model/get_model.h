@@ -11,12 +11,18 @@
 //           proj Linear(D -> D)
 //     mlp:  fc1 Linear(D -> 4D), exact GELU, fc2 Linear(4D -> D)
 //     LayerNorm eps 1e-6; drop path linspace(0, drop_path_max) over blocks
-//   heads: head_exp.head Linear(D -> 2) + softplus (expression per strand)
-//          head_atac Linear(D -> 1) + softplus (accessibility)
-//          head_mask Linear(D -> F) (masked-element pretraining; mask_token
-//          replaces the embedded regions where the mask is set)
+//   heads, by task (config.task), exactly those of the reference's class:
+//     pretrain (GETRegionPretrain): mask_token (replaces the embedded
+//       regions where the mask is set) and head_mask Linear(D -> F)
+//     expression (GETRegionFinetune): head_exp.head Linear(D -> 2) +
+//       softplus (expression per strand)
+//     atac (GETRegionFinetuneATAC): head_exp.head Linear(D -> 1) + softplus
+//       (accessibility; the input's accessibility column is 1)
+//   so a state dict holds the reference class's keys and nothing else.
 // Init: xavier-uniform weights and zero biases for every Linear, LayerNorm
-// 1/0, cls_token 0, mask_token trunc-normal(0.02). No positional encoding.
+// 1/0, cls_token 0, mask_token trunc-normal(0.02), drawn in an order that
+// does not depend on the task (the same seed gives every task the same
+// encoder and the same head values). No positional encoding.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -40,6 +46,7 @@ struct GetModelConfig {
   std::int64_t heads = 12;          // H
   std::int64_t mlp_ratio = 4;
   double drop_path_max = 0.1;
+  RegionTask task = RegionTask::kExpression;  // which heads
 
   static GetModelConfig Paper(std::int64_t num_features = 283);
   // A small configuration for CPU tests and the demo (D 128, L 4, H 4).
@@ -71,11 +78,12 @@ struct LoraRegistry {
   std::map<const torch::nn::Module*, Adapter> adapters;
 };
 
+// A forward pass's outputs: the encoder's states and the task's head.
 struct GetOutputs {
-  torch::Tensor hidden;      // [B, R, D]
-  torch::Tensor expression;  // [B, R, 2]  (finetune heads)
-  torch::Tensor atac;        // [B, R]
-  torch::Tensor masked;      // [B, R, F]  (pretraining head)
+  torch::Tensor hidden;         // [B, R, D]
+  torch::Tensor expression;     // [B, R, 2]  (expression)
+  torch::Tensor accessibility;  // [B, R]     (atac)
+  torch::Tensor masked;         // [B, R, F]  (pretrain)
 };
 
 class GetBlockImpl : public torch::nn::Module {
@@ -100,11 +108,9 @@ class GetModelImpl : public torch::nn::Module {
  public:
   explicit GetModelImpl(const GetModelConfig& config);
 
-  // `mask` [B, R] (bool; empty: none) marks regions replaced by mask_token.
-  // Heads are computed as asked: `finetune` -> expression and atac;
-  // `pretrain` -> masked.
-  GetOutputs forward(const torch::Tensor& x, const torch::Tensor& mask, bool finetune,
-                     bool pretrain);
+  // `mask` [B, R] (bool; empty: none) marks regions replaced by mask_token
+  // (pretraining models only). The output of the task's head is set.
+  GetOutputs forward(const torch::Tensor& x, const torch::Tensor& mask = {});
 
   const GetModelConfig& config() const { return config_; }
   std::int64_t NumParameters() const;
@@ -125,7 +131,7 @@ class GetModelImpl : public torch::nn::Module {
   torch::Tensor cls_token_, mask_token_;
   torch::nn::ModuleList blocks_;
   torch::nn::LayerNorm norm_{nullptr};
-  torch::nn::Linear head_exp_{nullptr}, head_atac_{nullptr}, head_mask_{nullptr};
+  torch::nn::Linear head_{nullptr};  // head_exp.head or head_mask
 };
 TORCH_MODULE(GetModel);
 

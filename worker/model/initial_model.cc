@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "worker/model/checkpoint.h"
+#include "worker/model/checkpoint_import.h"
 #include "worker/model/get_model.h"
 #include "worker/model/state_dict.h"
 
@@ -33,6 +34,7 @@ void LoadCheckpointWeights(torch::nn::Module& module, const std::string& dir) {
 
 nlohmann::json ModelConfigJson(const TrainOptions& o, const GetModelConfig& config) {
   return {{"model", kModelKinds.Name(o.model)},
+          {"task", kRegionTasks.Name(config.task)},
           {"lora", o.lora},
           {"num_features", config.num_features},
           {"dim", config.dim},
@@ -71,17 +73,43 @@ std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& o, const Store
                                               GetModelConfig* config) {
   *config = GetModelConfig::Of(o.model_size, static_cast<std::int64_t>(store.num_motifs() + 1));
   config->drop_path_max = o.drop_path;
+  config->task = o.task();
   torch::manual_seed(o.seed);
   auto model = MakeRegionModel(o.model, *config);
   const bool resuming =
       o.resume && CheckpointManager(o.run_dir, o.keep_last).NewestValid().has_value();
-  if (!o.init.empty() && !resuming) LoadInitialWeights(*model, o.init);
+  if (!o.init.empty() && !resuming) LoadInitialWeights(*model, o.init, o.init_drop);
   return model;
 }
 
-void LoadInitialWeights(RegionModel& model, const std::string& init) {
+std::unique_ptr<RegionModel> CheckpointModel(const std::string& weights,
+                                             std::int64_t num_features) {
+  const auto meta_path = std::filesystem::path(weights).parent_path() / "meta.json";
+  if (!std::filesystem::exists(meta_path))
+    throw Error(ErrorCode::kNotFound,
+                weights + ": no meta.json beside it to tell the model's shape");
+  const auto c = CheckpointManager::ReadMeta(meta_path.parent_path().string()).at("model_config");
+  const std::string where = meta_path.string() + ": model_config.";
+  GetModelConfig config = GetModelConfig::Small(c.at("num_features"));
+  config.dim = c.at("dim");
+  config.depth = c.at("depth");
+  config.heads = c.at("heads");
+  config.mlp_ratio = c.at("mlp_ratio");
+  config.task = kRegionTasks.Parse(where + "task", c.value("task", std::string("expression")));
+  if (config.num_features != num_features)
+    throw Error(ErrorCode::kInvalidArgument,
+                weights + " expects " + std::to_string(config.num_features) +
+                    " features, the store has " + std::to_string(num_features));
+  auto model =
+      MakeRegionModel(kModelKinds.Parse(where + "model", c.at("model").get<std::string>()), config);
+  AdoptWeights(*model, ReadTensorDict(weights), {"", weights, /*new_heads=*/false});
+  model->module().eval();
+  return model;
+}
+
+void LoadInitialWeights(RegionModel& model, const std::string& init, const std::string& drop) {
   const std::string path = CheckpointWeightsPath(init);
-  LoadStateDict(model.module(), path);
+  AdoptWeights(model, ImportStateDict(path), {drop, path});
   LogInfo("initialised from " + path);
 }
 

@@ -15,12 +15,11 @@
 
 namespace getps {
 
-// options.model at options.model_size for the store's features, with
-// options.drop_path; torch's generator seeded with options.seed before the
-// initialisation; then the weights of options.init unless options.resume
-// finds a checkpoint in options.run_dir (a resumed run takes its
-// checkpoint's, loaded by the caller). `config` receives the
-// configuration.
+// options.model at options.model_size for the store's features, with the
+// heads of options.task() and options.drop_path; torch's generator seeded with options.seed before
+// the initialisation; then the weights of options.init unless options.resume finds a checkpoint in
+// options.run_dir (a resumed run takes its checkpoint's, loaded by the caller). `config` receives
+// the configuration.
 std::unique_ptr<RegionModel> MakeInitialModel(const TrainOptions& options, const StoreReader& store,
                                               GetModelConfig* config);
 
@@ -52,8 +51,17 @@ std::optional<ResumePoint> LoadNewestCheckpoint(
     CheckpointManager& checkpoints, const TrainOptions& options, const StoreReader& store,
     const GetModelConfig& config, torch::nn::Module& module, torch::optim::Optimizer& optimizer);
 
-// Loads `init` (anything CheckpointWeightsPath takes) into the model and
-// logs where from.
-void LoadInitialWeights(RegionModel& model, const std::string& init);
+// The model of the getps checkpoint whose weights are at `weights` (a
+// model.pt), shaped by the meta.json beside it (a checkpoint of before
+// tasks is an expression model), in eval mode, with its weights; heads the
+// file has and the task lacks are dropped (older checkpoints kept every
+// head). Throws Error(kNotFound) without a meta.json, Error(kInvalidArgument)
+// when the model expects another feature count than `num_features`.
+std::unique_ptr<RegionModel> CheckpointModel(const std::string& weights, std::int64_t num_features);
+
+// Loads `init` (anything CheckpointWeightsPath takes: getps's checkpoints
+// or the reference's, checkpoint_import.h) into the model, leaving out the
+// keys matching `drop` (a regex; empty: none), and logs where from.
+void LoadInitialWeights(RegionModel& model, const std::string& init, const std::string& drop = "");
 
 }  // namespace getps

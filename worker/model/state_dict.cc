@@ -136,7 +136,32 @@ std::pair<std::vector<char>, bool> PlainDictArchive(const std::vector<char>& byt
   return {out, rewritten};
 }
 
-void LoadNamed(torch::nn::Module& module, const std::string& path, bool adapters) {
+// Checks `loaded` against the module's own tensors (all present, same
+// shapes, nothing else) and copies them in.
+void Assign(torch::nn::Module& module, std::map<std::string, torch::Tensor> loaded,
+            const std::string& path, bool adapters) {
+  auto own = Named(module, adapters);
+  for (const auto& [name, t] : own) {
+    auto it = loaded.find(name);
+    if (it == loaded.end())
+      throw Error(ErrorCode::kInvalidArgument, path + ": missing parameter " + name);
+    if (it->second.sizes() != t.sizes()) {
+      throw Error(ErrorCode::kInvalidArgument, path + ": " + name + " has shape " +
+                                                   c10::str(it->second.sizes()) +
+                                                   ", the model expects " + c10::str(t.sizes()));
+    }
+  }
+  for (const auto& [name, t] : loaded) {
+    if (!own.count(name))
+      throw Error(ErrorCode::kInvalidArgument, path + ": unexpected parameter " + name);
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& [name, t] : own) t.copy_(loaded[name]);
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> ReadTensorDict(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kNotFound, "cannot read state dict " + path);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
@@ -161,32 +186,14 @@ void LoadNamed(torch::nn::Module& module, const std::string& path, bool adapters
     }
     loaded[entry.key().toStringRef()] = entry.value().toTensor();
   }
-  auto own = Named(module, adapters);
-  for (const auto& [name, t] : own) {
-    auto it = loaded.find(name);
-    if (it == loaded.end())
-      throw Error(ErrorCode::kInvalidArgument, path + ": missing parameter " + name);
-    if (it->second.sizes() != t.sizes()) {
-      throw Error(ErrorCode::kInvalidArgument, path + ": " + name + " has shape " +
-                                                   c10::str(it->second.sizes()) +
-                                                   ", the model expects " + c10::str(t.sizes()));
-    }
-  }
-  for (const auto& [name, t] : loaded) {
-    if (!own.count(name))
-      throw Error(ErrorCode::kInvalidArgument, path + ": unexpected parameter " + name);
-  }
-  torch::NoGradGuard no_grad;
-  for (auto& [name, t] : own) t.copy_(loaded[name]);
+  return loaded;
 }
-
-}  // namespace
 
 void LoadStateDict(torch::nn::Module& module, const std::string& path) {
-  LoadNamed(module, path, false);
+  Assign(module, ReadTensorDict(path), path, false);
 }
 void LoadAdapters(torch::nn::Module& module, const std::string& path) {
-  LoadNamed(module, path, true);
+  Assign(module, ReadTensorDict(path), path, true);
 }
 
 }  // namespace getps

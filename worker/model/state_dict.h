@@ -23,6 +23,12 @@ std::map<std::string, torch::Tensor> AdapterDict(const torch::nn::Module& module
 void SaveTensorDict(const std::map<std::string, torch::Tensor>& tensors, const std::string& path);
 void SaveStateDict(const torch::nn::Module& module, const std::string& path);
 
+// The {name: tensor} dict of a file torch.save wrote (a plain dict or an
+// OrderedDict). Throws Error(kNotFound) for a missing file,
+// Error(kCorruption) for one LibTorch cannot unpickle, and
+// Error(kInvalidArgument) for another kind of object.
+std::map<std::string, torch::Tensor> ReadTensorDict(const std::string& path);
+
 // Throws Error(kInvalidArgument) naming the first missing, unexpected or
 // wrongly shaped entry; Error(kCorruption) for an unreadable file.
 void LoadStateDict(torch::nn::Module& module, const std::string& path);

@@ -16,6 +16,11 @@
 namespace getps {
 
 enum class TrainMode { kPretrain, kFinetune };
+// What fine-tuning predicts: expression per strand, or accessibility.
+enum class Target { kExpression, kAccessibility };
+// The heads a region model has, as the reference's classes do:
+// GETRegionPretrain, GETRegionFinetune, GETRegionFinetuneATAC.
+enum class RegionTask { kPretrain, kExpression, kAccessibility };
 enum class ModelKind { kGet, kMlp };  // GET, or the paper's MLP baseline
 enum class ModelSize { kSmall, kPaper };
 // kAuto: bf16 autocast on CUDA, fp32 elsewhere (autocast.h).
@@ -23,6 +28,11 @@ enum class Precision { kAuto, kFp32, kBf16 };
 
 inline constexpr EnumNames<TrainMode, 2> kTrainModes{
     {{{TrainMode::kPretrain, "pretrain"}, {TrainMode::kFinetune, "finetune"}}}};
+inline constexpr EnumNames<Target, 2> kTargets{
+    {{{Target::kExpression, "expression"}, {Target::kAccessibility, "atac"}}}};
+inline constexpr EnumNames<RegionTask, 3> kRegionTasks{{{{RegionTask::kPretrain, "pretrain"},
+                                                         {RegionTask::kExpression, "expression"},
+                                                         {RegionTask::kAccessibility, "atac"}}}};
 inline constexpr EnumNames<ModelKind, 2> kModelKinds{
     {{{ModelKind::kGet, "get"}, {ModelKind::kMlp, "mlp"}}}};
 inline constexpr EnumNames<ModelSize, 2> kModelSizes{
@@ -35,6 +45,7 @@ c10::Device DeviceNamed(const std::string& option, const std::string& text);
 
 struct TrainOptions {
   TrainMode mode = TrainMode::kFinetune;
+  Target target = Target::kExpression;  // fine-tuning only
   std::string store;
   std::string run_dir;
   ModelKind model = ModelKind::kGet;
@@ -55,13 +66,13 @@ struct TrainOptions {
   int patience = 5;
   double train_fraction = 1.0;
   double mask_ratio = 0.5;
-  double atac_loss_weight = 0;  // fine-tuning: + weight * Poisson NLL of the ATAC head
-  AtacMode atac = AtacMode::kQuantitative;
-  std::string init;     // checkpoint folder or model.pt to start from
-  bool resume = false;  // continue from the newest valid checkpoint
-  std::string freeze;   // regex: parameters matching it are not trained
-  std::string lora;     // regex of Linear layers given LoRA adapters; then only
-                        // the adapters and `lora_trainable` parameters train
+  AtacMode atac = AtacMode::kQuantitative;  // the input's accessibility column (see InputAtac)
+  std::string init;                         // checkpoint folder or weights file to start from
+  std::string init_drop;                    // regex: keys of --init's state dict to leave out
+  bool resume = false;                      // continue from the newest valid checkpoint
+  std::string freeze;                       // regex: parameters matching it are not trained
+  std::string lora;                         // regex of Linear layers given LoRA adapters; then only
+                                            // the adapters and `lora_trainable` parameters train
   std::int64_t lora_rank = 8;
   double lora_alpha = 1.0;
   std::string lora_trainable = "^head_";
@@ -77,6 +88,17 @@ struct TrainOptions {
   bool progress = true;
 
   bool pretraining() const { return mode == TrainMode::kPretrain; }
+  // The model's heads.
+  RegionTask task() const {
+    if (pretraining()) return RegionTask::kPretrain;
+    return target == Target::kAccessibility ? RegionTask::kAccessibility : RegionTask::kExpression;
+  }
+  // The accessibility column the model sees: 1 in every region when
+  // accessibility is the target (as the reference's GETRegionFinetuneATAC
+  // does), so the target never leaks into the input.
+  AtacMode InputAtac() const {
+    return task() == RegionTask::kAccessibility ? AtacMode::kBinary : atac;
+  }
 };
 
 }  // namespace getps

@@ -20,6 +20,7 @@ namespace getps {
   void to_json(nlohmann::json& j, Enum v) { j = names.Name(v); } \
   void from_json(const nlohmann::json& j, Enum& v) { v = names.Parse(what, j.get<std::string>()); }
 GETPS_ENUM_JSON(TrainMode, kTrainModes, "mode")
+GETPS_ENUM_JSON(Target, kTargets, "target")
 GETPS_ENUM_JSON(ModelKind, kModelKinds, "model")
 GETPS_ENUM_JSON(ModelSize, kModelSizes, "model_size")
 GETPS_ENUM_JSON(Precision, kPrecisions, "precision")
@@ -27,11 +28,11 @@ GETPS_ENUM_JSON(AtacMode, kAtacModes, "atac")
 #undef GETPS_ENUM_JSON
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    TrainOptions, mode, store, run_dir, model, model_size, batch_size, accumulation, epochs,
+    TrainOptions, mode, target, store, run_dir, model, model_size, batch_size, accumulation, epochs,
     base_lr, min_lr, weight_decay, warmup_fraction, clip_grad, seed, leave_out_chromosomes,
-    leave_out_celltypes, validation_fraction, patience, train_fraction, mask_ratio,
-    atac_loss_weight, atac, init, resume, freeze, lora, lora_rank, lora_alpha, lora_trainable,
-    keep_last, commit_every, device, precision, drop_path, progress)
+    leave_out_celltypes, validation_fraction, patience, train_fraction, mask_ratio, atac, init,
+    init_drop, resume, freeze, lora, lora_rank, lora_alpha, lora_trainable, keep_last, commit_every,
+    device, precision, drop_path, progress)
 
 nlohmann::json TrainOptionsToJson(const TrainOptions& options) { return options; }
 

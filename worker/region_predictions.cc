@@ -1,27 +1,47 @@
-#include "worker/tss_predictions.h"
+#include "worker/region_predictions.h"
 
 #include "worker/metrics.h"
 
 namespace getps {
 
-void TssPredictions::Add(const Batch& batch, std::size_t n, const float* p) {
+void RegionPredictions::Add(const Batch& batch, std::size_t n, std::size_t columns,
+                            const float* predicted, const float* observed,
+                            const std::function<bool(std::size_t)>& keep) {
   const std::size_t regions = batch.window_size;
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t r = 0; r < regions; ++r) {
-      for (int s = 0; s < 2; ++s) {
-        const std::size_t k = (i * regions + r) * 2 + static_cast<std::size_t>(s);
-        if (batch.tss_mask[k] == 0) continue;
+      for (std::size_t c = 0; c < columns; ++c) {
+        const std::size_t k = (i * regions + r) * columns + c;
+        if (!keep(k)) continue;
         Entry& e = entries_[{static_cast<int>(batch.windows[i].celltype),
-                             batch.region_ids[i * regions + r], s}];
-        e.sum += p[k];
+                             batch.region_ids[i * regions + r], static_cast<int>(c)}];
+        e.sum += predicted[k];
         ++e.count;
-        e.observed = batch.expression[k];
+        e.observed = observed[k];
       }
     }
   }
 }
 
-std::vector<double> TssPredictions::Flatten() const {
+void TssPredictions::Add(const Batch& batch, std::size_t n, const float* expression) {
+  RegionPredictions::Add(batch, n, 2, expression, batch.expression.data(),
+                         [&](std::size_t k) { return batch.tss_mask[k] != 0; });
+}
+
+void AddReferenceTss(RegionPredictions& predictions, const Batch& batch, std::size_t n,
+                     const float* expression) {
+  predictions.Add(batch, n, 2, expression, batch.expression.data(), [&](std::size_t k) {
+    const std::size_t plus = k - k % 2;
+    return batch.tss_mask[plus] != 0 || batch.tss_mask[plus + 1] != 0;
+  });
+}
+
+void AddAccessibility(RegionPredictions& predictions, const Batch& batch, std::size_t n,
+                      const float* accessibility) {
+  predictions.Add(batch, n, 1, accessibility, batch.atac.data(), [](std::size_t) { return true; });
+}
+
+std::vector<double> RegionPredictions::Flatten() const {
   std::vector<double> flat;
   flat.reserve(entries_.size() * 6);
   for (const auto& [key, e] : entries_) {
@@ -33,7 +53,7 @@ std::vector<double> TssPredictions::Flatten() const {
   return flat;
 }
 
-void TssPredictions::Merge(const std::vector<double>& flat) {
+void RegionPredictions::Merge(const std::vector<double>& flat) {
   for (std::size_t i = 0; i + 6 <= flat.size(); i += 6) {
     Entry& e = entries_[{static_cast<int>(flat[i]), static_cast<std::uint32_t>(flat[i + 1]),
                          static_cast<int>(flat[i + 2])}];
@@ -51,12 +71,13 @@ nlohmann::json ToJson(const RegressionMetrics& m) {
 
 }  // namespace
 
-nlohmann::json TssPredictions::Metrics(const std::vector<std::string>& names) const {
+nlohmann::json RegionPredictions::Metrics(const std::vector<std::string>& names) const {
   return MetricsOf(names, [](const Key&) { return true; });
 }
 
 template <typename Keep>
-nlohmann::json TssPredictions::MetricsOf(const std::vector<std::string>& names, Keep keep) const {
+nlohmann::json RegionPredictions::MetricsOf(const std::vector<std::string>& names,
+                                            Keep keep) const {
   std::map<int, std::pair<std::vector<double>, std::vector<double>>> by_ct;
   std::vector<double> all_p, all_o;
   for (const auto& [key, e] : entries_) {
@@ -74,8 +95,8 @@ nlohmann::json TssPredictions::MetricsOf(const std::vector<std::string>& names, 
   return {{"pooled", ToJson(ComputeRegressionMetrics(all_p, all_o))}, {"per_celltype", per_ct}};
 }
 
-nlohmann::json TssPredictions::MetricsBy(const std::vector<std::string>& names,
-                                         const RegionStrata& strata) const {
+nlohmann::json RegionPredictions::MetricsBy(const std::vector<std::string>& names,
+                                            const RegionStrata& strata) const {
   auto bin_of = [&](const Key& key) { return strata.bin_of.at(std::get<1>(key)); };
   std::map<int, std::size_t> bins;
   for (const auto& [key, e] : entries_) ++bins[bin_of(key)];

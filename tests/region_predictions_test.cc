@@ -1,4 +1,4 @@
-#include "worker/tss_predictions.h"
+#include "worker/region_predictions.h"
 
 #include <gtest/gtest.h>
 
@@ -52,6 +52,36 @@ TEST(TssPredictions, SpecificityBinsArePowersOfTwoWithTheirOwnMetrics) {
   const auto flat = t.Flatten();
   ASSERT_EQ(flat.size(), 4u * 6u);
   EXPECT_NEAR(flat[3] / flat[4], 1.6, 1e-6);  // region 10: (1.1 + 2.1) / 2
+}
+
+// The reference's eval_tss: both strands of every region holding a TSS on
+// either, the other strand's value included; accessibility: every region.
+TEST(RegionPredictions, TheReferenceTssSetAndAccessibility) {
+  Batch b = HandMadeBatch();
+  b.tss_mask = {1, 0, 0, 0, 0, 1, 0, 0};  // regions 10 (+) and 12 (-) hold a TSS
+  b.atac = {0.5f, 1.0f, 1.5f, 2.0f};
+  const std::vector<float> predicted = {1.1f, 0.2f, 1.9f, 0.3f, 3.2f, 0.4f, 3.0f, 0.5f};
+  TssPredictions ours;
+  ours.Add(b, 1, predicted.data());
+  EXPECT_EQ(ours.Metrics({"ct0"})["pooled"]["n"], 2);
+  RegionPredictions reference;
+  AddReferenceTss(reference, b, 1, predicted.data());
+  EXPECT_EQ(reference.Metrics({"ct0"})["pooled"]["n"], 4);  // both strands of 10 and 12
+  std::vector<std::pair<std::uint32_t, int>> kept;
+  reference.ForEachEntry([&](int, std::uint32_t region, int strand, double, double) {
+    kept.emplace_back(region, strand);
+  });
+  EXPECT_EQ(kept, (std::vector<std::pair<std::uint32_t, int>>{{10, 0}, {10, 1}, {12, 0}, {12, 1}}));
+  RegionPredictions atac;
+  const std::vector<float> accessibility = {0.6f, 0.9f, 1.6f, 2.2f};
+  AddAccessibility(atac, b, 1, accessibility.data());
+  const auto m = atac.Metrics({"ct0"});
+  EXPECT_EQ(m["pooled"]["n"], 4);
+  EXPECT_GT(m["pooled"]["pearson"].get<double>(), 0.98);
+  // Merged elsewhere, the same.
+  RegionPredictions merged;
+  merged.Merge(atac.Flatten());
+  EXPECT_EQ(merged.Metrics({"ct0"}), m);
 }
 
 }  // namespace

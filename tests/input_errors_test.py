@@ -1,0 +1,90 @@
+"""Bad input never wins (issue 19), on a tiny simulated world: numeric
+options outside their range are refused at parse time naming the option,
+the value and the range (--logcpm-scale nan / -1e6 / 0, --threads 40000,
+--lr nan, --windows x), before any store is created; an unreadable MEME
+header value names the file and line; `store verify` checks the values of
+a good store. Each case failed before its fix (NaN stores written with exit
+0, "terminate called without an active exception", "internal error: stoi")."""
+import os
+import multiprocessing
+import unittest
+
+from getps_cli import run, SimulatedStoreTest  # noqa: E402
+
+
+class InputErrors(SimulatedStoreTest):
+    def featurize(self, name, *extra):
+        out = self.path(name)
+        p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), "--out", out, "--quiet",
+                *extra, check=False)
+        return p, out
+
+    def assertRefused(self, p, *phrases):
+        self.assertEqual(p.returncode, 2, p.stderr)
+        for phrase in phrases:
+            self.assertIn(phrase, p.stderr)
+        self.assertNotIn("internal error", p.stderr)
+
+    def test_logcpm_scale_outside_its_range_writes_no_store(self):
+        for value in ("nan", "-1e6", "0", "inf"):
+            with self.subTest(value=value):
+                p, out = self.featurize("scale-" + value, "--logcpm-scale", value)
+                shown = {"-1e6": "-1e+06"}.get(value, value)  # the shortest text that reads back
+                self.assertRefused(p, f"--logcpm-scale {shown}: expected a finite number > 0")
+                self.assertFalse(os.path.exists(out) or os.path.exists(out + ".writing"))
+
+    def test_too_many_threads_is_an_error_not_an_abort(self):
+        cores = multiprocessing.cpu_count()
+        want = f"--threads 40000: expected a finite number 0..{4 * cores} (0 uses every core; " \
+               f"at most 4 x the {cores} cores)"
+        p, _ = self.featurize("threads", "--threads", "40000")
+        self.assertRefused(p, want)
+        p = run("scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed"), "--motifs", os.path.join(self.world, "motifs.meme"),
+                "--threads", "40000", check=False)
+        self.assertRefused(p, want)
+
+    def test_a_meme_header_value_that_is_not_a_number_names_the_line(self):
+        bad = self.path("bad-alength.meme")
+        with open(os.path.join(self.world, "motifs.meme")) as f, open(bad, "w") as g:
+            text = f.read()
+            first = text.index("alength=")
+            g.write(text[:first] + "alength= x" + text[first + len("alength= 4"):])
+        line = text[:first].count("\n") + 1
+        p = run("scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed"), "--motifs", bad, check=False)
+        self.assertRefused(p, f"{bad}:{line}: motif ", "alength= 'x': expected a whole number")
+
+    def test_duplicate_motif_names_are_refused_naming_both_sources(self):
+        motifs = os.path.join(self.world, "motifs.meme")
+        copy = self.path("copy.meme")
+        with open(motifs) as f, open(copy, "w") as g:
+            g.write(f.read())
+        scan = ["scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed")]
+        p = run(*scan, "--motifs", f"{motifs},{motifs}", check=False)
+        self.assertRefused(p, f" is in {motifs} twice: motif names must be unique")
+        p = run(*scan, "--motifs", f"{motifs},{copy}", check=False)
+        self.assertRefused(p, f" is in {motifs} and in {copy}: motif names must be unique")
+
+    def test_training_and_predict_options_are_checked(self):
+        p = run("train", "--store", self.store, "--run-dir", self.path("nan-lr"), "--lr", "nan", check=False)
+        self.assertRefused(p, "--lr nan: expected a finite number >= 0")
+        p = run("train", "--store", self.store, "--run-dir", self.path("frac"), "--train-fraction", "0",
+                check=False)
+        self.assertRefused(p, "--train-fraction 0: expected a finite number 0 < value <= 1")
+        self.assertFalse(os.path.exists(self.path("nan-lr")))
+        run_dir = self.path("one-epoch")
+        run("train", "--store", self.store, "--run-dir", run_dir, "--epochs", "1", "--batch-size", "8",
+            "--quiet")
+        p = run("predict", "--checkpoint", run_dir, "--store", self.store, "--celltype", "celltype_0",
+                "--windows", "x", "--chrom", "chr1", "--npy", self.path("npy"), check=False)
+        self.assertRefused(p, "--windows 'x': expected all or window indices")
+
+    def test_verify_checks_the_values_of_a_good_store(self):
+        p = run("store", "verify", "--store", self.store)
+        self.assertIn("ok: ", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

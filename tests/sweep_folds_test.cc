@@ -1,0 +1,126 @@
+// PlanFolds and FoldScheduler (launch/sweep_folds.h): one fold per held-out
+// chromosome or cell type with its own train options (--init, --target),
+// the fraction curve's fraction x start x seed, a fold with a test record
+// counted as done, a failed fold retried and then reported, and never more
+// folds at a time than the slots hold.
+#include "launch/sweep_folds.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+
+namespace getps::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Args = std::vector<std::string>;
+
+fs::path TempDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("getps_sweep_folds_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(PlanFolds, OneFoldPerHeldOutChromosomeWithTheInitAndTheTarget) {
+  SweepPlan plan;
+  plan.run_dir = "/runs/loco";
+  plan.folds = {"chr6", "chr1"};
+  plan.init = "/runs/pt";
+  plan.target = Target::kAccessibility;
+  const auto folds = PlanFolds(plan);
+  ASSERT_EQ(folds.size(), 2u);
+  EXPECT_EQ(folds[0].name, "chr6");
+  EXPECT_EQ(folds[0].dir, fs::path("/runs/loco/fold-chr6"));
+  EXPECT_EQ(folds[1].args,
+            (Args{"--leave-out-chromosomes", "chr1", "--init", "/runs/pt", "--target", "atac"}));
+}
+
+TEST(PlanFolds, ExpressionFoldsCarryNoTargetAndCellTypeFoldsHoldOutCellTypes) {
+  SweepPlan plan;
+  plan.kind = SweepKind::kCelltypes;
+  plan.run_dir = "/r";
+  plan.folds = {"celltype_2"};
+  EXPECT_EQ(PlanFolds(plan).at(0).args, (Args{"--leave-out-celltypes", "celltype_2"}));
+}
+
+TEST(PlanFolds, TheFractionCurveIsFractionTimesStartTimesSeed) {
+  SweepPlan plan;
+  plan.kind = SweepKind::kFraction;
+  plan.run_dir = "/r";
+  plan.fractions = {"0.1", "1"};
+  plan.seeds = {"1", "2", "3"};
+  EXPECT_THROW(PlanFolds(plan), Error);  // no held-out chromosomes
+  plan.held_out = "chr6";
+  EXPECT_EQ(PlanFolds(plan).size(), 2u * 1u * 3u);  // from scratch only
+  plan.init = "/pt";
+  const auto folds = PlanFolds(plan);
+  ASSERT_EQ(folds.size(), 2u * 2u * 3u);
+  EXPECT_EQ(folds[0].name, "f0.1-pretrained-s1");
+  EXPECT_EQ(folds[0].group, "0.1,pretrained");
+  EXPECT_EQ(folds[0].args, (Args{"--leave-out-chromosomes", "chr6", "--train-fraction", "0.1",
+                                 "--seed", "1", "--init", "/pt"}));
+  EXPECT_EQ(folds[3].name, "f0.1-scratch-s1");
+}
+
+void WriteRecords(const fs::path& dir, const std::vector<std::string>& lines) {
+  fs::create_directories(dir);
+  std::ofstream out(dir / "metrics.jsonl");
+  for (const auto& line : lines) out << line << "\n";
+}
+
+TEST(FoldResult, TheLastTestRecordOfAFinishedRun) {
+  const fs::path dir = TempDir("result");
+  EXPECT_FALSE(FoldResult(dir / "none"));
+  WriteRecords(dir, {R"({"kind":"train","step":1})", "not json",
+                     R"({"kind":"test","pooled":{"pearson":0.5}})"});
+  const auto result = FoldResult(dir);
+  ASSERT_TRUE(result);
+  EXPECT_EQ((*result)["pooled"]["pearson"], 0.5);
+  WriteRecords(dir / "unfinished", {R"({"kind":"train","step":1})"});
+  EXPECT_FALSE(FoldResult(dir / "unfinished"));
+}
+
+// A fold's "training" is a shell line: it writes a test record when it
+// succeeds, and records the folds running beside it.
+TEST(FoldScheduler, DoneFoldsAreSkippedFailuresRetriedThenReportedAndSlotsBound) {
+  const fs::path dir = TempDir("scheduler");
+  std::vector<Fold> folds;
+  for (const std::string name : {"a", "b", "c", "bad"}) {
+    Fold f;
+    f.name = name;
+    f.dir = dir / name;
+    folds.push_back(f);
+  }
+  WriteRecords(dir / "a", {R"({"kind":"test","pooled":{"pearson":0.9}})"});
+  const std::string running = (dir / "running").string();
+  auto command = [&](const Fold& f) -> Args {
+    if (f.name == "bad") return {"/bin/sh", "-c", "exit 3"};
+    const std::string record = (f.dir / "metrics.jsonl").string();
+    return {"/bin/sh", "-c",
+            "mkdir " + running + " || exit 9; sleep 0.2; rmdir " + running +
+                "; echo '{\"kind\":\"test\",\"pooled\":{\"pearson\":0.1}}' > " + record};
+  };
+  DeviceSlots slots({}, 1, 1);  // CPU, one fold at a time
+  FoldScheduler scheduler(slots, 1, command);
+  const SweepResults results = scheduler.Run(folds);
+  ASSERT_EQ(results.done.size(), 3u);
+  EXPECT_EQ(results.done[0].first, "a");  // already done: not run again
+  EXPECT_EQ(results.done[0].second["pooled"]["pearson"], 0.9);
+  EXPECT_EQ(results.failed, (Args{"bad"}));
+  for (const std::string name : {"b", "c"}) {  // never two at a time, so never retried
+    std::ifstream in(dir / name / "fold.json");
+    EXPECT_EQ(nlohmann::json::parse(in)["attempt"], 1) << name;
+  }
+  std::ifstream record(dir / "bad" / "fold.json");
+  const auto fold = nlohmann::json::parse(record);
+  EXPECT_EQ(fold["attempt"], 2);  // one retry
+  EXPECT_EQ(fold["status"], 3 << 8);
+}
+
+}  // namespace
+}  // namespace getps::cli
