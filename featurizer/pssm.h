@@ -44,4 +44,9 @@ Pssm ReverseComplement(const Pssm& pssm);
 // outside (0, 1].
 double ThresholdFromPValue(const Pssm& pssm, const Background& bg, double p);
 
+// The chance under `bg` that a random word scores the motif's maximum: the
+// smallest p-value any match can have. A motif with BestWordPValue > p
+// cannot reach p; it then matches wherever its best words occur.
+double BestWordPValue(const Pssm& pssm, const Background& bg);
+
 }  // namespace getps

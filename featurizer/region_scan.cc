@@ -1,11 +1,33 @@
 #include "featurizer/region_scan.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/parallel.h"
 #include "common/progress.h"
 #include "featurizer/torch_motif_scanner.h"
 
 namespace getps {
+
+namespace {
+
+// One warning naming the motifs whose best word is more likely than p.
+void WarnAboutUnreachablePValues(const std::vector<Motif>& motifs, const MotifSet& set, double p) {
+  std::size_t count = 0;
+  std::string example;
+  for (std::size_t i = 0; i < motifs.size(); ++i) {
+    const double best = BestWordPValue(set.pssms[2 * i], set.background);
+    if (best <= p) continue;
+    if (count++ == 0)
+      example = motifs[i].name + ", width " + std::to_string(motifs[i].width()) +
+                ": its best word has p = " + std::to_string(best);
+  }
+  if (count)
+    LogWarning(std::to_string(count) + " of " + std::to_string(motifs.size()) +
+               " motifs cannot reach --pvalue " + std::to_string(p) + " (e.g. " + example +
+               "); they match wherever their best words occur");
+}
+
+}  // namespace
 
 MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& features,
                        const Background& bg, const MotifSetOptions& options) {
@@ -31,6 +53,7 @@ MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& fe
     set.pssms[2 * i] = std::move(fwd);
     set.pssms[2 * i + 1] = std::move(rev);
   });
+  WarnAboutUnreachablePValues(motifs, set, options.pvalue);
   return set;
 }
 

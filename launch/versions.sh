@@ -24,6 +24,8 @@ GETPS_APT_PACKAGES=(
   "nlohmann-json3-dev=3.11.2-2"
   "libcpp-httplib-dev=0.11.4+ds-1+deb12u1"  # the status server
   "libxxhash-dev=0.8.1-1"                  # file digests (XXH3)
+  "clang-14=1:14.0.6-12"                   # the libFuzzer targets (tests/fuzz)
+  "libclang-rt-14-dev=1:14.0.6-12"         # libFuzzer and the sanitizer runtimes for clang
   "zlib1g-dev"
   "python3=3.11.2-1+b1"
   "python3-venv=3.11.2-1+b1"

@@ -67,6 +67,18 @@ class InputErrors(SimulatedStoreTest):
         p = run(*scan, "--motifs", f"{motifs},{copy}", check=False)
         self.assertRefused(p, f" is in {motifs} and in {copy}: motif names must be unique")
 
+    def test_a_motif_that_cannot_reach_the_p_value_is_named(self):
+        short = self.path("short.meme")
+        with open(short, "w") as f:
+            f.write("MEME version 4\n\nALPHABET= ACGT\n\n")
+            for i in range(30):
+                f.write(f"MOTIF W{i}\nletter-probability matrix: alength= 4 w= 1\n0.1 0.1 0.1 0.7\n\n")
+            f.write("MOTIF LONG\nletter-probability matrix: alength= 4 w= 8\n" + "0.97 0.01 0.01 0.01\n" * 8)
+        p = run("scan", "--genome", os.path.join(self.world, "genome.fa"), "--regions",
+                os.path.join(self.world, "peaks.bed"), "--motifs", short, "--out", os.devnull)
+        self.assertIn("30 of 31 motifs cannot reach --pvalue 0.000100 (e.g. W0, width 1: its best word "
+                      "has p = 0.28", p.stderr)
+
     def test_training_and_predict_options_are_checked(self):
         p = run("train", "--store", self.store, "--run-dir", self.path("nan-lr"), "--lr", "nan", check=False)
         self.assertRefused(p, "--lr nan: expected a finite number >= 0")

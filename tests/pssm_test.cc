@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -100,6 +101,72 @@ TEST(Pssm, ThresholdBelowTheMaximumWhenOnlyTheBestWordIsRareEnough) {
       ThresholdFromPValue(p, {0.25, 0.25, 0.25, 0.25}, 1e-4);  // best word has P = 1/16
   EXPECT_LT(t, p.MaxScore());
   EXPECT_GT(t, p.MaxScore() - 6.0);  // half the best/second-best gap (~6) below the max
+}
+
+// The threshold programme as first written (the whole distribution, four
+// passes per column): the pruned one in pssm.cc must agree with it exactly.
+double FullProgrammeThreshold(const Pssm& pssm, const Background& bg, double p) {
+  std::vector<std::array<long, 4>> q(pssm.width());
+  long offset = 0, range = 0;
+  for (std::size_t j = 0; j < q.size(); ++j) {
+    for (int b = 0; b < 4; ++b) {
+      const double v = kThresholdResolution * pssm.scores[j][b];
+      q[j][b] = static_cast<long>(v > 0 ? v + 0.5 : v - 0.5);
+    }
+    const long lo = *std::min_element(q[j].begin(), q[j].end());
+    for (auto& v : q[j]) v -= lo;
+    offset += lo;
+    range += *std::max_element(q[j].begin(), q[j].end());
+  }
+  std::vector<double> dist(range + 1, 0.0), next(range + 1);
+  dist[0] = 1;
+  long reach = 0;
+  for (const auto& col : q) {
+    const long hi = *std::max_element(col.begin(), col.end());
+    std::fill(next.begin(), next.begin() + reach + hi + 1, 0.0);
+    for (int b = 0; b < 4; ++b)
+      for (long r = 0; r <= reach; ++r) next[r + col[b]] += bg[b] * dist[r];
+    reach += hi;
+    std::swap(dist, next);
+  }
+  if (dist[range] > p) return std::nan("best word");  // the gap rule, tested elsewhere
+  double tail = dist[range];
+  for (long r = range - 1; r >= 0; --r)
+    if ((tail += dist[r]) > p) return static_cast<double>(r + 1 + offset) / kThresholdResolution;
+  return pssm.MinScore() - 1.0;
+}
+
+TEST(Pssm, PrunedThresholdProgrammeEqualsTheFullOne) {
+  Rng rng(5);
+  const Background skewed{0.32, 0.18, 0.21, 0.29};
+  int compared = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const std::size_t width = 1 + trial % 24;
+    const Background bg = trial % 2 ? skewed : Background{0.25, 0.25, 0.25, 0.25};
+    const Pssm pssm = LogOdds(RandomMotif(rng, width), bg, 0.01);
+    for (double p : {1e-2, 1e-4, 1e-6, 0.5, 1.0}) {
+      const double full = FullProgrammeThreshold(pssm, bg, p);
+      if (std::isnan(full)) continue;
+      EXPECT_EQ(ThresholdFromPValue(pssm, bg, p), full) << "width " << width << ", p " << p;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 400);  // the gap rule takes only the narrowest motifs
+}
+
+TEST(Pssm, BestWordPValueIsTheChanceOfTheMaximumScore) {
+  const Background uniform{0.25, 0.25, 0.25, 0.25};
+  Motif two;
+  two.probs = {{1, 0, 0, 0}, {0, 1, 0, 0}};
+  EXPECT_DOUBLE_EQ(BestWordPValue(LogOdds(two, uniform), uniform), 1.0 / 16);
+  Motif tie;  // A and C both score the maximum
+  tie.probs = {{0.5, 0.5, 0, 0}};
+  EXPECT_DOUBLE_EQ(BestWordPValue(LogOdds(tie, uniform), uniform), 0.5);
+  const Background skewed{0.3, 0.2, 0.2, 0.3};  // now C, the rarer base, scores higher
+  EXPECT_DOUBLE_EQ(BestWordPValue(LogOdds(tie, skewed), skewed), 0.2);
+  Motif one;  // width 1 can never reach 1e-4
+  one.probs = {{0, 0, 0, 1}};
+  EXPECT_GT(BestWordPValue(LogOdds(one, uniform), uniform), 1e-4);
 }
 
 }  // namespace
