@@ -112,13 +112,15 @@ int StoreCellTypes(const std::vector<std::string>& args) {
 
 int StoreRegion(const std::vector<std::string>& args) {
   CommandSpec spec{
-      "store region", "LOCUS --store PATH [--celltype X]",
+      "store region", "[--locus] LOCUS --store PATH [--celltype X]",
       "The regions overlapping LOCUS (chrom:start-end, 1-based inclusive, or a whole\n"
       "chromosome) with their named motif features: raw scores, or with --celltype the\n"
       "model's normalised values (score / the cell type's per-motif max, clipped to 1)\n"
       "and the cell type's accessibility and labels."};
   AddStoreOption(spec);
-  spec.options.add_options()("locus", po::value<std::string>()->required(), "chrom:start-end")(
+  spec.options.add_options()(
+      "locus", po::value<std::string>()->required(),
+      "LOCUS: chrom:start-end or chrom (also the first word without --locus)")(
       "celltype", po::value<std::string>(), "cell type for normalised features and labels");
   spec.positional.add("locus", 1);
   auto vm = Parse(args, spec);

@@ -69,7 +69,8 @@ class StoreCli(unittest.TestCase):
         for chrom_line in run("store", "info", "--store", self.store).stdout.split("first_id\n")[1].splitlines():
             chrom = chrom_line.split("\t")[0]
             _, rr = read_tsv(run("store", "region", chrom, "--store", self.store).stdout)
-            _, rc = read_tsv(run("store", "region", chrom, "--store", self.store, "--celltype", "celltype_1").stdout)
+            _, rc = read_tsv(run("store", "region", "--locus", chrom, "--store", self.store, "--celltype",
+                                 "celltype_1").stdout)  # LOCUS as an option or as the first word
             for a, b in zip(rr, rc):
                 rid = int(a[0])
                 raw[rid] = np.array([float(x) for x in a[2:2 + 282]])
