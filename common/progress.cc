@@ -22,6 +22,16 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
+std::string FormatRate(double per_second) {
+  char buf[32];
+  if (!std::isfinite(per_second) || per_second < 0) return "?";
+  if (per_second >= 100 || per_second == 0)
+    std::snprintf(buf, sizeof buf, "%.0f", per_second);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", per_second);
+  return buf;
+}
+
 ProgressMeter::ProgressMeter(std::string label, std::int64_t total, std::string unit, bool enabled,
                              std::chrono::milliseconds interval)
     : label_(std::move(label)),
@@ -53,18 +63,19 @@ void ProgressMeter::Print(bool final_line) {
   double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   char buf[256];
   if (final_line) {
-    std::snprintf(buf, sizeof buf, "%s: %lld %s in %s (%.0f %s/s)", label_.c_str(),
+    std::snprintf(buf, sizeof buf, "%s: %lld %s in %s (%s %s/s)", label_.c_str(),
                   static_cast<long long>(done_), unit_.c_str(), FormatDuration(elapsed).c_str(),
-                  rate, unit_.c_str());
+                  FormatRate(rate).c_str(), unit_.c_str());
   } else if (total_ < 0) {  // unknown total: no percentage or ETA
-    std::snprintf(buf, sizeof buf, "%s: %lld %s, %.0f %s/s", label_.c_str(),
-                  static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
+    std::snprintf(buf, sizeof buf, "%s: %lld %s, %s %s/s", label_.c_str(),
+                  static_cast<long long>(done_), unit_.c_str(), FormatRate(rate).c_str(),
+                  unit_.c_str());
   } else {
     double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : -1;
     double pct = total_ > 0 ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 0;
-    std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s (%.1f%%), %.0f %s/s, ETA %s", label_.c_str(),
+    std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s (%.1f%%), %s %s/s, ETA %s", label_.c_str(),
                   static_cast<long long>(done_), static_cast<long long>(total_), unit_.c_str(), pct,
-                  rate, unit_.c_str(), FormatDuration(eta).c_str());
+                  FormatRate(rate).c_str(), unit_.c_str(), FormatDuration(eta).c_str());
   }
   LogInfo(buf);
 }

@@ -40,5 +40,8 @@ class ProgressMeter {
 
 // "1h02m", "3m07s", "12.4s": a duration for humans.
 std::string FormatDuration(double seconds);
+// A rate with three significant figures at most, never rounded to 0:
+// "1234567", "12.3", "0.25", "0.0012".
+std::string FormatRate(double per_second);
 
 }  // namespace getps

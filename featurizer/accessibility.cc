@@ -110,14 +110,13 @@ BarcodeTable ReadBarcodeTable(const std::string& path) {
 }
 
 AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& regions,
-                                   const BarcodeTable* barcodes, CountMode mode,
-                                   const std::string& single_celltype, bool progress) {
-  AccessibilityCounts out = EmptyCounts(regions, barcodes, single_celltype);
-  TextReader in(path);
+                                   const BarcodeTable* barcodes, const CountOptions& options) {
+  AccessibilityCounts out = EmptyCounts(regions, barcodes, options.single_celltype);
+  TextReader in(path, options.threads);
   std::string_view line;
   std::string last_chrom;
   int last_chrom_index = -1;
-  ProgressMeter meter("count " + path, -1, "fragments", progress);
+  ProgressMeter meter("count " + path, -1, "fragments", options.progress);
   while (in.Next(&line)) {
     if (line.empty() || line[0] == '#') continue;
     std::string_view f[6];
@@ -133,7 +132,7 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
       throw Error(ErrorCode::kInvalidArgument, in.Where() + "fragment end <= start");
     int ct = 0;
     if (barcodes) {
-      auto it = barcodes->celltype_of.find(std::string(f[3]));
+      auto it = barcodes->celltype_of.find(f[3]);
       if (it == barcodes->celltype_of.end()) continue;
       ct = it->second;
     }
@@ -141,7 +140,7 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
       last_chrom = std::string(f[0]);
       last_chrom_index = regions.FindChromosome(last_chrom);
     }
-    Tally(regions, last_chrom_index, start, end, static_cast<std::size_t>(ct), mode, &out);
+    Tally(regions, last_chrom_index, start, end, static_cast<std::size_t>(ct), options.mode, &out);
     meter.Advance(1);
   }
   meter.Finish();
@@ -149,12 +148,12 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
 }
 
 AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
-                             const BarcodeTable* barcodes, CountMode mode,
-                             const std::string& single_celltype, bool progress) {
-  AccessibilityCounts out = EmptyCounts(regions, barcodes, single_celltype);
+                             const BarcodeTable* barcodes, const CountOptions& options) {
+  AccessibilityCounts out = EmptyCounts(regions, barcodes, options.single_celltype);
   samFile* in = sam_open(path.c_str(), "r");
   if (!in) throw Error(ErrorCode::kIOError, "cannot open " + path);
   std::unique_ptr<samFile, int (*)(samFile*)> file(in, hts_close);
+  if (options.threads > 1) hts_set_threads(in, options.threads);
   std::unique_ptr<sam_hdr_t, void (*)(sam_hdr_t*)> header(sam_hdr_read(in), sam_hdr_destroy);
   if (!header)
     throw Error(ErrorCode::kInvalidArgument, path + ": not a SAM/BAM/CRAM file (no header)");
@@ -163,7 +162,7 @@ AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions
     chrom_of_tid[t] = regions.FindChromosome(sam_hdr_tid2name(header.get(), static_cast<int>(t)));
   }
   std::unique_ptr<bam1_t, void (*)(bam1_t*)> rec(bam_init1(), bam_destroy1);
-  ProgressMeter meter("count " + path, -1, "records", progress);
+  ProgressMeter meter("count " + path, -1, "records", options.progress);
   std::int64_t n = 0;
   int rc;
   while ((rc = sam_read1(in, header.get(), rec.get())) >= 0) {
@@ -186,12 +185,12 @@ AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions
       const std::uint8_t* tag = bam_aux_get(rec.get(), "CB");
       const char* cb = tag ? bam_aux2Z(tag) : nullptr;
       if (!cb) continue;
-      auto it = barcodes->celltype_of.find(cb);
+      auto it = barcodes->celltype_of.find(std::string_view(cb));
       if (it == barcodes->celltype_of.end()) continue;
       ct = it->second;
     }
     Tally(regions, chrom_of_tid[static_cast<std::size_t>(c.tid)], static_cast<std::uint32_t>(start),
-          static_cast<std::uint32_t>(end), static_cast<std::size_t>(ct), mode, &out);
+          static_cast<std::uint32_t>(end), static_cast<std::size_t>(ct), options.mode, &out);
   }
   if (rc < -1) {
     throw Error(ErrorCode::kCorruption, path + ": read error after record " + std::to_string(n) +

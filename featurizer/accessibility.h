@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,10 +23,17 @@ namespace getps {
 
 enum class CountMode { kFragments, kInsertions };
 
+// Hashes std::string and std::string_view alike, so a barcode read as a
+// view is looked up without building a string.
+struct BarcodeHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct BarcodeTable {
   std::vector<std::string> celltypes;
   std::vector<std::int64_t> cells;  // barcodes per cell type
-  std::unordered_map<std::string, int> celltype_of;
+  std::unordered_map<std::string, int, BarcodeHash, std::equal_to<>> celltype_of;
 };
 
 // TSV "barcode<TAB>celltype" (a header line "barcode..." is skipped). A
@@ -39,12 +47,24 @@ struct AccessibilityCounts {
   std::vector<std::vector<float>> counts;  // [cell type][region id]
 };
 
+// How CountFragments and CountBam count.
+struct CountOptions {
+  CountMode mode = CountMode::kFragments;
+  std::string single_celltype = "all";  // the one column when there is no barcode table
+  bool progress = false;
+  // Decompression threads for a BGZF file or a BAM (htslib's thread pool);
+  // 0 or 1: none. Plain gzip is always decompressed on the calling thread.
+  int threads = 0;
+};
+
 // `barcodes` may be null: every fragment then belongs to one cell type named
-// `single_celltype`. Fragments on chromosomes without regions count toward
-// the library size only; fragments of unknown barcodes are ignored.
+// `options.single_celltype`. Fragments on chromosomes without regions count
+// toward the library size only; fragments of unknown barcodes are ignored.
 AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& regions,
-                                   const BarcodeTable* barcodes, CountMode mode,
-                                   const std::string& single_celltype, bool progress);
+                                   const BarcodeTable* barcodes, const CountOptions& options);
+
+AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
+                             const BarcodeTable* barcodes, const CountOptions& options);
 
 // The same from a BAM/SAM/CRAM of ATAC reads (any order, no index needed):
 // unmapped, secondary, supplementary, duplicate and QC-failed records are
@@ -53,18 +73,7 @@ AccessibilityCounts CountFragments(const std::string& path, const RegionIndex& r
 // is the CB tag (records without one are ignored when a barcode table is
 // given).
 AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
-                             const BarcodeTable* barcodes, CountMode mode,
-                             const std::string& single_celltype, bool progress);
-
-// The same from a BAM/SAM/CRAM of ATAC reads (any order, no index needed):
-// unmapped, secondary, supplementary, duplicate and QC-failed records are
-// skipped; a proper pair counts once, as the fragment [pos, pos + TLEN) of
-// its leftmost mate; other reads count their aligned span. The cell barcode
-// is the CB tag (records without one are ignored when a barcode table is
-// given).
-AccessibilityCounts CountBam(const std::string& path, const RegionIndex& regions,
-                             const BarcodeTable* barcodes, CountMode mode,
-                             const std::string& single_celltype, bool progress);
+                             const BarcodeTable* barcodes, const CountOptions& options);
 
 // Every matrix row must name a region of `regions` exactly.
 AccessibilityCounts ReadCountMatrix(const std::string& path, const RegionIndex& regions);

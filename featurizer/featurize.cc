@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/parallel.h"
 #include "featurizer/annotation.h"
 #include "featurizer/cluster_scores.h"
 #include "featurizer/text_reader.h"
@@ -54,11 +55,9 @@ AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionInd
     throw Error(ErrorCode::kInvalidArgument, "featurize needs --fragments or --counts");
   std::unique_ptr<BarcodeTable> barcodes;
   if (!o.barcodes.empty()) barcodes = std::make_unique<BarcodeTable>(ReadBarcodeTable(o.barcodes));
-  if (!o.bam.empty()) {
-    return CountBam(o.bam, regions, barcodes.get(), o.count_mode, o.single_celltype, o.progress);
-  }
-  return CountFragments(o.fragments, regions, barcodes.get(), o.count_mode, o.single_celltype,
-                        o.progress);
+  const CountOptions count{o.count_mode, o.single_celltype, o.progress, ResolveThreads(o.threads)};
+  if (!o.bam.empty()) return CountBam(o.bam, regions, barcodes.get(), count);
+  return CountFragments(o.fragments, regions, barcodes.get(), count);
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ void Check(bool ok, const std::string& what) {
 SimulationScale ScaleNamed(const std::string& name) {
   if (name == "tiny") return {4, 700, 4, 16, 600, 30};
   if (name == "small") return {6, 1500, 6, 24, 800, 40};
-  if (name == "bench") return {22, 6000, 16, 40, 1000, 40};
+  if (name == "bench") return {22, 10000, 16, 40, 1000, 20};  // 220 k peaks, ~60 M fragments
   throw Error(ErrorCode::kInvalidArgument,
               "--scale must be tiny, small or bench, not '" + name + "'");
 }

@@ -26,7 +26,8 @@ struct TextReader::Impl {
   }
 };
 
-TextReader::TextReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+TextReader::TextReader(const std::string& path, int threads)
+    : impl_(std::make_unique<Impl>()), path_(path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw Error(ErrorCode::kNotFound, path + " does not exist");
@@ -34,6 +35,10 @@ TextReader::TextReader(const std::string& path) : impl_(std::make_unique<Impl>()
     throw Error(ErrorCode::kInvalidArgument, path + " is a directory, not a file");
   impl_->file = hts_open(path.c_str(), "r");
   if (!impl_->file) throw Error(ErrorCode::kIOError, "cannot open " + path);
+  if (threads > 1 && hts_get_format(impl_->file)->compression == bgzf &&
+      hts_set_threads(impl_->file, threads) != 0)
+    throw Error(ErrorCode::kIOError,
+                "cannot start " + std::to_string(threads) + " decompression threads for " + path);
 }
 
 TextReader::~TextReader() = default;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "featurizer/accessibility.h"
 #include "featurizer/peaks.h"
 #include "launch/command_line.h"
@@ -28,11 +29,14 @@ int RunCount(const std::vector<std::string>& args) {
       "bam", po::value<std::string>()->default_value(""),
       "BAM/SAM/CRAM of ATAC reads instead (CB tag = barcode)")(
       "barcodes", po::value<std::string>()->default_value(""), "TSV barcode<TAB>celltype")(
-      "celltype", po::value<std::string>()->default_value("all"), "column name without --barcodes")(
+      "celltype", Defaulted(CountOptions{}.single_celltype), "column name without --barcodes")(
       "count", po::value<std::string>()->default_value("fragments"), "fragments or insertions")(
       "merge-overlaps", po::bool_switch(), "merge overlapping peaks instead of failing")(
       "out", po::value<std::string>()->default_value("-"), "output TSV ('-': standard output)")(
+      "threads", po::value<int>()->default_value(0),
+      "decompression threads for BGZF fragments or a BAM (0: all cores)")(
       "quiet", po::bool_switch(), "no progress lines");
+  spec.ranges = {{"threads", ThreadCount()}};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const CountMode count_mode = ParseCountMode((*vm)["count"].as<std::string>());
@@ -52,11 +56,11 @@ int RunCount(const std::vector<std::string>& args) {
                 "getps count: give exactly one of --fragments and --bam");
   }
   const std::string celltype = (*vm)["celltype"].as<std::string>();
-  const bool progress = !(*vm)["quiet"].as<bool>();
-  AccessibilityCounts counts =
-      bam.empty()
-          ? CountFragments(fragments, regions, barcodes.get(), count_mode, celltype, progress)
-          : CountBam(bam, regions, barcodes.get(), count_mode, celltype, progress);
+  const CountOptions options{count_mode, celltype, !(*vm)["quiet"].as<bool>(),
+                             ResolveThreads((*vm)["threads"].as<int>())};
+  AccessibilityCounts counts = bam.empty()
+                                   ? CountFragments(fragments, regions, barcodes.get(), options)
+                                   : CountBam(bam, regions, barcodes.get(), options);
   const std::string out = (*vm)["out"].as<std::string>();
   OutputFile file = OpenOutput(out);
   std::fputs("chrom\tstart\tend", file.get());

@@ -1,7 +1,8 @@
 """`getps count` on the real chr22 scATAC fragments (plain gzip, sorted by
 barcode, not position) per MACS3 peak: equal to `bedtools intersect -c`
 exactly; insertions and a two-cell-type barcode split checked against
-independent Python counts; bad inputs give file:line errors."""
+independent Python counts; BGZF with decompression threads gives the same
+counts; bad inputs give file:line errors."""
 import gzip
 import os
 import shutil
@@ -117,6 +118,24 @@ class CountAgainstBedtools(unittest.TestCase):
         subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", FRAGS, "--out", b, "--quiet"], check=True)
         self.assertEqual(read_counts(a), read_counts(b))
         print("checked: BAM read pairs give the same counts as the fragments file")
+
+    def test_decompression_threads_give_the_same_counts(self):
+        if not shutil.which("bgzip"):
+            self.skipTest("bgzip is not installed (launch/setup.sh installs tabix)")
+        bgzf = self.path("frags.bgzf.tsv.gz")
+        with gzip.open(FRAGS, "rb") as f, open(bgzf, "wb") as g:
+            subprocess.run(["bgzip", "-c"], input=f.read(), stdout=g, check=True)
+        outs = {}
+        for source, threads in ((FRAGS, "1"), (bgzf, "1"), (bgzf, "2"), (bgzf, "4"), (FRAGS, "2")):
+            out = self.path(f"threads-{threads}-{os.path.basename(source)}.tsv")
+            subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", source, "--threads", threads,
+                            "--out", out, "--quiet"], check=True)
+            outs[(source, threads)] = read_counts(out)
+        first = outs[(FRAGS, "1")]
+        self.assertGreater(sum(v[0] for v in first[1].values()), 1000)
+        for key, counts in outs.items():
+            self.assertEqual(counts, first, key)
+        print("checked: BGZF with 1, 2 and 4 decompression threads and plain gzip give the same counts")
 
     def test_bad_inputs_name_file_and_line(self):
         table = self.path("dup.tsv")

@@ -54,8 +54,8 @@ void Parse(const std::uint8_t* data, std::size_t size) {
   }
   RegionIndex::FromUnsorted(ReadPeaks(path, OverlapPolicy::kMerge));
 #elif GETPS_FUZZ_PARSER == 5   // fragments lines
-  CountFragments(Scratch(data, size, ".tsv"), Regions(), nullptr, CountMode::kInsertions, "all",
-                 false);
+  CountFragments(Scratch(data, size, ".tsv"), Regions(), nullptr,
+                 CountOptions{CountMode::kInsertions, "all", false, 0});
 #elif GETPS_FUZZ_PARSER == 6   // barcode table
   ReadBarcodeTable(Scratch(data, size, ".tsv"));
 #elif GETPS_FUZZ_PARSER == 7   // GTF
