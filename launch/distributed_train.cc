@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -28,6 +29,14 @@
 
 namespace getps::cli {
 namespace {
+
+// Whether an MPI launcher (mpirun, or srun with PMI/PMIx) started this
+// process: each sets one of these in its ranks' environment.
+bool StartedByMpiLauncher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_FD"})
+    if (std::getenv(name)) return true;
+  return false;
+}
 
 // MPI_Init/Finalize for the life of the run; MPI_Abort on an error escaping
 // one rank, so the others do not wait for it forever.
@@ -273,15 +282,19 @@ void WriteOutcome(const std::string& path, int code, const std::string& error) {
 
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
   const SyncMode sync = *options.sync;
+  const int needed = 2 + options.servers;
+  const Error too_few(
+      ErrorCode::kInvalidArgument,
+      std::string("--sync ") + WireName(sync) + " needs mpirun with at least " +
+          std::to_string(needed) + " ranks (rank 0 coordinates" +
+          (options.servers > 0 ? ", 1.." + std::to_string(options.servers) + " serve parameters"
+                               : std::string()) +
+          ", the rest train)");
+  // Without a launcher MPI_Init would start a one-rank world (slowly, and
+  // OpenMPI's singleton leaves allocations behind) only to be refused.
+  if (!StartedByMpiLauncher()) throw too_few;
   MpiSession mpi;
-  if (mpi.size() < 2 + options.servers)
-    throw Error(
-        ErrorCode::kInvalidArgument,
-        std::string("--sync ") + WireName(sync) + " needs mpirun with at least " +
-            std::to_string(2 + options.servers) + " ranks (rank 0 coordinates" +
-            (options.servers > 0 ? ", 1.." + std::to_string(options.servers) + " serve parameters"
-                                 : std::string()) +
-            ", the rest train)");
+  if (mpi.size() < needed) throw too_few;
   const bool is_server = mpi.rank() >= 1 && mpi.rank() <= options.servers;
   MPI_Comm replicas = MPI_COMM_NULL;  // the training ranks (and apart: rank 0, the servers)
   MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : is_server ? 2 : 1, mpi.rank(), &replicas);
