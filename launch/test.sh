@@ -16,7 +16,9 @@ if [ "${GETPS_SANITIZE:-0}" = 1 ]; then
   export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
   export OMPI_MCA_mca_base_env_list="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
   export UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-  if command -v llvm-symbolizer >/dev/null; then ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer); export ASAN_SYMBOLIZER_PATH; fi
+  for s in "$(command -v llvm-symbolizer || true)" /usr/lib/llvm-14/bin/llvm-symbolizer; do
+    if [ -x "$s" ]; then export ASAN_SYMBOLIZER_PATH=$s; break; fi
+  done
 fi
 cd "$build"
 exec ctest -j "$(nproc)" --output-on-failure --timeout 900 "$@"

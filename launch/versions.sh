@@ -26,6 +26,7 @@ GETPS_APT_PACKAGES=(
   "libxxhash-dev=0.8.1-1"                  # file digests (XXH3)
   "clang-14=1:14.0.6-12"                   # the libFuzzer targets (tests/fuzz)
   "libclang-rt-14-dev=1:14.0.6-12"         # libFuzzer and the sanitizer runtimes for clang
+  "llvm-14=1:14.0.6-12"                    # llvm-symbolizer for sanitizer reports
   "zlib1g-dev"
   "python3=3.11.2-1+b1"
   "python3-venv=3.11.2-1+b1"
