@@ -14,6 +14,10 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 void Log(LogLevel level, std::string_view message);
 void SetLogThreshold(LogLevel level);
 
+// The --help text of every command's --quiet, which sets the threshold to
+// kWarning (launch/command_line.cc).
+inline constexpr char kQuietHelp[] = "no progress or info lines: warnings and errors only";
+
 inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }
 inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }

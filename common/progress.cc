@@ -1,5 +1,6 @@
 #include "common/progress.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -40,12 +41,21 @@ ProgressMeter::ProgressMeter(std::string label, std::int64_t total, std::string 
       enabled_(enabled),
       interval_(interval),
       start_(std::chrono::steady_clock::now()),
-      last_print_(start_) {}
+      last_print_(start_),
+      last_read_(start_) {}
 
 void ProgressMeter::Advance(std::int64_t n) {
   done_ += n;
-  if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
+  if (!enabled_ || ++calls_since_read_ < calls_per_read_) return;
+  calls_since_read_ = 0;
+  const auto now = std::chrono::steady_clock::now();
+  // Read the clock about once a millisecond however often this is called:
+  // a loop advancing per line would otherwise spend its time here.
+  if (now - last_read_ < std::chrono::milliseconds(1))
+    calls_per_read_ = std::min<std::int64_t>(2 * calls_per_read_, 1 << 16);
+  else if (calls_per_read_ > 1)
+    calls_per_read_ /= 2;
+  last_read_ = now;
   if (now - last_print_ >= interval_) {
     last_print_ = now;
     Print(false);

@@ -34,6 +34,10 @@ class ProgressMeter {
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_print_;
+  // The clock is read every calls_per_read_ calls to Advance (adapted so
+  // that reads are about a millisecond apart).
+  std::chrono::steady_clock::time_point last_read_;
+  std::int64_t calls_per_read_ = 1, calls_since_read_ = 0;
   std::int64_t done_ = 0;
   bool finished_ = false;
 };

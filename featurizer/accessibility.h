@@ -14,26 +14,19 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "featurizer/barcode_index.h"
 #include "storage/region_index.h"
 
 namespace getps {
 
 enum class CountMode { kFragments, kInsertions };
 
-// Hashes std::string and std::string_view alike, so a barcode read as a
-// view is looked up without building a string.
-struct BarcodeHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 struct BarcodeTable {
   std::vector<std::string> celltypes;
   std::vector<std::int64_t> cells;  // barcodes per cell type
-  std::unordered_map<std::string, int, BarcodeHash, std::equal_to<>> celltype_of;
+  BarcodeIndex celltype_of;         // barcode -> index into celltypes
 };
 
 // TSV "barcode<TAB>celltype" (a header line "barcode..." is skipped). A
@@ -45,6 +38,7 @@ struct AccessibilityCounts {
   std::vector<std::int64_t> cells;         // per cell type (0 when unknown)
   std::vector<double> library_size;        // per cell type
   std::vector<std::vector<float>> counts;  // [cell type][region id]
+  int parts = 1;  // how many parts (threads) a BGZF fragments file was counted in
 };
 
 // How CountFragments and CountBam count.
@@ -52,8 +46,9 @@ struct CountOptions {
   CountMode mode = CountMode::kFragments;
   std::string single_celltype = "all";  // the one column when there is no barcode table
   bool progress = false;
-  // Decompression threads for a BGZF file or a BAM (htslib's thread pool);
-  // 0 or 1: none. Plain gzip is always decompressed on the calling thread.
+  // Threads in all, the calling one included: with n > 1, n - 1 threads of
+  // htslib's pool decompress a BGZF file or a BAM while the caller counts;
+  // 0 or 1: the caller does both. Plain gzip is always read by the caller.
   int threads = 0;
 };
 

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/parallel.h"
+#include "common/stage_times.h"
 #include "featurizer/annotation.h"
 #include "featurizer/cluster_scores.h"
 #include "featurizer/text_reader.h"
@@ -239,6 +240,8 @@ void WriteGenes(const std::vector<GeneTss>& genes, StoreWriter& writer) {
 }  // namespace
 
 void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs) {
+  StageTimes stages;
+  stages.Start("peaks");
   const std::vector<Region> peaks = ReadPeaks(o.peaks, o.overlaps);
   const std::vector<Region> regions_in_genome =
       ToGenomeCoordinates(peaks, genome, o.chrom_map, o.peaks);
@@ -246,15 +249,19 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
       RegionIndex::FromUnsorted(peaks);  // peaks are sorted: ids follow their order
   LogInfo("peaks: " + std::to_string(regions.size()) + " regions on " +
           std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
+  stages.Start("accessibility");
   AccessibilityCounts acc = LoadAccessibility(o, regions);
   const std::vector<std::size_t> kept = KeptCellTypes(acc, o);
   // Every input is read and checked before the store is created and the
   // motif scan (the long part) starts.
+  stages.Start("genes and expression");
   const GeneRegions genes = LocateGenes(o, regions);
   ExpressionTable expression;
   if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+  stages.Start("motif scan");
   auto writer = CreateStore(o, motifs, regions);
   WriteMotifScores(o, genome, motifs, regions_in_genome, *writer);
+  stages.Start("cell types");
   for (std::size_t c : kept) {
     const int column = ExpressionColumn(expression, acc.celltypes[c], kept.size());
     if (!o.expression.empty() && column < 0)
@@ -263,8 +270,11 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
     WriteCellType(o, acc, c, column, expression, genes, *writer);
   }
   WriteGenes(genes.genes, *writer);
+  stages.Start("store finish");
   writer->Finish();
-  LogInfo("featurize: wrote " + o.out);
+  stages.Stop();
+  LogInfo("featurize: wrote " + o.out + "; " + stages.Summary() + "; peak memory " +
+          std::to_string(PeakResidentBytes() >> 20) + " MB");
 }
 
 }  // namespace getps

@@ -23,6 +23,20 @@ struct Genome::Impl {
 
 Genome::~Genome() = default;
 
+namespace {
+
+// Whether any write bit of `dir` is set (not whether this user may write:
+// root may write anywhere, and a folder made read-only is left alone).
+bool MarkedWritable(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::perms p = fs::status(dir, ec).permissions();
+  return !ec && (p & (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write)) !=
+                    fs::perms::none;
+}
+
+}  // namespace
+
 std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string& index_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -47,12 +61,15 @@ std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string
   // htslib indexes whatever it is given: the records are checked before an
   // index is built (once; an index beside the FASTA or in the cache says
   // they were).
-  if (!fs::exists(fasta + ".fai", ec) && !fs::exists(fai, ec)) CheckFasta(fasta);
+  const bool beside = fs::exists(fasta + ".fai", ec);
+  if (!beside && !fs::exists(fai, ec)) CheckFasta(fasta);
   std::unique_ptr<Genome> g(new Genome());
   g->impl_ = std::make_unique<Impl>();
   g->path_ = fasta;
-  // Next to the FASTA first (the usual place, found by other tools too).
-  g->impl_->fai = fai_load3(fasta.c_str(), nullptr, nullptr, FAI_CREATE);
+  // Next to the FASTA first (the usual place, found by other tools too),
+  // unless its folder is marked read-only: root could write there anyway.
+  if (beside || MarkedWritable(fs::absolute(fasta, ec).parent_path()))
+    g->impl_->fai = fai_load3(fasta.c_str(), nullptr, nullptr, FAI_CREATE);
   if (!g->impl_->fai) {
     fs::create_directories(dir);
     g->impl_->fai = fai_load3(fasta.c_str(), fai.c_str(), gzi.c_str(), FAI_CREATE);
@@ -62,6 +79,7 @@ std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string
                                                  " (is it FASTA, plain or bgzip-compressed? a gzip "
                                                  "file must be recompressed with bgzip)");
   }
+  CheckFastaIndex(fs::exists(fasta + ".fai", ec) ? fasta + ".fai" : fai, fasta);
   return g;
 }
 

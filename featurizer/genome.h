@@ -1,6 +1,7 @@
 // Genome: random access to a reference FASTA through htslib's faidx: plain
 // or bgzipped (.gzi). A missing .fai (and .gzi) index is built next to the
-// FASTA, or, when that folder is read-only, in `index_dir`. Fetch() is
+// FASTA, or, when that folder is read-only (no write bit, even for root),
+// in `index_dir`; an index is checked before use. Fetch() is
 // thread-safe (faidx handles are not, so calls are serialised).
 #pragma once
 

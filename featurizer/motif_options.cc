@@ -27,7 +27,7 @@ void AddMotifOptions(po::options_description& options) {
       "threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
       "device", po::value<std::string>()->default_value("cpu"),
       "cpu (SIMD scanner), cuda[:N] (LibTorch conv1d; needs a CUDA LibTorch build), or torch-cpu "
-      "(the conv1d path on the CPU, to check it)")("quiet", po::bool_switch(), "no progress lines");
+      "(the conv1d path on the CPU, to check it)")("quiet", po::bool_switch(), kQuietHelp);
 }
 
 Background ParseBackground(const std::string& text, const Genome& genome) {

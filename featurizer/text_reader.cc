@@ -1,28 +1,46 @@
 #include "featurizer/text_reader.h"
 
+#include <htslib/bgzf.h>
 #include <htslib/hts.h>
-#include <htslib/kstring.h>
 
+#include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "common/error.h"
 
 namespace getps {
 
-// Reads one line ahead: a truncated compressed stream hands out its last,
-// cut line before it reports the damage, so a line is given to the caller
-// only once the read after it succeeded (or reached a clean end of file).
+// Reads the file in large chunks through htslib's BGZF layer (which also
+// reads plain and gzip files) and hands out lines as views into the chunk.
+// A line is handed out only once its newline was read, or at a clean end of
+// file: the cut last line of a truncated stream is never handed out, since
+// the damage is reported by the read that would have completed it.
 struct TextReader::Impl {
-  htsFile* file = nullptr;
-  kstring_t line = {0, 0, nullptr};  // handed out by the last Next()
-  kstring_t next = {0, 0, nullptr};  // read ahead
-  int next_rc = 0;                   // hts_getline's result for `next`
-  bool started = false;
-  void ReadAhead() { next_rc = hts_getline(file, '\n', &next); }
+  // One read takes at most a BGZF block's worth, so a damaged block loses
+  // little: the error names the line after the last one handed out.
+  static constexpr std::size_t kRead = 1 << 16;
+  BGZF* file = nullptr;
+  std::vector<char> buffer = std::vector<char>(4 * kRead);
+  std::size_t begin = 0, end = 0;  // buffer[begin, end): not yet handed out
+  bool at_eof = false;
   ~Impl() {
-    if (file) hts_close(file);
-    free(line.s);
-    free(next.s);
+    if (file) bgzf_close(file);
+  }
+  // Appends up to kRead bytes, first moving what is left to the front (and
+  // growing the buffer when a line fills it); false on a read error.
+  bool Refill() {
+    if (buffer.size() - end < kRead) {
+      std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+      if (buffer.size() - end < kRead) buffer.resize(2 * buffer.size());
+    }
+    const ssize_t n = bgzf_read(file, buffer.data() + end, kRead);
+    if (n < 0) return false;
+    if (n == 0) at_eof = true;
+    end += static_cast<std::size_t>(n);
+    return true;
   }
 };
 
@@ -33,10 +51,10 @@ TextReader::TextReader(const std::string& path, int threads)
     throw Error(ErrorCode::kNotFound, path + " does not exist");
   if (std::filesystem::is_directory(path, ec))
     throw Error(ErrorCode::kInvalidArgument, path + " is a directory, not a file");
-  impl_->file = hts_open(path.c_str(), "r");
+  impl_->file = bgzf_open(path.c_str(), "r");
   if (!impl_->file) throw Error(ErrorCode::kIOError, "cannot open " + path);
-  if (threads > 1 && hts_get_format(impl_->file)->compression == bgzf &&
-      hts_set_threads(impl_->file, threads) != 0)
+  if (threads > 1 && bgzf_compression(impl_->file) == bgzf &&
+      bgzf_mt(impl_->file, threads - 1, 256) != 0)
     throw Error(ErrorCode::kIOError,
                 "cannot start " + std::to_string(threads) + " decompression threads for " + path);
 }
@@ -45,25 +63,23 @@ TextReader::~TextReader() = default;
 
 bool TextReader::Next(std::string_view* line) {
   Impl& r = *impl_;
-  if (!r.started) {
-    r.ReadAhead();
-    r.started = true;
+  const char* nl = nullptr;
+  while (!(nl = static_cast<const char*>(
+               std::memchr(r.buffer.data() + r.begin, '\n', r.end - r.begin)))) {
+    if (r.at_eof) break;
+    if (!r.Refill())
+      throw Error(ErrorCode::kCorruption,
+                  path_ + ":" + std::to_string(line_number_ + 1) +
+                      ": the file ends early or is damaged (a truncated or corrupt compressed "
+                      "stream)");
   }
-  if (r.next_rc == -1) return false;
-  auto damaged = [&](std::size_t at) {
-    return Error(ErrorCode::kCorruption,
-                 path_ + ":" + std::to_string(at) +
-                     ": the file ends early or is damaged (a truncated or corrupt compressed "
-                     "stream)");
-  };
-  if (r.next_rc < -1) throw damaged(line_number_ + 1);
-  std::swap(r.line, r.next);
-  r.ReadAhead();
+  if (!nl && r.begin == r.end) return false;  // a clean end of file
+  const char* first = r.buffer.data() + r.begin;
+  std::size_t n = nl ? static_cast<std::size_t>(nl - first) : r.end - r.begin;
+  r.begin += nl ? n + 1 : n;
   ++line_number_;
-  if (r.next_rc < -1) throw damaged(line_number_);  // this line may be cut
-  std::size_t n = r.line.l;
-  if (n && r.line.s[n - 1] == '\r') --n;
-  *line = std::string_view(r.line.s, n);
+  if (n && first[n - 1] == '\r') --n;
+  *line = std::string_view(first, n);
   return true;
 }
 

@@ -16,9 +16,10 @@ namespace getps {
 class TextReader {
  public:
   // Throws Error: kNotFound when there is no such file, kInvalidArgument
-  // for a directory, kIOError when it cannot be opened. A BGZF file is
-  // decompressed by `threads` threads of htslib's pool when threads > 1
-  // (lines still come in order); other files by the calling thread.
+  // for a directory, kIOError when it cannot be opened. `threads` counts
+  // the calling thread: with threads > 1, a BGZF file is decompressed by
+  // threads - 1 threads of htslib's pool while the caller reads lines (they
+  // still come in order); other files by the calling thread.
   explicit TextReader(const std::string& path, int threads = 0);
   ~TextReader();
   TextReader(const TextReader&) = delete;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace getps::cli {
 
@@ -111,6 +112,7 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
                 "getps " + spec.name + ": " + e.what() + " (see getps " + spec.name + " --help)");
   }
   for (const auto& [name, range] : spec.ranges) CheckRange(spec.name, name, range, vm);
+  if (vm.count("quiet") && vm["quiet"].as<bool>()) SetLogThreshold(LogLevel::kWarning);
   return vm;
 }
 

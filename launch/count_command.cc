@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/parallel.h"
 #include "featurizer/accessibility.h"
 #include "featurizer/peaks.h"
@@ -34,8 +35,8 @@ int RunCount(const std::vector<std::string>& args) {
       "merge-overlaps", po::bool_switch(), "merge overlapping peaks instead of failing")(
       "out", po::value<std::string>()->default_value("-"), "output TSV ('-': standard output)")(
       "threads", po::value<int>()->default_value(0),
-      "decompression threads for BGZF fragments or a BAM (0: all cores)")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "threads, this one included: the others decompress BGZF fragments or a BAM (0: all cores)")(
+      "quiet", po::bool_switch(), kQuietHelp);
   spec.ranges = {{"threads", ThreadCount()}};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
@@ -75,9 +76,12 @@ int RunCount(const std::vector<std::string>& args) {
     std::fputc('\n', file.get());
   }
   if (std::ferror(file.get())) throw Error(ErrorCode::kIOError, "error writing " + out);
+  if (counts.parts > 1)
+    LogInfo("count: read in " + std::to_string(counts.parts) + " parts side by side");
   for (std::size_t c = 0; c < counts.celltypes.size(); ++c) {
-    std::fprintf(stderr, "count: %s: %zu cells, library size %.0f\n", counts.celltypes[c].c_str(),
-                 static_cast<std::size_t>(counts.cells[c]), counts.library_size[c]);
+    LogInfo("count: " + counts.celltypes[c] + ": " + std::to_string(counts.cells[c]) +
+            " cells, library size " +
+            std::to_string(static_cast<long long>(counts.library_size[c])));
   }
   return 0;
 }

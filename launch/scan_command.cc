@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/parallel.h"
 #include "featurizer/cluster_scores.h"
 #include "featurizer/motif_options.h"
@@ -92,8 +93,9 @@ int RunScan(const std::vector<std::string>& args) {
   const std::string engine = device_scanner
                                  ? "LibTorch conv1d on " + device
                                  : std::string("kernel ") + ScanKernelName(scanner.kernel());
-  std::fprintf(stderr, "scan: %zu regions, %zu motifs (%zu PSSMs), %zu matches, %s\n",
-               regions.size(), set.pssms.size() / 2, set.pssms.size(), matches, engine.c_str());
+  LogInfo("scan: " + std::to_string(regions.size()) + " regions, " +
+          std::to_string(set.pssms.size() / 2) + " motifs (" + std::to_string(set.pssms.size()) +
+          " PSSMs), " + std::to_string(matches) + " matches, " + engine);
   return 0;
 }
 

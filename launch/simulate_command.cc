@@ -1,6 +1,7 @@
 // `getps simulate`: the synthetic world (featurizer/simulate.h).
 #include <iostream>
 
+#include "common/log.h"
 #include "featurizer/simulate.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
@@ -19,7 +20,7 @@ int RunSimulate(const std::vector<std::string>& args) {
       "seed", po::value<std::uint64_t>()->default_value(1), "random seed")(
       "scale", po::value<std::string>()->default_value("tiny"),
       "tiny (CI, seconds), small (demo) or bench (220 k peaks, about 60 M fragments)")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "quiet", po::bool_switch(), kQuietHelp);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const std::string out = (*vm)["out"].as<std::string>();

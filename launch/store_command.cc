@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/progress.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
@@ -38,7 +39,7 @@ int StoreSynth(const std::vector<std::string>& args) {
       "dtype", po::value<std::string>()->default_value(MotifDtypeName(d.dtype)),
       "motif score type: float16 or float32")("seed", Defaulted(d.seed), "random seed")(
       "overwrite", po::bool_switch(), "replace an existing store at --out")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "quiet", po::bool_switch(), kQuietHelp);
   spec.ranges = {{"celltypes", Between(1, 65535)},
                  {"regions", Positive()},
                  {"motifs", Between(1, 65535)},
@@ -71,8 +72,7 @@ int StoreVerify(const std::vector<std::string>& args) {
                    "Full integrity pass: RocksDB block checksums of every table file, then every\n"
                    "value decoded and checked. Exit 0 when clean, 3 on corruption."};
   spec.options.add_options()("store", po::value<std::string>()->required(),
-                             "feature store directory")("quiet", po::bool_switch(),
-                                                        "no progress lines");
+                             "feature store directory")("quiet", po::bool_switch(), kQuietHelp);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
@@ -159,7 +159,7 @@ int StoreExport(const std::vector<std::string>& args) {
       "quantitative or binary")("shuffle-seed", po::value<std::uint64_t>(),
                                 "shuffle the windows with this seed")(
       "limit", po::value<std::size_t>(), "export at most this many windows")(
-      "quiet", po::bool_switch(), "no progress lines");
+      "quiet", po::bool_switch(), kQuietHelp);
   spec.ranges = WindowRanges();
   auto vm = Parse(args, spec);
   if (!vm) return 0;

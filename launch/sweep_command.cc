@@ -165,7 +165,7 @@ std::vector<std::string> FoldCommand(const Fold& f, const DeviceSlots& slots,
     a = {"mpirun",          "-np",       std::to_string(slots.per_fold() + 1),
          "--oversubscribe", "--bind-to", "none"};
   a.insert(a.end(), {self, "train", "--mode", "finetune", "--store", store, "--run-dir",
-                     f.dir.string(), "--resume", "auto", "--quiet"});
+                     f.dir.string(), "--resume", "auto"});
   if (slots.gpus()) a.insert(a.end(), {"--device", "auto"});
   if (mpi) a.insert(a.end(), {"--sync", "mpi"});
   a.insert(a.end(), f.args.begin(), f.args.end());

@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
@@ -67,7 +68,7 @@ void AddSchedulingOptions(CommandSpec& spec) {
       "cuda is the replica's node-local index among the visible GPUs")(
       "precision", po::value<std::string>()->default_value(kPrecisions.Name(d.precision)),
       "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16")("quiet", po::bool_switch(),
-                                                                 "no progress lines");
+                                                                 kQuietHelp);
 }
 
 void AddDataOptions(CommandSpec& spec) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
@@ -35,7 +36,7 @@ int RunWorker(const std::vector<std::string>& args) {
       "weights and checkpoints come from the coordinator (as replica 0 a worker writes\n"
       "test_predictions.tsv and, with --lora, merged.pt there)")(
       "timeout", po::value<int>()->default_value(DistributedOptions{}.timeout_seconds),
-      "seconds any control-channel wait may take")("quiet", po::bool_switch(), "no progress lines");
+      "seconds any control-channel wait may take")("quiet", po::bool_switch(), kQuietHelp);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   char host[256] = {};
@@ -54,8 +55,8 @@ int RunWorker(const std::vector<std::string>& args) {
   if (!(*vm)["run-dir"].as<std::string>().empty())
     train.run_dir = (*vm)["run-dir"].as<std::string>();
   train.progress = !(*vm)["quiet"].as<bool>();  // lines from replica 0 only
-  std::cerr << "joined the run at " << options.control.coordinator
-            << "; waiting to be given a place in a generation\n";
+  LogInfo("joined the run at " + options.control.coordinator +
+          "; waiting to be given a place in a generation");
   const TrainSummary s = Train(train, &link);
   std::cout << "trained " << s.epochs << " epochs (" << s.steps << " steps) as replica "
             << link.replica() << " of " << link.replicas();

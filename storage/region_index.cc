@@ -137,6 +137,38 @@ std::pair<std::uint32_t, std::uint32_t> RegionIndex::Overlapping(int chrom, std:
   return {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(last)};
 }
 
+std::pair<std::uint32_t, std::uint32_t> RegionIndex::OverlappingFrom(int chrom, std::uint32_t start,
+                                                                     std::uint32_t end,
+                                                                     std::uint32_t* cursor) const {
+  const ChromosomeRange& c = chromosomes_.at(static_cast<std::size_t>(chrom));
+  const std::uint32_t lo = c.first_id, hi = c.first_id + c.count;
+  std::uint32_t a = *cursor;
+  std::uint32_t first;
+  if (a < lo || a > hi || (a > lo && ends_[a - 1] > start)) {
+    first = static_cast<std::uint32_t>(
+        std::upper_bound(ends_.begin() + lo, ends_.begin() + hi, start) - ends_.begin());
+  } else {
+    // Every end in [lo, a) is <= start: gallop forward to bracket the first
+    // end > start, then search the bracket.
+    std::uint32_t step = 1;
+    while (step <= hi - a && ends_[a + step - 1] <= start) {
+      a += step;
+      step *= 2;
+    }
+    const std::uint32_t b = step <= hi - a ? a + step : hi;
+    first = static_cast<std::uint32_t>(
+        std::upper_bound(ends_.begin() + a, ends_.begin() + b, start) - ends_.begin());
+  }
+  // A fragment overlaps a few regions: walk, then search if it spans many.
+  std::uint32_t last = first;
+  for (int i = 0; i < 8 && last < hi && starts_[last] < end; ++i) ++last;
+  if (last < hi && starts_[last] < end)
+    last = static_cast<std::uint32_t>(
+        std::lower_bound(starts_.begin() + last, starts_.begin() + hi, end) - starts_.begin());
+  *cursor = first;
+  return {first, last};
+}
+
 std::string RegionIndex::Describe(std::uint32_t id) const {
   return chromosomes_[static_cast<std::size_t>(ChromosomeOf(id))].name + ":" +
          std::to_string(starts_[id] + 1) + "-" + std::to_string(ends_[id]);

@@ -65,6 +65,15 @@ class RegionIndex {
   std::pair<std::uint32_t, std::uint32_t> Overlapping(int chrom, std::uint32_t start,
                                                       std::uint32_t end) const;
 
+  // The same, for lookups in (mostly) increasing order of `start`, as in a
+  // sorted fragments file: the search begins at *cursor (the first id of an
+  // earlier answer on this chromosome; any value is safe) and gallops
+  // forward, so a sorted stream costs O(1) per lookup and any order stays
+  // correct. Updates *cursor.
+  std::pair<std::uint32_t, std::uint32_t> OverlappingFrom(int chrom, std::uint32_t start,
+                                                          std::uint32_t end,
+                                                          std::uint32_t* cursor) const;
+
   // "chr1:1001-2000" (1-based inclusive) for region `id`.
   std::string Describe(std::uint32_t id) const;
 

@@ -30,7 +30,7 @@ from get_reference import (GETRegionFinetune, GETRegionFinetuneATAC, GETRegionPr
                            MLPRegionFinetune)
 
 SMALL = dict(dim=128, depth=4, heads=4)  # getps's --model-size small
-TRAIN = ["--leave-out-chromosomes", "chr4", "--quiet"]
+TRAIN = ["--leave-out-chromosomes", "chr4"]
 
 
 def best_weights(run_dir):
@@ -76,7 +76,7 @@ class CheckpointInterop(SimulatedStoreTest):
         out = self.path(f"export-{celltype}-{chrom}-{stride}-{atac}")
         if not os.path.exists(out):
             run("store", "export", "--store", self.store, "--out", out, "--celltypes", celltype, "--chroms",
-                chrom, "--stride", stride, "--atac", atac, "--quiet")
+                chrom, "--stride", stride, "--atac", atac)
         return torch.from_numpy(np.load(os.path.join(out, "features.npy")))
 
     def test_a_pytorch_state_dict_starts_getps_in_every_wrapping(self):

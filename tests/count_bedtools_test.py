@@ -49,7 +49,12 @@ class CountAgainstBedtools(unittest.TestCase):
         if not shutil.which("bedtools"):
             self.skipTest("bedtools is not installed (launch/setup.sh installs it)")
         out = self.path("counts.tsv")
-        subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", FRAGS, "--out", out, "--quiet"], check=True)
+        p = subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", FRAGS, "--out", out, "--quiet"],
+                           check=True, capture_output=True, text=True)
+        self.assertEqual(p.stderr, "", "--quiet prints warnings and errors only")
+        loud = subprocess.run([GETPS, "count", "--peaks", PEAKS, "--fragments", FRAGS, "--out", os.devnull],
+                              check=True, capture_output=True, text=True)
+        self.assertRegex(loud.stderr, r"\[getps [0-9:]+ info\] count: all: 0 cells, library size [1-9]")
         _, ours = read_counts(out)
         peaks3 = self.path("peaks3.bed")
         with open(PEAKS) as f, open(peaks3, "w") as g:

@@ -47,8 +47,7 @@ import torch
 from getps_cli import (GETPS, MPI_ENV, MPIRUN, mpirun, records, relative_difference, run,  # noqa: E402
                        scrape_status, SimulatedStoreTest, weights)
 
-COMMON = ["--epochs", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4", "--drop-path", "0",
-          "--quiet"]
+COMMON = ["--epochs", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4", "--drop-path", "0"]
 
 
 def train_mpirun(ranks, *args):
@@ -140,7 +139,7 @@ class DistributedTrain(SimulatedStoreTest):
         p = subprocess.Popen(
             [*mpirun(3), GETPS, "train", "--sync", "ps",
              "--bind", "tcp://127.0.0.1:0", "--timeout", "120", "--status-port", "0", "--store", self.store,
-             "--run-dir", run_dir, "--batch-size", "4", "--epochs", "20", "--lr", "0.05", "--quiet"],
+             "--run-dir", run_dir, "--batch-size", "4", "--epochs", "20", "--lr", "0.05"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MPI_ENV)
         try:
             # ps: every applied step shows; records add the epoch figures.
@@ -203,7 +202,7 @@ class DistributedTrain(SimulatedStoreTest):
             # directory of its own (as on a host that does not share it): the
             # best checkpoint's weights for the test come from the coordinator.
             worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file", key_file,
-                                       "--run-dir", self.path("worker-local"), "--quiet"],
+                                       "--run-dir", self.path("worker-local")],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.assertIn("joined the run at " + endpoint, worker.stderr.readline())
             out, err = worker.communicate(timeout=300)
@@ -236,7 +235,7 @@ class DistributedTrain(SimulatedStoreTest):
         worker = None
         try:
             worker = subprocess.Popen([GETPS, "worker", "--coordinator", endpoint, "--key-file",
-                                       os.path.join(run_dir, "run.key"), "--quiet"],
+                                       os.path.join(run_dir, "run.key")],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             # Slow the worker down: stopped 30 ms of every 40 (well inside the
             # heartbeat timeout, so it stays a member).

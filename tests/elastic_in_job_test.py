@@ -43,7 +43,7 @@ from process_tree import child_pids  # noqa: E402
 from commit_audit_check import assert_nothing_lost_or_doubled, audit, commits, wait_for  # noqa: E402
 
 TRAIN = ["--epochs", "8", "--batch-size", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4",
-         "--drop-path", "0", "--commit-every", "3", "--heartbeat-timeout", "2", "--quiet"]
+         "--drop-path", "0", "--commit-every", "3", "--heartbeat-timeout", "2"]
 
 
 @unittest.skipIf(MPIRUN is None, "no mpirun (openmpi-bin)")
@@ -76,7 +76,7 @@ class InJobRecovery(SimulatedStoreTest):
         with open(os.path.join(run_dir, "coordinator.json")) as f:
             endpoint = json.load(f)["endpoint"]
         return subprocess.run([GETPS, "worker", "--coordinator", endpoint, "--key-file",
-                               os.path.join(run_dir, "run.key"), "--quiet"],
+                               os.path.join(run_dir, "run.key")],
                               capture_output=True, text=True, timeout=300, env=MPI_ENV)
 
     def finish(self, job, run_dir):

@@ -31,7 +31,7 @@ from process_tree import child_pids  # noqa: E402
 from commit_audit_check import assert_nothing_lost_or_doubled, audit, commits, wait_for  # noqa: E402
 
 TRAIN = ["--epochs", "4", "--batch-size", "4", "--lr", "0.05", "--leave-out-chromosomes", "chr4",
-         "--drop-path", "0", "--commit-every", "3", "--quiet"]
+         "--drop-path", "0", "--commit-every", "3"]
 
 
 class Elastic(SimulatedStoreTest):
@@ -173,7 +173,7 @@ class Elastic(SimulatedStoreTest):
     def test_a_mid_epoch_commit_is_not_continued_in_another_window_order(self):
         run_dir = self.path("other-order")
         args = ["--store", self.store, "--run-dir", run_dir, "--batch-size", "4", "--commit-every", "3",
-                "--leave-out-chromosomes", "chr4", "--quiet"]
+                "--leave-out-chromosomes", "chr4"]
         run("train", *args, "--epochs", "2")
         newest = last_checkpoint(run_dir)  # the epoch-2 end; the one before is mid-epoch 2
         shutil.rmtree(os.path.join(run_dir, "checkpoints", newest))
@@ -187,7 +187,7 @@ class Elastic(SimulatedStoreTest):
     def test_a_damaged_checkpoint_is_skipped_and_an_unwritable_folder_is_reported(self):
         run_dir = self.path("damaged")
         args = ["--store", self.store, "--run-dir", run_dir, "--batch-size", "8"]
-        run("train", *args, "--epochs", "2", "--quiet")
+        run("train", *args, "--epochs", "2")
         newest = last_checkpoint(run_dir)
         model = os.path.join(run_dir, "checkpoints", newest, "model.pt")
         os.truncate(model, os.path.getsize(model) // 2)
@@ -206,7 +206,7 @@ class Elastic(SimulatedStoreTest):
         os.makedirs(blocked)
         open(os.path.join(blocked, "checkpoints"), "w").close()
         p = run("train", "--store", self.store, "--run-dir", blocked, "--epochs", "2", "--batch-size", "8",
-                "--leave-out-chromosomes", "chr4", "--quiet")
+                "--leave-out-chromosomes", "chr4")
         self.assertIn("(training goes on)", p.stderr)
         self.assertEqual([r["kind"] for r in records(blocked)], ["validation", "validation", "test"])
         print("checkpoint folder blocked by a file: each failed save reported, the run finished")

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <limits>
+#include <string>
+#include <thread>
 
 namespace getps {
 namespace {
@@ -24,6 +28,28 @@ TEST(Progress, SlowRatesAreNotRoundedToZero) {
   EXPECT_EQ(FormatRate(0.0012345), "0.00123");
   EXPECT_EQ(FormatRate(0), "0");
   EXPECT_EQ(FormatRate(std::numeric_limits<double>::quiet_NaN()), "?");
+}
+
+TEST(Progress, AHotLoopReadsTheClockRarelyAndASlowOneEveryCall) {
+  // A caller a few milliseconds apart gets a line per call (interval 0).
+  testing::internal::CaptureStderr();
+  {
+    ProgressMeter slow("slow", 5, "items", true, std::chrono::milliseconds(0));
+    for (int i = 0; i < 5; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      slow.Advance(1);
+    }
+    EXPECT_EQ(slow.done(), 5);
+  }
+  const std::string slow_lines = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(slow_lines.begin(), slow_lines.end(), '\n'), 5) << slow_lines;
+  // A million calls in a tight loop are all counted, with far fewer lines.
+  testing::internal::CaptureStderr();
+  ProgressMeter hot("hot", -1, "lines", true, std::chrono::milliseconds(0));
+  for (int i = 0; i < 1000000; ++i) hot.Advance(1);
+  EXPECT_EQ(hot.done(), 1000000);
+  const std::string hot_lines = testing::internal::GetCapturedStderr();
+  EXPECT_LT(std::count(hot_lines.begin(), hot_lines.end(), '\n'), 100000);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "common/error.h"
 
 namespace getps {
@@ -50,6 +53,52 @@ TEST(RegionIndex, OverlappingQueries) {
   EXPECT_EQ(idx.Overlapping(0, 0, 1000), P(0, 3));
   EXPECT_EQ(idx.Overlapping(0, 50, 60), P(3, 3));
   EXPECT_EQ(idx.Overlapping(1, 5, 6), P(3, 4));
+}
+
+TEST(RegionIndex, OverlappingFromAgreesWithOverlappingInAnyOrder) {
+  std::vector<Region> regions;
+  std::uint32_t at = 0;
+  std::uint64_t seed = 7;
+  auto next = [&seed](std::uint32_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>((seed >> 33) % n);
+  };
+  for (int i = 0; i < 500; ++i) {
+    at += 1 + next(300);
+    const std::uint32_t len = 1 + next(200);
+    regions.push_back({"chr1", at, at + len});
+    regions.push_back({"chr2", at / 2, at / 2 + 1});
+    at += len;
+  }
+  const RegionIndex idx = RegionIndex::FromUnsorted(regions);
+  struct Query {
+    int chrom;
+    std::uint32_t start, end;
+  };
+  std::vector<Query> sorted, shuffled;
+  for (int i = 0; i < 20000; ++i) {
+    const int chrom = i % 7 == 0 ? 1 : 0;
+    const std::uint32_t start = next(at + 1000);
+    // Mostly short fragments, some spanning dozens of regions.
+    const std::uint32_t len = 1 + (i % 50 == 0 ? next(20000) : next(400));
+    shuffled.push_back({chrom, start, start + len});
+  }
+  sorted = shuffled;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Query& a, const Query& b) { return a.start < b.start; });
+  for (const auto* queries : {&sorted, &shuffled}) {
+    std::uint32_t cursor[2] = {0, 0};
+    std::size_t overlaps = 0;
+    for (const Query& q : *queries) {
+      const auto want = idx.Overlapping(q.chrom, q.start, q.end);
+      ASSERT_EQ(idx.OverlappingFrom(q.chrom, q.start, q.end, &cursor[q.chrom]), want)
+          << q.chrom << ":" << q.start << "-" << q.end;
+      overlaps += want.second - want.first;
+    }
+    EXPECT_GT(overlaps, 5000u);  // the queries do hit regions
+  }
+  std::uint32_t wild = 123456789;  // a cursor from nowhere is safe
+  EXPECT_EQ(idx.OverlappingFrom(0, 10, 20000, &wild), idx.Overlapping(0, 10, 20000));
 }
 
 TEST(Locus, ParsesOneBasedInclusive) {

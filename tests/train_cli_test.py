@@ -113,8 +113,9 @@ class TrainCli(SimulatedStoreTest):
 
     def test_init_takes_a_run_directory_and_a_bad_file_is_one_clear_line(self):
         run("train", "--store", self.store, "--run-dir", self.path("i0"), "--epochs", "1", *COMMON)
+        loud = [a for a in COMMON if a != "--quiet"]  # "initialised from" is an info line
         p = run("train", "--store", self.store, "--run-dir", self.path("i1"), "--epochs", "1", "--init",
-                self.path("i0"), *COMMON)
+                self.path("i0"), *loud)
         best = open(self.path("i0/checkpoints/best")).read().strip()
         self.assertIn(f"initialised from {self.path('i0/checkpoints/' + best + '/model.pt')}", p.stderr)
         with open(self.path("junk.pt"), "w") as f:
