@@ -239,8 +239,9 @@ void WriteGenes(const std::vector<GeneTss>& genes, StoreWriter& writer) {
 
 }  // namespace
 
-void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs) {
-  StageTimes stages;
+void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs,
+               StageTimes* stage_times) {
+  StageTimes& stages = *stage_times;
   stages.Start("peaks");
   const std::vector<Region> peaks = ReadPeaks(o.peaks, o.overlaps);
   const std::vector<Region> regions_in_genome =

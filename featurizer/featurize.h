@@ -25,6 +25,8 @@
 
 namespace getps {
 
+class StageTimes;
+
 struct FeaturizeOptions {
   std::string out;
   bool overwrite = false;
@@ -50,7 +52,10 @@ struct FeaturizeOptions {
 
 // Writes the store at options.out. Throws Error naming the file, line and
 // problem on bad input; the store is left marked unfinished on failure.
-void Featurize(const FeaturizeOptions& options, const Genome& genome, const MotifSet& motifs);
+// Times its stages into `stages` (which may hold the caller's earlier ones,
+// e.g. opening the genome) and logs them with the peak memory at the end.
+void Featurize(const FeaturizeOptions& options, const Genome& genome, const MotifSet& motifs,
+               StageTimes* stages);
 
 // "crc32:89abcdef size:1234" of a file's bytes.
 std::string FileChecksum(const std::string& path);

@@ -21,7 +21,9 @@ struct TextReader::Impl {
   // little: the error names the line after the last one handed out.
   static constexpr std::size_t kRead = 1 << 16;
   BGZF* file = nullptr;
-  std::vector<char> buffer = std::vector<char>(4 * kRead);
+  // Left uninitialised (a zeroed buffer cost more than parsing a small file).
+  std::unique_ptr<char[]> buffer{new char[4 * kRead]};
+  std::size_t capacity = 4 * kRead;
   std::size_t begin = 0, end = 0;  // buffer[begin, end): not yet handed out
   bool at_eof = false;
   ~Impl() {
@@ -30,13 +32,18 @@ struct TextReader::Impl {
   // Appends up to kRead bytes, first moving what is left to the front (and
   // growing the buffer when a line fills it); false on a read error.
   bool Refill() {
-    if (buffer.size() - end < kRead) {
-      std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+    if (capacity - end < kRead) {
+      std::memmove(buffer.get(), buffer.get() + begin, end - begin);
       end -= begin;
       begin = 0;
-      if (buffer.size() - end < kRead) buffer.resize(2 * buffer.size());
+      if (capacity - end < kRead) {  // one line fills the buffer: double it
+        std::unique_ptr<char[]> bigger{new char[2 * capacity]};
+        std::memcpy(bigger.get(), buffer.get(), end);
+        buffer = std::move(bigger);
+        capacity *= 2;
+      }
     }
-    const ssize_t n = bgzf_read(file, buffer.data() + end, kRead);
+    const ssize_t n = bgzf_read(file, buffer.get() + end, kRead);
     if (n < 0) return false;
     if (n == 0) at_eof = true;
     end += static_cast<std::size_t>(n);
@@ -65,7 +72,7 @@ bool TextReader::Next(std::string_view* line) {
   Impl& r = *impl_;
   const char* nl = nullptr;
   while (!(nl = static_cast<const char*>(
-               std::memchr(r.buffer.data() + r.begin, '\n', r.end - r.begin)))) {
+               std::memchr(r.buffer.get() + r.begin, '\n', r.end - r.begin)))) {
     if (r.at_eof) break;
     if (!r.Refill())
       throw Error(ErrorCode::kCorruption,
@@ -74,7 +81,7 @@ bool TextReader::Next(std::string_view* line) {
                       "stream)");
   }
   if (!nl && r.begin == r.end) return false;  // a clean end of file
-  const char* first = r.buffer.data() + r.begin;
+  const char* first = r.buffer.get() + r.begin;
   std::size_t n = nl ? static_cast<std::size_t>(nl - first) : r.end - r.begin;
   r.begin += nl ? n + 1 : n;
   ++line_number_;

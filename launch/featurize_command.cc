@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/stage_times.h"
 #include "featurizer/featurize.h"
 #include "featurizer/motif_options.h"
 #include "launch/command_line.h"
@@ -107,9 +108,11 @@ int RunFeaturize(const std::vector<std::string>& args) {
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const FeaturizeOptions o = ReadFeaturizeOptions(*vm);
+  StageTimes stages;
+  stages.Start("genome and motifs");  // the index, the background, thresholds
   auto genome = Genome::Open((*vm)["genome"].as<std::string>());
   const MotifSet motifs = LoadMotifSet(*vm, *genome);
-  Featurize(o, *genome, motifs);
+  Featurize(o, *genome, motifs, &stages);
   std::cout << "wrote " << o.out << "\n";
   return 0;
 }

@@ -5,7 +5,9 @@
 # crashed it (tests/fuzz/regressions/TARGET). Exit 0 when nothing was found,
 # 1 with the crashing input's path otherwise, 77 (skipped) without clang.
 #   bash tests/fuzz/run_fuzzers.sh BUILD_DIR [SECONDS] [TARGET ...]
-# Longer runs: SECONDS=600 (see docs/benchmarks.md, "Fuzzing").
+# Longer runs: SECONDS=600 (see docs/benchmarks.md, "Fuzzing"). The seed is
+# fixed (FUZZ_SEED, default 1) so that a run in CI is repeatable; FUZZ_SEED=0
+# draws a new one each run (libFuzzer's own default), for hunting.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: run_fuzzers.sh BUILD_DIR [SECONDS] [TARGET ...]}"
@@ -40,7 +42,7 @@ for t in "${targets[@]}"; do
     fi
   fi
   cp -r "$here/corpus/$t" "$work/$t"
-  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$t-" \
+  if "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$t-" \
        "$work/$t" > "$work/$t.log" 2>&1; then
     echo "fuzz_$t: $(grep -E '^#[0-9]+.*DONE' "$work/$t.log" | tail -1)"
   else
