@@ -52,8 +52,9 @@ struct FeaturizeOptions {
 
 // Writes the store at options.out. Throws Error naming the file, line and
 // problem on bad input; the store is left marked unfinished on failure.
-// Times its stages into `stages` (which may hold the caller's earlier ones,
-// e.g. opening the genome) and logs them with the peak memory at the end.
+// Times its stages into `stages` (not null; it may hold the caller's earlier
+// ones, e.g. opening the genome) and logs them with the peak memory at the
+// end.
 void Featurize(const FeaturizeOptions& options, const Genome& genome, const MotifSet& motifs,
                StageTimes* stages);
 

@@ -60,9 +60,12 @@ std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string
   }
   // htslib indexes whatever it is given: the records are checked before an
   // index is built (once; an index beside the FASTA or in the cache says
-  // they were).
-  const bool beside = fs::exists(fasta + ".fai", ec);
-  if (!beside && !fs::exists(fai, ec)) CheckFasta(fasta);
+  // they were). An index already there is checked instead, since htslib
+  // trusts it (a width of 0 would crash every fetch).
+  const bool beside = fs::exists(fasta + ".fai", ec), cached = fs::exists(fai, ec);
+  if (beside) CheckFastaIndex(fasta + ".fai", fasta);
+  if (cached) CheckFastaIndex(fai, fasta);
+  if (!beside && !cached) CheckFasta(fasta);
   std::unique_ptr<Genome> g(new Genome());
   g->impl_ = std::make_unique<Impl>();
   g->path_ = fasta;
@@ -79,7 +82,6 @@ std::unique_ptr<Genome> Genome::Open(const std::string& fasta, const std::string
                                                  " (is it FASTA, plain or bgzip-compressed? a gzip "
                                                  "file must be recompressed with bgzip)");
   }
-  CheckFastaIndex(fs::exists(fasta + ".fai", ec) ? fasta + ".fai" : fai, fasta);
   return g;
 }
 

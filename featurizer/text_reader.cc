@@ -5,7 +5,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <vector>
 
 #include "common/error.h"
 
