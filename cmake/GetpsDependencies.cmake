@@ -25,8 +25,10 @@ if(GETPS_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED)
 endif()
 
-# cpp-httplib (libcpp-httplib-dev: the status server) and xxHash
-# (libxxhash-dev: file digests) ship pkg-config files, no CMake config.
+# cpp-httplib (libcpp-httplib-dev: the status server), xxHash
+# (libxxhash-dev: file digests) and HDF5's C API (libhdf5-dev, serial: 10x
+# .h5 and AnnData .h5ad for --rna) ship pkg-config files we use.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(GETPS_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(GETPS_XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(GETPS_HDF5 REQUIRED IMPORTED_TARGET hdf5>=1.10)

@@ -4,6 +4,8 @@
 // platform and compiler.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -43,6 +45,22 @@ class Rng {
 template <typename T>
 void Shuffle(std::vector<T>* v, Rng* rng) {
   for (std::size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[rng->Below(i)]);
+}
+
+// A Poisson draw of `mean` from `rng`: Knuth's method for means up to 30, a
+// rounded normal approximation (Box-Muller, floored at 0) above.
+inline double Poisson(Rng& rng, double mean) {
+  if (mean > 30)
+    return std::max(
+        0.0, std::round(mean + std::sqrt(mean) * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
+                                   std::cos(2 * M_PI * rng.Uniform())));
+  const double l = std::exp(-mean);
+  double k = 0, p = 1;
+  do {
+    ++k;
+    p *= rng.Uniform();
+  } while (p > l);
+  return k - 1;
 }
 
 // Mixes two 64-bit values into one seed (for "seed + epoch" streams).

@@ -159,45 +159,6 @@ float LogCpm(double count, double library_size, double scale) {
   return static_cast<float>(std::log10(count / library_size * scale + 1.0));
 }
 
-BarcodeTable ReadBarcodeTable(const std::string& path) {
-  TextReader in(path);
-  BarcodeTable t;
-  std::unordered_map<std::string, std::size_t> line_of;
-  std::string_view line;
-  while (in.Next(&line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::string_view f[3];
-    if (SplitFields(line, '\t', f, 3) < 2 || f[0].empty() || f[1].empty()) {
-      throw Error(ErrorCode::kInvalidArgument, in.Where() + "expected 'barcode<TAB>celltype'");
-    }
-    if (in.line_number() == 1 && f[0] == "barcode") continue;
-    std::string barcode(f[0]), celltype(f[1]);
-    int ct = -1;
-    for (std::size_t i = 0; i < t.celltypes.size(); ++i) {
-      if (t.celltypes[i] == celltype) ct = static_cast<int>(i);
-    }
-    if (ct < 0) {
-      ct = static_cast<int>(t.celltypes.size());
-      t.celltypes.push_back(celltype);
-      t.cells.push_back(0);
-    }
-    const int before = t.celltype_of.Insert(barcode, ct);
-    if (before >= 0) {
-      throw Error(
-          ErrorCode::kInvalidArgument,
-          in.Where() + "barcode " + barcode + " already listed on line " +
-              std::to_string(line_of[barcode]) +
-              (before == ct ? " (duplicate)"
-                            : " under cell type " + t.celltypes[static_cast<std::size_t>(before)] +
-                                  "; a barcode belongs to one cell type"));
-    }
-    line_of[barcode] = in.line_number();
-    ++t.cells[static_cast<std::size_t>(ct)];
-  }
-  if (t.celltypes.empty()) throw Error(ErrorCode::kInvalidArgument, path + ": no barcodes");
-  return t;
-}
-
 namespace {
 
 // Thrown by a part for a line the fast parse does not take.

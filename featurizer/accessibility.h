@@ -16,22 +16,12 @@
 #include <string_view>
 #include <vector>
 
-#include "featurizer/barcode_index.h"
+#include "featurizer/barcode_table.h"
 #include "storage/region_index.h"
 
 namespace getps {
 
 enum class CountMode { kFragments, kInsertions };
-
-struct BarcodeTable {
-  std::vector<std::string> celltypes;
-  std::vector<std::int64_t> cells;  // barcodes per cell type
-  BarcodeIndex celltype_of;         // barcode -> index into celltypes
-};
-
-// TSV "barcode<TAB>celltype" (a header line "barcode..." is skipped). A
-// barcode listed under two cell types is an error naming both lines.
-BarcodeTable ReadBarcodeTable(const std::string& path);
 
 struct AccessibilityCounts {
   std::vector<std::string> celltypes;

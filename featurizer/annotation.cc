@@ -1,6 +1,8 @@
 #include "featurizer/annotation.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "common/error.h"
 #include "common/parse.h"
@@ -34,19 +36,57 @@ std::string Attribute(std::string_view attrs, std::string_view key) {
   return "";
 }
 
-std::vector<std::string> SplitDelimited(std::string_view line, char sep) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == sep && !quoted) {
-      out.emplace_back();
-    } else {
-      out.back().push_back(c);
+}  // namespace
+
+std::string WithoutVersion(const std::string& id) {
+  const std::size_t dot = id.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == id.size()) return id;
+  for (std::size_t i = dot + 1; i < id.size(); ++i)
+    if (id[i] < '0' || id[i] > '9') return id;
+  return id.substr(0, dot);
+}
+
+namespace {
+
+using Exons = std::vector<std::pair<std::uint32_t, std::uint32_t>>;  // 1-based, inclusive
+
+std::uint64_t MergedLength(Exons& exons) {
+  std::sort(exons.begin(), exons.end());
+  std::uint64_t length = 0;
+  std::uint32_t start = 0, end = 0;
+  bool open = false;
+  for (const auto& [s, e] : exons) {
+    if (open && s <= end + 1) {
+      end = std::max(end, e);
+      continue;
     }
+    if (open) length += end - start + 1;
+    start = s, end = e, open = true;
   }
-  return out;
+  if (open) length += end - start + 1;
+  return length;
+}
+
+// One GTF gene record, checked.
+GeneTss GeneRecord(const std::string_view (&f)[9], const TextReader& in) {
+  const std::uint32_t start = Position(f[3], in), end = Position(f[4], in);
+  if (start == 0 || end < start)
+    throw Error(ErrorCode::kInvalidArgument, in.Where() + "need 1 <= start <= end");
+  if (f[6] != "+" && f[6] != "-") {
+    throw Error(ErrorCode::kInvalidArgument,
+                in.Where() + "strand must be + or -, got '" + std::string(f[6]) + "'");
+  }
+  GeneTss g;
+  g.id = Attribute(f[8], "gene_id");
+  g.name = Attribute(f[8], "gene_name");
+  if (g.name.empty()) g.name = g.id;
+  if (g.name.empty())
+    throw Error(ErrorCode::kInvalidArgument, in.Where() + "gene without gene_name or gene_id");
+  g.chrom = std::string(f[0]);
+  g.strand = f[6][0];
+  g.tss = g.strand == '+' ? start - 1 : end - 1;  // GTF is 1-based, inclusive
+  g.length = end - start + 1;                     // replaced by the exons, when listed
+  return g;
 }
 
 }  // namespace
@@ -54,6 +94,7 @@ std::vector<std::string> SplitDelimited(std::string_view line, char sep) {
 std::vector<GeneTss> ReadGtfTss(const std::string& path) {
   TextReader in(path);
   std::vector<GeneTss> genes;
+  std::map<std::string, Exons> exons;  // gene_id -> its exons
   std::string_view line;
   while (in.Next(&line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -61,27 +102,22 @@ std::vector<GeneTss> ReadGtfTss(const std::string& path) {
     if (SplitFields(line, '\t', f, 9) != 9) {
       throw Error(ErrorCode::kInvalidArgument, in.Where() + "expected 9 tab-separated GTF columns");
     }
-    if (f[2] != "gene") continue;
-    const std::uint32_t start = Position(f[3], in), end = Position(f[4], in);
-    if (start == 0 || end < start)
-      throw Error(ErrorCode::kInvalidArgument, in.Where() + "need 1 <= start <= end");
-    if (f[6] != "+" && f[6] != "-") {
-      throw Error(ErrorCode::kInvalidArgument,
-                  in.Where() + "strand must be + or -, got '" + std::string(f[6]) + "'");
+    if (f[2] == "exon") {
+      const std::uint32_t start = Position(f[3], in), end = Position(f[4], in);
+      if (start == 0 || end < start)
+        throw Error(ErrorCode::kInvalidArgument, in.Where() + "need 1 <= start <= end");
+      exons[Attribute(f[8], "gene_id")].emplace_back(start, end);
     }
-    GeneTss g;
-    g.name = Attribute(f[8], "gene_name");
-    if (g.name.empty()) g.name = Attribute(f[8], "gene_id");
-    if (g.name.empty())
-      throw Error(ErrorCode::kInvalidArgument, in.Where() + "gene without gene_name or gene_id");
-    g.chrom = std::string(f[0]);
-    g.strand = f[6][0];
-    g.tss = g.strand == '+' ? start - 1 : end - 1;  // GTF is 1-based, inclusive
-    genes.push_back(std::move(g));
+    if (f[2] == "gene") genes.push_back(GeneRecord(f, in));
   }
   if (genes.empty())
     throw Error(ErrorCode::kInvalidArgument,
                 path + ": no gene records (GTF lines whose third column is 'gene')");
+  for (GeneTss& g : genes) {
+    auto it = exons.find(g.id);
+    if (it != exons.end()) g.length = MergedLength(it->second);
+    g.id = WithoutVersion(g.id);
+  }
   return genes;
 }
 
@@ -100,7 +136,7 @@ std::vector<GeneTss> ReadTssBed(const std::string& path) {
       throw Error(ErrorCode::kInvalidArgument,
                   in.Where() + "strand must be + or -, got '" + std::string(f[5]) + "'");
     }
-    genes.push_back({std::string(f[3]), std::string(f[0]), Position(f[1], in), f[5][0]});
+    genes.push_back({std::string(f[3]), std::string(f[0]), Position(f[1], in), f[5][0], "", 0});
   }
   return genes;
 }
@@ -110,7 +146,7 @@ ExpressionTable ReadExpression(const std::string& path, bool log10_plus_one) {
   std::string_view line;
   if (!in.Next(&line)) throw Error(ErrorCode::kInvalidArgument, path + ": empty expression table");
   const char sep = line.find('\t') != std::string_view::npos ? '\t' : ',';
-  auto header = SplitDelimited(line, sep);
+  auto header = SplitQuoted(line, sep);
   if (header.size() < 2) {
     throw Error(ErrorCode::kInvalidArgument,
                 in.Where() + "expected a header: gene, then one column per cell type");
@@ -119,7 +155,7 @@ ExpressionTable ReadExpression(const std::string& path, bool log10_plus_one) {
   t.celltypes.assign(header.begin() + 1, header.end());
   while (in.Next(&line)) {
     if (line.empty()) continue;
-    auto f = SplitDelimited(line, sep);
+    auto f = SplitQuoted(line, sep);
     if (f.size() != header.size()) {
       throw Error(ErrorCode::kInvalidArgument, in.Where() + "expected " +
                                                    std::to_string(header.size()) + " fields, got " +

@@ -50,15 +50,24 @@ std::vector<Region> ToGenomeCoordinates(const std::vector<Region>& peaks, const 
   return out;
 }
 
-AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionIndex& regions) {
+SampleInputs Samples(const FeaturizeOptions& o, const BarcodeTable* barcodes) {
+  return {o.samples, o.reads, o.sample_barcodes, barcodes, o.barcodes};
+}
+
+AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionIndex& regions,
+                                      const BarcodeTable* barcodes) {
   if (!o.counts.empty()) return ReadCountMatrix(o.counts, regions);
-  if (o.fragments.empty())
-    throw Error(ErrorCode::kInvalidArgument, "featurize needs --fragments or --counts");
-  std::unique_ptr<BarcodeTable> barcodes;
-  if (!o.barcodes.empty()) barcodes = std::make_unique<BarcodeTable>(ReadBarcodeTable(o.barcodes));
+  if (o.samples.empty())
+    throw Error(ErrorCode::kInvalidArgument, "featurize needs --fragments, --bam or --counts");
   const CountOptions count{o.count_mode, o.single_celltype, o.progress, ResolveThreads(o.threads)};
-  if (!o.bam.empty()) return CountBam(o.bam, regions, barcodes.get(), count);
-  return CountFragments(o.fragments, regions, barcodes.get(), count);
+  return CountSamples(Samples(o, barcodes), regions, count);
+}
+
+bool HasRna(const FeaturizeOptions& o) {
+  if (!o.rna.empty()) return true;
+  for (const Sample& s : o.samples)
+    if (!s.rna.empty()) return true;
+  return false;
 }
 
 }  // namespace
@@ -213,8 +222,9 @@ void WriteCellType(const FeaturizeOptions& o, const AccessibilityCounts& acc, st
     for (std::size_t id = 0; id < n; ++id)
       if (logcpm[id] < o.min_acpm) exp[2 * id] = exp[2 * id + 1] = 0.0f;
   }
-  CellTypeInfo info{name, o.fragments.empty() ? o.counts : o.fragments, acc.cells[c],
-                    acc.library_size[c], column >= 0};
+  std::string source = o.counts;
+  for (const Sample& s : o.samples) source += (source.empty() ? "" : ",") + s.reads;
+  CellTypeInfo info{name, source, acc.cells[c], acc.library_size[c], column >= 0};
   writer.AddCellType(info, {acc.counts[c], logcpm, exp, g.tss});
   LogInfo("cell type " + name + ": " + std::to_string(acc.cells[c]) + " cells, library " +
           std::to_string(static_cast<long long>(acc.library_size[c])) + ", " +
@@ -251,7 +261,10 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
   LogInfo("peaks: " + std::to_string(regions.size()) + " regions on " +
           std::to_string(regions.chromosomes().size()) + " chromosomes from " + o.peaks);
   stages.Start("accessibility");
-  AccessibilityCounts acc = LoadAccessibility(o, regions);
+  std::unique_ptr<BarcodeTable> barcodes;
+  if (!o.barcodes.empty())
+    barcodes = std::make_unique<BarcodeTable>(ReadBarcodeTable(o.barcodes, o.barcode_columns));
+  AccessibilityCounts acc = LoadAccessibility(o, regions, barcodes.get());
   const std::vector<std::size_t> kept = KeptCellTypes(acc, o);
   // Every input is read and checked before the store is created and the
   // motif scan (the long part) starts.
@@ -259,14 +272,17 @@ void Featurize(const FeaturizeOptions& o, const Genome& genome, const MotifSet& 
   const GeneRegions genes = LocateGenes(o, regions);
   ExpressionTable expression;
   if (!o.expression.empty()) expression = ReadExpression(o.expression, o.log_expression);
+  if (HasRna(o))
+    expression = PseudobulkSamples(Samples(o, barcodes.get()), o.rna, genes.genes, o.rna_options);
+  const std::string labels_from = HasRna(o) ? "the RNA" : o.expression;
   stages.Start("motif scan");
   auto writer = CreateStore(o, motifs, regions);
   WriteMotifScores(o, genome, motifs, regions_in_genome, *writer);
   stages.Start("cell types");
   for (std::size_t c : kept) {
     const int column = ExpressionColumn(expression, acc.celltypes[c], kept.size());
-    if (!o.expression.empty() && column < 0)
-      LogWarning("cell type " + acc.celltypes[c] + " has no column in " + o.expression +
+    if (!labels_from.empty() && column < 0)
+      LogWarning("cell type " + acc.celltypes[c] + " has no column in " + labels_from +
                  ": its expression labels are zero");
     WriteCellType(o, acc, c, column, expression, genes, *writer);
   }

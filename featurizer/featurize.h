@@ -6,10 +6,12 @@
 //   fragments or BAM (+ barcodes), or a count matrix
 //                               -> per cell type counts and logCPM;
 //                                  cell types below --min-cells or
-//                                  --min-library are skipped with a message
+//                                  --min-library are skipped with a message;
+//                                  several samples are counted with their
+//                                  own barcodes and summed (sample_inputs.h)
 //   GTF or TSS BED + expression -> per region and strand: TSS flags and
-//                                  expression (sum over the genes whose TSS
-//                                  falls in the region; 0 where the region's
+//     (a table, or RNA counts      expression (sum over the genes whose TSS
+//     pseudobulked per cell type)  falls in the region; 0 where the region's
 //                                  logCPM < min_acpm)
 #pragma once
 
@@ -20,7 +22,9 @@
 #include "featurizer/accessibility.h"
 #include "featurizer/genome.h"
 #include "featurizer/peaks.h"
+#include "featurizer/pseudobulk.h"
 #include "featurizer/region_scan.h"
+#include "featurizer/sample_inputs.h"
 #include "storage/store_metadata.h"
 
 namespace getps {
@@ -33,7 +37,11 @@ struct FeaturizeOptions {
   std::string peaks;
   OverlapPolicy overlaps = OverlapPolicy::kError;
   std::map<std::string, std::string> chrom_map;  // peak chromosome -> genome sequence name
-  std::string fragments, bam, barcodes, counts;
+  std::vector<Sample> samples;                   // each one's fragments or BAM; empty with `counts`
+  ReadsFormat reads = ReadsFormat::kFragments;
+  SampleBarcodes sample_barcodes = kDefaultSampleBarcodes;
+  std::string barcodes, counts;
+  BarcodeColumns barcode_columns;
   std::string single_celltype = "all";  // fragments without a barcode table
   CountMode count_mode = CountMode::kFragments;
   double logcpm_scale = 1e6;
@@ -41,6 +49,8 @@ struct FeaturizeOptions {
   double min_library = 0;
   std::string gtf, tss_bed, expression;
   bool log_expression = false;
+  std::string rna;  // one RNA matrix for all samples (.h5, .h5ad); or the samples' own
+  PseudobulkOptions rna_options;
   double min_acpm = 0.05;
   std::string genome_build;
   MotifDtype dtype = MotifDtype::kFloat16;

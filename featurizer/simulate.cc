@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "common/random.h"
+#include "featurizer/simulate_rna.h"
 
 namespace getps {
 namespace {
@@ -47,20 +48,6 @@ struct SimGene {
   char strand;
   std::vector<double> domain_state;  // per cell type: 1 open, kClosedScale closed
 };
-
-double Poisson(Rng& rng, double mean) {  // Knuth for small means, normal approximation above
-  if (mean > 30)
-    return std::max(
-        0.0, std::round(mean + std::sqrt(mean) * std::sqrt(-2 * std::log(rng.Uniform() + 1e-300)) *
-                                   std::cos(2 * M_PI * rng.Uniform())));
-  const double l = std::exp(-mean);
-  double k = 0, p = 1;
-  do {
-    ++k;
-    p *= rng.Uniform();
-  } while (p > l);
-  return k - 1;
-}
 
 void Check(bool ok, const std::string& what) {
   if (!ok) throw Error(ErrorCode::kIOError, "simulate: cannot write " + what);
@@ -261,10 +248,14 @@ class WorldBuilder {
       gtf << "chr" << g.chrom + 1 << "\tsim\tgene\t" << s << "\t" << e << "\t.\t" << g.strand
           << "\t.\tgene_id \"" << g.name << ".1\"; gene_name \"" << g.name << "\";\n";
       exp << g.name;
-      for (int c = 0; c < C_; ++c) exp << "\t" << std::pow(10.0, LogTpm(g, p, c)) - 1.0;
+      std::vector<double>& tpm = tpm_.emplace_back();
+      for (int c = 0; c < C_; ++c)
+        exp << "\t" << tpm.emplace_back(std::pow(10.0, LogTpm(g, p, c)) - 1.0);
       exp << "\n";
+      gene_names_.push_back(g.name);
     }
     Check(static_cast<bool>(gtf) && static_cast<bool>(exp), "genes.gtf / expression.tsv");
+    WriteSimulatedRna(Path("rna.h5"), gene_names_, tpm_, sc_.cells_per_celltype);
   }
 
   // The promoter's own TFs, weighted by their activity in this cell type
@@ -388,8 +379,7 @@ class WorldBuilder {
         << "peaks = peaks.bed\ngenome = genome.fa\ngenome-build = simulated\nmotifs = motifs.meme\n"
         << "clusters = clusters.tsv\ncluster-names = cluster_names.csv\nfragments = "
            "fragments.tsv.gz\n"
-        << "barcodes = barcodes.tsv\ngtf = genes.gtf\nexpression = expression.tsv\nlog-expression "
-           "= true\n"
+        << "barcodes = barcodes.tsv\ngtf = genes.gtf\nrna = rna.h5\n"
         << "min-cells = " << sc_.cells_per_celltype << "\n";
     Check(static_cast<bool>(cfg), "featurize.cfg");
   }
@@ -404,6 +394,8 @@ class WorldBuilder {
   std::vector<double> effect_;
   std::vector<std::vector<SimRegion>> regions_;  // per chromosome
   std::vector<SimGene> genes_;
+  std::vector<std::string> gene_names_;   // genes_' names, in order
+  std::vector<std::vector<double>> tpm_;  // [gene][cell type], as in expression.tsv
 };
 
 }  // namespace

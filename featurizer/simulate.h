@@ -26,9 +26,11 @@
 //
 // Files in DIR: genome.fa(.fai), peaks.bed, fragments.tsv.gz(.tbi, BGZF,
 // position-sorted), barcodes.tsv, motifs.meme, clusters.tsv,
-// cluster_names.csv, genes.gtf, expression.tsv, truth.json (activities,
-// effects, planted instances), and
-// featurize.cfg for `getps featurize --config DIR/featurize.cfg --out S`.
+// cluster_names.csv, genes.gtf, expression.tsv (the truth, TPM), rna.h5
+// (the same as a 10x matrix of counts whose CPM pseudobulk reproduces it,
+// featurizer/simulate_rna.h), truth.json (activities, effects, planted
+// instances), and featurize.cfg for `getps featurize --config
+// DIR/featurize.cfg --out S` (labels from rna.h5).
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@ namespace getps::cli {
 int RunStore(const std::vector<std::string>& args);
 int RunScan(const std::vector<std::string>& args);
 int RunCount(const std::vector<std::string>& args);
+int RunPseudobulk(const std::vector<std::string>& args);
 int RunFeaturize(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);

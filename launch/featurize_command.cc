@@ -1,10 +1,12 @@
 // `getps featurize`: standard inputs -> a feature store (featurizer/featurize.h).
+#include <algorithm>
 #include <iostream>
 
 #include "common/error.h"
 #include "common/stage_times.h"
 #include "featurizer/featurize.h"
 #include "featurizer/motif_options.h"
+#include "launch/cell_options.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/option_values.h"
@@ -24,9 +26,14 @@ void AddFeaturizeOptions(CommandSpec& spec) {
       "reference FASTA (.fai built if missing; bgzip ok)")(
       "chrom-map", po::value<std::string>()->default_value(""), "TSV peak_chrom<TAB>genome_chrom")(
       "genome-build", Defaulted(d.genome_build), "recorded in the store (e.g. hg38)")(
-      "fragments", Defaulted(d.fragments), "10x fragments file (any order; gz ok)")(
-      "bam", Defaulted(d.bam), "BAM/SAM/CRAM of ATAC reads (CB tag = barcode)")(
-      "barcodes", Defaulted(d.barcodes), "TSV barcode<TAB>celltype")(
+      "fragments", po::value<std::string>()->default_value(""),
+      "10x fragments file (any order; gz ok); comma-separated, one per sample")(
+      "bam", po::value<std::string>()->default_value(""),
+      "BAM/SAM/CRAM of ATAC reads (CB tag = barcode); comma-separated, one per sample")(
+      "sample-sheet", po::value<std::string>()->default_value(""),
+      "TSV sample<TAB>fragments-or-BAM[<TAB>rna] instead of the lists")(
+      "barcodes", Defaulted(d.barcodes),
+      "barcode -> cell type table, CSV or TSV (header optional; Seurat/scanpy exports ok)")(
       "celltype", Defaulted(d.single_celltype), "cell type name without --barcodes")(
       "counts", Defaulted(d.counts), "peak x cell type count matrix instead of fragments")(
       "count", po::value<std::string>()->default_value(CountModeName(d.count_mode)),
@@ -38,18 +45,53 @@ void AddFeaturizeOptions(CommandSpec& spec) {
       "tss-bed", Defaulted(d.tss_bed), "TSS BED6 instead of a GTF")(
       "expression", Defaulted(d.expression), "gene x cell type table (CSV/TSV)")(
       "log-expression", po::bool_switch(), "apply log10(x + 1) to the expression table")(
+      "rna", po::value<std::string>()->default_value(""),
+      "RNA counts, 10x .h5 or AnnData .h5ad, pseudobulked per cell type into log10(x + 1) "
+      "labels instead of --expression; comma-separated: one per sample")(
       "min-acpm", Defaulted(d.min_acpm), "zero expression where region logCPM is below")(
       "dtype", po::value<std::string>()->default_value(MotifDtypeName(d.dtype)),
       "motif score storage: float16 or float32");
+  AddCellOptions(spec.options);
+  AddRnaOptions(spec.options);
   AddMotifOptions(spec.options);
   AddMotifOptionRanges(spec);
   spec.ranges["logcpm-scale"] = Positive();
   spec.ranges["min-cells"] = NonNegative();
   spec.ranges["min-library"] = NonNegative();
   spec.ranges["min-acpm"] = Finite();
-  spec.path_options = {"out",        "peaks",    "genome",   "chrom-map",    "fragments",
-                       "bam",        "barcodes", "counts",   "gtf",          "tss-bed",
-                       "expression", "motifs",   "clusters", "cluster-names"};
+  spec.path_options = {"out",          "peaks",  "genome",   "chrom-map",    "fragments",  "bam",
+                       "barcodes",     "counts", "gtf",      "tss-bed",      "expression", "rna",
+                       "sample-sheet", "motifs", "clusters", "cluster-names"};
+}
+
+// The samples' reads and RNA: --sample-sheet, or the --fragments/--bam,
+// --samples and --rna lists; exactly one source of reads unless --counts.
+void ReadSamples(const po::variables_map& vm, FeaturizeOptions& o) {
+  auto get = [&](const char* k) { return vm[k].as<std::string>(); };
+  const bool sheet = !get("sample-sheet").empty();
+  if (sheet + !get("fragments").empty() + !get("bam").empty() + !get("counts").empty() != 1)
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        "getps featurize: give exactly one of --fragments, --bam, --sample-sheet and --counts");
+  o.reads = get("bam").empty() ? ReadsFormat::kFragments : ReadsFormat::kBam;
+  o.sample_barcodes = ReadSampleBarcodes(vm);
+  const auto rna = SplitList(get("rna"));
+  if (sheet) {
+    if (!get("samples").empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "getps featurize: --sample-sheet names the samples; drop --samples");
+    o.samples = ReadSampleSheet(get("sample-sheet"));
+  } else if (get("counts").empty()) {
+    o.samples =
+        SamplesFromLists(SplitList(get("samples")),
+                         SplitList(get(o.reads == ReadsFormat::kBam ? "bam" : "fragments")), rna);
+  }
+  if (rna.size() == 1) o.rna = rna[0];
+  if (sheet && rna.size() > 1)
+    throw Error(ErrorCode::kInvalidArgument,
+                "getps featurize: with --sample-sheet, give per-sample RNA in the sheet");
+  if (!get("counts").empty() && rna.size() > 1)
+    throw Error(ErrorCode::kInvalidArgument, "getps featurize: --counts takes one --rna matrix");
 }
 
 FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
@@ -61,14 +103,11 @@ FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
   o.overlaps = vm["merge-overlaps"].as<bool>() ? OverlapPolicy::kMerge : OverlapPolicy::kError;
   if (!get("chrom-map").empty()) o.chrom_map = ReadChromMap(get("chrom-map"));
   o.genome_build = get("genome-build");
-  o.fragments = get("fragments");
-  o.bam = get("bam");
+  ReadSamples(vm, o);
   o.barcodes = get("barcodes");
+  o.barcode_columns = ReadBarcodeColumns(vm);
   o.single_celltype = get("celltype");
   o.counts = get("counts");
-  if (!o.fragments.empty() + !o.bam.empty() + !o.counts.empty() != 1)
-    throw Error(ErrorCode::kInvalidArgument,
-                "getps featurize: give exactly one of --fragments, --bam and --counts");
   o.count_mode = ParseCountMode(get("count"));
   o.logcpm_scale = vm["logcpm-scale"].as<double>();
   o.min_cells = vm["min-cells"].as<std::int64_t>();
@@ -79,16 +118,27 @@ FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
     throw Error(ErrorCode::kInvalidArgument, "getps featurize: give --gtf or --tss-bed, not both");
   o.expression = get("expression");
   o.log_expression = vm["log-expression"].as<bool>();
+  o.rna_options = ReadRnaOptions(vm);
+  const bool sample_rna = std::any_of(o.samples.begin(), o.samples.end(),
+                                      [](const Sample& s) { return !s.rna.empty(); });
+  if (!o.expression.empty() && (!o.rna.empty() || sample_rna))
+    throw Error(ErrorCode::kInvalidArgument,
+                "getps featurize: give --expression or --rna, not both");
   o.min_acpm = vm["min-acpm"].as<double>();
   o.dtype = ParseMotifDtype(get("dtype"));
   o.threads = vm["threads"].as<int>();
   o.device = get("device");
   o.progress = !vm["quiet"].as<bool>();
-  for (const char* k : {"peaks", "genome", "fragments", "bam", "barcodes", "counts", "gtf",
-                        "tss-bed", "expression", "clusters", "cluster-names"}) {
+  for (const char* k : {"peaks", "genome", "barcodes", "counts", "gtf", "tss-bed", "expression",
+                        "sample-sheet", "clusters", "cluster-names"}) {
     if (!get(k).empty()) o.checksum_inputs.push_back(get(k));
   }
   for (const auto& f : SplitList(get("motifs"))) o.checksum_inputs.push_back(f);
+  if (!o.rna.empty()) o.checksum_inputs.push_back(o.rna);
+  for (const Sample& s : o.samples) {
+    for (const std::string* f : {&s.reads, &s.rna})
+      if (!f->empty()) o.checksum_inputs.push_back(*f);
+  }
   return o;
 }
 
@@ -97,9 +147,9 @@ FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
 int RunFeaturize(const std::vector<std::string>& args) {
   CommandSpec spec(
       "featurize",
-      "--peaks BED --genome FA --motifs FILES ((--fragments F | --bam B) [--barcodes T] | --counts "
-      "M) "
-      "[--gtf G | --tss-bed B] [--expression E] --out STORE",
+      "--peaks BED --genome FA --motifs FILES ((--fragments F | --bam B | --sample-sheet S) "
+      "[--barcodes T] | --counts M) [--gtf G | --tss-bed B] [--expression E | --rna H5] --out "
+      "STORE",
       "Builds a feature store: the union peak set as regions; per region the motif feature\n"
       "values (sum of non-overlapping best matches per cluster, both strands); per cell type\n"
       "accessibility (counts, logCPM) and expression labels per strand. `getps simulate`\n"

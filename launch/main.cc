@@ -25,6 +25,8 @@ constexpr Subcommand kSubcommands[] = {
      "run a job (mpirun ... getps train) and restart it from its checkpoint when it fails",
      getps::cli::RunLaunch},
     {"predict", "gene-level expression predictions of a trained model", getps::cli::RunPredict},
+    {"pseudobulk", "RNA counts (10x .h5, AnnData .h5ad) per cell type: an expression table",
+     getps::cli::RunPseudobulk},
     {"report", "an HTML report (SVG plots) of a training run or a sweep", getps::cli::RunReport},
     {"scan", "find motif matches in regions of a genome (like MOODS or FIMO)", getps::cli::RunScan},
     {"simulate", "write a synthetic world with a known regulatory grammar (demo data)",

@@ -13,7 +13,7 @@ int RunSimulate(const std::vector<std::string>& args) {
       "simulate", "--out DIR [--seed N] [--scale tiny|small|bench]",
       "Writes a synthetic regulatory world with a known grammar in the real formats (FASTA,\n"
       "peaks BED, BGZF fragments + tabix index, barcodes, MEME motifs + cluster table, GTF,\n"
-      "expression table) plus DIR/featurize.cfg, so that\n"
+      "expression table and the same as a 10x RNA .h5 of counts) plus DIR/featurize.cfg, so that\n"
       "  getps featurize --config DIR/featurize.cfg --out STORE\n"
       "builds its feature store. Deterministic by seed.");
   spec.options.add_options()("out", po::value<std::string>()->required(), "output directory")(

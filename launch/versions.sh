@@ -35,6 +35,7 @@ GETPS_APT_PACKAGES=(
   "tabix=1.16+ds-3"
   "samtools=1.16.1-1"
   "chromium=156.0.8078.114-1~deb12u1"  # renders the HTML report in its test
+  "libhdf5-dev=1.10.8+repack1-1"       # --rna: 10x .h5 and AnnData .h5ad (HDF5 C API)
 )
 
 GETPS_TORCH_VERSION=2.11.0
@@ -43,4 +44,5 @@ GETPS_PY_PACKAGES=(
   "numpy==2.3.5"
   "scipy==1.16.3"
   "MOODS-python==1.9.4.1"
+  "h5py==3.15.1"  # writes the .h5/.h5ad inputs of the --rna tests
 )

@@ -37,6 +37,32 @@ TEST(Annotation, RealGencodeTssPerStrand) {
   EXPECT_EQ(or4f5->tss, 65418u);
 }
 
+TEST(Annotation, GeneIdsWithoutVersionAndMergedExonLengths) {
+  const std::string data = testing_util::SharedDataDir();
+  if (data.empty()) GTEST_SKIP() << "../shared/data is absent";
+  auto genes = ReadGtfTss(data + "/annotation/gencode_v29_chr1_head.gtf.gz");
+  const GeneTss* ddx = Find(genes, "DDX11L1");  // ENSG00000223972.5
+  ASSERT_NE(ddx, nullptr);
+  EXPECT_EQ(ddx->id, "ENSG00000223972");
+  // Its exons merged (zcat ... | awk '$3=="exon" && /DDX11L1/'): 11869-12227,
+  // 12613-12721, 12975-13052, 13221-14409.
+  EXPECT_EQ(ddx->length, 359u + 109u + 78u + 1189u);
+  EXPECT_EQ(WithoutVersion("ENSG00000141510.17"), "ENSG00000141510");
+  EXPECT_EQ(WithoutVersion("HLA-DRB1"), "HLA-DRB1");
+  EXPECT_EQ(WithoutVersion("RP11-34P13.7x"), "RP11-34P13.7x");
+  EXPECT_EQ(WithoutVersion("AC.1"), "AC");
+}
+
+TEST(Annotation, GeneWithoutExonsTakesItsSpan) {
+  testing_util::TempDir dir("gtf");
+  std::ofstream(dir.Sub("g.gtf")) << "chr1\tsim\tgene\t101\t4100\t.\t+\t.\tgene_id \"SIMG1.1\"; "
+                                     "gene_name \"SIMG1\";\n";
+  auto genes = ReadGtfTss(dir.Sub("g.gtf"));
+  ASSERT_EQ(genes.size(), 1u);
+  EXPECT_EQ(genes[0].length, 4000u);
+  EXPECT_EQ(genes[0].id, "SIMG1");
+}
+
 TEST(Annotation, RealPbmcExpressionTable) {
   const std::string data = testing_util::SharedDataDir();
   if (data.empty()) GTEST_SKIP() << "../shared/data is absent";

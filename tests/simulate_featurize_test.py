@@ -157,6 +157,8 @@ class SimulateFeaturize(SimulatedStoreTest):
         self.assertIn("every cell type was skipped", p.stderr)
 
     def test_bad_labels_are_reported_before_the_store_is_created_or_scanned(self):
+        # The config takes labels from rna.h5; --rna "" (the command line wins) lets
+        # --expression stand in.
         for flag, name in (("--gtf", "genes.gtf"), ("--expression", "expression.tsv")):
             with self.subTest(input=flag):
                 bad = os.path.join(self.tmp.name, "bad-" + name)
@@ -164,7 +166,7 @@ class SimulateFeaturize(SimulatedStoreTest):
                     g.write("this line is not " + name + "\n" + f.read())
                 out = os.path.join(self.tmp.name, "late-" + name)
                 p = run("featurize", "--config", os.path.join(self.world, "featurize.cfg"), flag, bad,
-                        "--out", out, check=False)
+                        "--rna", "", "--out", out, check=False)
                 self.assertEqual(p.returncode, 2, p.stderr)
                 self.assertIn(bad + ":", p.stderr)  # file:line
                 self.assertNotIn("info] scan:", p.stderr)  # nothing was scanned

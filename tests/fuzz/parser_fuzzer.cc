@@ -18,6 +18,7 @@
 #include "featurizer/genome.h"
 #include "featurizer/motif.h"
 #include "featurizer/peaks.h"
+#include "featurizer/samples.h"
 #include "storage/region_index.h"
 
 namespace {
@@ -56,8 +57,10 @@ void Parse(const std::uint8_t* data, std::size_t size) {
 #elif GETPS_FUZZ_PARSER == 5   // fragments lines
   CountFragments(Scratch(data, size, ".tsv"), Regions(), nullptr,
                  CountOptions{CountMode::kInsertions, "all", false, 0});
-#elif GETPS_FUZZ_PARSER == 6   // barcode table
-  ReadBarcodeTable(Scratch(data, size, ".tsv"));
+#elif GETPS_FUZZ_PARSER == 6   // barcode table (TSV or CSV, header detected), then one sample's
+  const BarcodeTable t = ReadBarcodeTable(Scratch(data, size, ".tsv"));
+  ForSample(t, {{"s1", "", ""}, {"s2", "", ""}}, 1, SampleBarcodes::kSuffix);
+  ForSample(t, {{"s1", "", ""}, {"s2", "", ""}}, 0, SampleBarcodes::kPrefix);
 #elif GETPS_FUZZ_PARSER == 7   // GTF
   ReadGtfTss(Scratch(data, size, ".gtf"));
 #elif GETPS_FUZZ_PARSER == 8   // expression table
@@ -69,6 +72,8 @@ void Parse(const std::uint8_t* data, std::size_t size) {
   for (const auto& name : genome->Names()) genome->Fetch(name, 0, genome->Length(name));
 #elif GETPS_FUZZ_PARSER == 10  // TSS BED
   ReadTssBed(Scratch(data, size, ".bed"));
+#elif GETPS_FUZZ_PARSER == 11  // sample sheet
+  ReadSampleSheet(Scratch(data, size, ".tsv"));
 #else
 #error "GETPS_FUZZ_PARSER names no parser"
 #endif

@@ -15,7 +15,7 @@ seconds="${2:-5}"
 shift $(( $# < 2 ? $# : 2 ))
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(meme jaspar homer bed fragments barcodes gtf expression fasta tss_bed messages)
+  targets=(meme jaspar homer bed fragments barcodes gtf expression fasta tss_bed sample_sheet messages)
 fi
 cxx="$(command -v clang++-14 || command -v clang++ || true)"
 if [[ -z "$cxx" ]]; then
@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
   cp -r "$here/corpus/$t" "$work/$t"
   if "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/$t-" \
        "$work/$t" > "$work/$t.log" 2>&1; then
-    echo "fuzz_$t: $(grep -E '^#[0-9]+.*DONE' "$work/$t.log" | tail -1)"
+    echo "fuzz_$t: $(grep -aE '^#[0-9]+.*DONE' "$work/$t.log" | tail -1)"
   else
     artifact="$(ls "$work/$t"-* 2>/dev/null | head -1 || true)"
     keep="$build/findings"; mkdir -p "$keep"
