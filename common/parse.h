@@ -26,6 +26,13 @@ inline bool ParseDouble(std::string_view text, double* out) {
   return !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
 }
 
+// The shortest text that ParseDouble reads back as exactly `v`.
+inline std::string ShortestText(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
 // The fields of a CSV or TSV line split at `sep`, double quotes grouping a
 // field (the quotes themselves dropped; a doubled "" inside quotes is one ").
 inline std::vector<std::string> SplitQuoted(std::string_view line, char sep) {

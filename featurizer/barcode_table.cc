@@ -65,7 +65,7 @@ Layout FindLayout(const std::vector<std::string>& first, const BarcodeColumns& n
                      : NamedColumn(first, named.celltype, "--celltype-column", in);
   } else {
     l.barcode = FindName(first, kBarcodeNames);
-    if (l.barcode < 0 && first.size() > 2 && first[0].empty()) l.barcode = 0;  // row names
+    if (l.barcode < 0 && first.size() >= 2 && first[0].empty()) l.barcode = 0;  // row names
     l.celltype = FindName(first, kCelltypeNames);
     l.header = l.barcode >= 0 || l.celltype >= 0;
     if (!l.header) return {0, 1, false};

@@ -5,7 +5,8 @@
 //   - with a header, the barcode and cell-type columns named by
 //     BarcodeColumns, or found among common names (case-insensitive):
 //       barcode: barcode, barcodes, cell, cell_id, cell_barcode, obs_names,
-//                index, or an empty first name (R's and pandas' row names);
+//                index, or an empty first name (R's and pandas' row names,
+//                also of a one-column export: ",cell_type");
 //       cell type: celltype, cell_type, annotation, cell_annotation,
 //                seurat_clusters, leiden, louvain, cluster (the first found);
 //     a header whose barcode column is found and that has two columns takes

@@ -63,14 +63,14 @@ AccessibilityCounts LoadAccessibility(const FeaturizeOptions& o, const RegionInd
   return CountSamples(Samples(o, barcodes), regions, count);
 }
 
+}  // namespace
+
 bool HasRna(const FeaturizeOptions& o) {
   if (!o.rna.empty()) return true;
   for (const Sample& s : o.samples)
     if (!s.rna.empty()) return true;
   return false;
 }
-
-}  // namespace
 
 std::string FileChecksum(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -150,7 +150,7 @@ void WriteMotifScores(const FeaturizeOptions& o, const Genome& genome, const Mot
   MotifScanner scanner(motifs.pssms);
   std::unique_ptr<TorchMotifScanner> device_scanner;
   if (o.device != "cpu")
-    device_scanner = std::make_unique<TorchMotifScanner>(motifs.pssms, o.device);
+    device_scanner = std::make_unique<TorchMotifScanner>(motifs.pssms, o.device, o.device_scan);
   std::vector<float> row(motifs.feature_names.size());
   std::vector<MotifMatch> scratch;
   ScanRegions(

@@ -25,6 +25,7 @@
 #include "featurizer/pseudobulk.h"
 #include "featurizer/region_scan.h"
 #include "featurizer/sample_inputs.h"
+#include "featurizer/torch_motif_scanner.h"
 #include "storage/store_metadata.h"
 
 namespace getps {
@@ -56,6 +57,7 @@ struct FeaturizeOptions {
   MotifDtype dtype = MotifDtype::kFloat16;
   int threads = 0;
   std::string device = "cpu";  // or cuda[:N]: the LibTorch conv1d scan
+  TorchScanOptions device_scan;
   bool progress = true;
   std::vector<std::string> checksum_inputs;  // recorded in the store's metadata
 };
@@ -67,6 +69,10 @@ struct FeaturizeOptions {
 // end.
 void Featurize(const FeaturizeOptions& options, const Genome& genome, const MotifSet& motifs,
                StageTimes* stages);
+
+// Whether the labels come from RNA matrices (one for all samples, or the
+// samples' own).
+bool HasRna(const FeaturizeOptions& options);
 
 // "crc32:89abcdef size:1234" of a file's bytes.
 std::string FileChecksum(const std::string& path);

@@ -46,8 +46,12 @@ hid_t UntimedCreation(hid_t property_class) {
 
 Hdf5File::Hdf5File(const std::string& path) : path_(path) {
   QuietErrors();
-  if (!std::filesystem::exists(path)) throw Error(ErrorCode::kNotFound, path + ": no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw Error(ErrorCode::kNotFound, path + ": no such file");
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) throw Error(ErrorCode::kIOError, path + ": cannot read the file");
+  if (is_hdf5 == 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 path + ": not an HDF5 file (expected a 10x .h5 or an AnnData .h5ad)");
   }
@@ -94,9 +98,10 @@ std::string Hdf5File::StringAttribute(const std::string& name, const std::string
   if (!Exists(name) || H5Aexists_by_name(id_, name.c_str(), attr.c_str(), H5P_DEFAULT) <= 0)
     return "";
   const hid_t a = H5Aopen_by_name(id_, name.c_str(), attr.c_str(), H5P_DEFAULT, H5P_DEFAULT);
-  const hid_t t = H5Aget_type(a);
+  const hid_t t = H5Aget_type(a), space = H5Aget_space(a);
   std::string out;
-  if (H5Tget_class(t) == H5T_STRING) {
+  // One string only: an array attribute would not fit the buffers below.
+  if (H5Tget_class(t) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
     if (H5Tis_variable_str(t) > 0) {
       char* s = nullptr;
       const hid_t m = H5Tget_native_type(t, H5T_DIR_ASCEND);
@@ -110,6 +115,7 @@ std::string Hdf5File::StringAttribute(const std::string& name, const std::string
       if (H5Aread(a, t, buf.data()) >= 0) out = Trimmed(buf.data(), buf.size(), H5Tget_strpad(t));
     }
   }
+  H5Sclose(space);
   H5Tclose(t);
   H5Aclose(a);
   return out;

@@ -36,7 +36,8 @@ class Hdf5File {
   bool Exists(const std::string& name) const;
   bool IsGroup(const std::string& name) const;  // false when absent
   // The string attribute `attribute` of object `name`; "" when either is
-  // absent or the attribute is not a string.
+  // absent, the attribute is not one string, or HDF5 cannot read it (these
+  // two attribute reads never throw).
   std::string StringAttribute(const std::string& name, const std::string& attribute) const;
   // The integer attribute (scalar or 1-D) of object `name`; empty when absent.
   std::vector<std::int64_t> IntAttribute(const std::string& name,

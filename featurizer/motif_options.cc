@@ -27,7 +27,14 @@ void AddMotifOptions(po::options_description& options) {
       "threads", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
       "device", po::value<std::string>()->default_value("cpu"),
       "cpu (SIMD scanner), cuda[:N] (LibTorch conv1d; needs a CUDA LibTorch build), or torch-cpu "
-      "(the conv1d path on the CPU, to check it)")("quiet", po::bool_switch(), kQuietHelp);
+      "(the conv1d path on the CPU, to check it)")(
+      "scan-memory-mb", po::value<std::size_t>()->default_value(TorchScanOptions{}.memory_bytes),
+      "memory of one conv1d of the device scan, MB (0: 256 on the CPU, a quarter of a GPU's "
+      "free memory)")("quiet", po::bool_switch(), kQuietHelp);
+}
+
+TorchScanOptions ReadTorchScanOptions(const po::variables_map& vm) {
+  return {vm["scan-memory-mb"].as<std::size_t>() << 20};
 }
 
 Background ParseBackground(const std::string& text, const Genome& genome) {

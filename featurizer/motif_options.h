@@ -6,12 +6,16 @@
 
 #include "featurizer/genome.h"
 #include "featurizer/region_scan.h"
+#include "featurizer/torch_motif_scanner.h"
 
 namespace getps {
 
 // Adds --motifs, --clusters, --cluster-names, --pvalue, --pseudocount,
-// --background, --threads, --device, --quiet.
+// --background, --threads, --device, --scan-memory-mb, --quiet.
 void AddMotifOptions(boost::program_options::options_description& options);
+
+// --scan-memory-mb as the device scanner's options.
+TorchScanOptions ReadTorchScanOptions(const boost::program_options::variables_map& vm);
 
 // Reads the motif files, the cluster table and the background ("genome":
 // base frequencies of `genome`; "uniform"; or "A,C,G,T" frequencies) and

@@ -1,13 +1,13 @@
 #include "featurizer/pseudobulk.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
 #include "common/enum_names.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/parse.h"
 
 namespace getps {
 namespace {
@@ -25,12 +25,16 @@ class GeneMatcher {
     }
   }
 
+  // The matrix's gene ID first (names repeat: 10x lists a dozen symbols
+  // twice), then its name, then its name as an ID (var_names of IDs).
   int Match(const std::string& name, const std::string& id, PseudobulkReport* r) const {
-    if (auto it = by_name_.find(name); it != by_name_.end()) return ++r->by_name, it->second;
-    for (const std::string* key : {&id, &name}) {
-      if (auto it = by_id_.find(WithoutVersion(*key)); it != by_id_.end())
+    if (!id.empty()) {
+      if (auto it = by_id_.find(WithoutVersion(id)); it != by_id_.end())
         return ++r->by_id, it->second;
     }
+    if (auto it = by_name_.find(name); it != by_name_.end()) return ++r->by_name, it->second;
+    if (auto it = by_id_.find(WithoutVersion(name)); it != by_id_.end())
+      return ++r->by_id, it->second;
     ++r->unmatched;
     return -1;
   }
@@ -92,6 +96,7 @@ ExpressionTable Pseudobulk(const std::vector<RnaSource>& sources,
   report->cells.assign(celltypes.size(), 0);
   const GeneMatcher matcher(genes);
   std::vector<std::string> names;  // output genes
+  std::vector<double> lengths;     // theirs, for TPM (the annotated gene's)
   std::unordered_map<std::string, int> column_of_name;
   std::vector<std::vector<double>> sums(celltypes.size());
   std::vector<double> library(celltypes.size(), 0.0);
@@ -109,7 +114,11 @@ ExpressionTable Pseudobulk(const std::vector<RnaSource>& sources,
       const std::string& name =
           genes.empty() ? m.gene_names()[g] : genes[static_cast<std::size_t>(a)].name;
       auto [it, added] = column_of_name.emplace(name, static_cast<int>(names.size()));
-      if (added) names.push_back(name);
+      if (added) {
+        names.push_back(name);
+        lengths.push_back(
+            genes.empty() ? 0.0 : static_cast<double>(genes[static_cast<std::size_t>(a)].length));
+      }
       column_of[g] = it->second;
     }
     for (auto& row : sums) row.resize(names.size(), 0.0);
@@ -120,8 +129,6 @@ ExpressionTable Pseudobulk(const std::vector<RnaSource>& sources,
             "): " + std::to_string(m.barcodes().size()) + " barcodes, " +
             std::to_string(report->barcodes_in_table - before) + " in the barcode table");
   }
-  std::unordered_map<std::string, double> length;
-  for (const GeneTss& g : genes) length.emplace(g.name, static_cast<double>(g.length));
   ExpressionTable t;
   std::vector<std::size_t> kept;
   for (std::size_t c = 0; c < celltypes.size(); ++c) {
@@ -132,14 +139,14 @@ ExpressionTable Pseudobulk(const std::vector<RnaSource>& sources,
   std::vector<double> scale(celltypes.size(), 0.0);
   for (std::size_t c : kept) {
     double total = 0;
-    for (std::size_t k = 0; k < names.size(); ++k) total += tpm ? sums[c][k] / length[names[k]] : 0;
+    for (std::size_t k = 0; k < names.size(); ++k) total += tpm ? sums[c][k] / lengths[k] : 0;
     total = tpm ? total : library[c];
     scale[c] = total > 0 ? 1e6 / total : 0;
   }
   for (std::size_t k = 0; k < names.size(); ++k) {
     std::vector<double>& values = t.of_gene[names[k]];
     for (std::size_t c : kept) {
-      const double x = (tpm ? sums[c][k] / length[names[k]] : sums[c][k]) * scale[c];
+      const double x = (tpm ? sums[c][k] / lengths[k] : sums[c][k]) * scale[c];
       values.push_back(std::log10(x + 1.0));
     }
   }
@@ -157,13 +164,9 @@ void WriteExpressionTable(const ExpressionTable& table, std::ostream& out) {
   std::vector<std::string> genes;
   for (const auto& [g, v] : table.of_gene) genes.push_back(g);
   std::sort(genes.begin(), genes.end());
-  char buf[32];
   for (const auto& g : genes) {
     out << g;
-    for (double v : table.of_gene.at(g)) {
-      const auto r = std::to_chars(buf, buf + sizeof buf, v);
-      out << '\t' << std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));
-    }
+    for (double v : table.of_gene.at(g)) out << '\t' << ShortestText(v);
     out << '\n';
   }
 }

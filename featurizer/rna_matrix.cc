@@ -1,11 +1,12 @@
 #include "featurizer/rna_matrix.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "common/enum_names.h"
 #include "common/error.h"
+#include "common/parse.h"
 
 namespace getps {
 namespace {
@@ -28,25 +29,43 @@ constexpr AnnDataMatrix kAnnDataMatrices[] = {{RnaLayer::kCounts, "/layers/count
                                               {RnaLayer::kRaw, "/raw/X", "/raw/var"},
                                               {RnaLayer::kX, "/X", "/var"}};
 
-std::string Shortest(double v) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 bool IsCount(double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); }
 
 [[noreturn]] void NotACount(const Hdf5Dataset& d, std::uint64_t at, double v) {
   throw Error(ErrorCode::kInvalidArgument,
-              d.Where() + ": expected counts (non-negative integers), found " + Shortest(v) +
+              d.Where() + ": expected counts (non-negative integers), found " + ShortestText(v) +
                   " at value " + std::to_string(at) +
                   "; pseudobulk needs raw counts (AnnData: --rna-layer counts|raw|X)");
 }
 
-// A string column of an AnnData dataframe group: plain strings or a
-// categorical (codes into categories).
+// A string column of an AnnData dataframe: a string dataset, or a group by
+// its encoding-type (anndata >= 0.8): categorical (codes into categories)
+// or nullable-string-array (values, a mask: masked entries are "").
 std::vector<std::string> StringColumn(const Hdf5File& f, const std::string& name) {
-  if (!f.IsGroup(name)) return Hdf5Dataset(f, name).ReadStrings();
+  if (!f.IsGroup(name)) {
+    const Hdf5Dataset d(f, name);
+    if (!d.IsString() && f.Exists(name) && !f.StringAttribute(name, "categories").empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  d.Where() +
+                      ": a categorical of anndata < 0.8; re-save the file with anndata "
+                      ">= 0.8 (adata.write_h5ad)");
+    return d.ReadStrings();
+  }
+  const std::string encoding = f.StringAttribute(name, "encoding-type");
+  if (encoding == "nullable-string-array") {
+    auto values = Hdf5Dataset(f, name + "/values").ReadStrings();
+    const auto mask = Hdf5Dataset(f, name + "/mask").ReadInts();
+    for (std::size_t i = 0; i < values.size() && i < mask.size(); ++i)
+      if (mask[i]) values[i].clear();
+    return values;
+  }
+  if (encoding != "categorical" && !f.Exists(name + "/categories")) {
+    throw Error(ErrorCode::kInvalidArgument,
+                f.path() + " group " + name +
+                    ": expected strings (a string dataset, a categorical or a "
+                    "nullable-string-array), found encoding-type '" +
+                    encoding + "'");
+  }
   const auto categories = Hdf5Dataset(f, name + "/categories").ReadStrings();
   const auto codes = Hdf5Dataset(f, name + "/codes").ReadInts();
   std::vector<std::string> out;
@@ -72,25 +91,25 @@ std::vector<std::string> DataframeIndex(const Hdf5File& f, const std::string& fr
 
 }  // namespace
 
-struct RnaMatrix::Source {
-  std::string matrix;      // e.g. "/matrix", "/layers/counts"
-  bool dense = false;      // a 2-D dataset, cells x genes
-  bool cell_major = true;  // sparse: indptr runs over cells (10x CSC, AnnData CSR)
-  std::uint64_t cells = 0, genes = 0;
-};
-
 const char* RnaLayerName(RnaLayer layer) { return kLayerNames.Name(layer); }
 RnaLayer ParseRnaLayer(const std::string& name) { return kLayerNames.Parse("--rna-layer", name); }
 
 RnaMatrix::RnaMatrix(const std::string& path, RnaLayer layer)
-    : file_(std::make_unique<Hdf5File>(path)), source_(std::make_unique<Source>()) {
+    : file_(std::make_unique<Hdf5File>(path)), layout_(std::make_unique<Layout>()) {
   if (file_->IsGroup("/matrix")) {
     Open10x();
   } else if (file_->Exists("/obs") || file_->Exists("/X")) {
     OpenAnnData(layer);
   } else {
     std::string top;
-    for (const auto& c : file_->Children("/")) top += (top.empty() ? "" : ", ") + c;
+    for (const auto& c : file_->Children("/")) {
+      if (file_->Exists("/" + c + "/gene_names") && file_->Exists("/" + c + "/indptr"))
+        throw Error(ErrorCode::kInvalidArgument,
+                    path + ": the Cell Ranger 2 layout (/" + c + "/genes, gene_names, ...), not " +
+                        "read: re-run Cell Ranger 3 or later, or convert it (scanpy.read_10x_h5, " +
+                        "then write_h5ad)");
+      top += (top.empty() ? "" : ", ") + c;
+    }
     throw Error(ErrorCode::kInvalidArgument,
                 path + ": neither a 10x matrix (/matrix) nor AnnData (/X, /obs, /var); its top " +
                     "level holds: " + (top.empty() ? "nothing" : top));
@@ -101,7 +120,7 @@ RnaMatrix::RnaMatrix(const std::string& path, RnaLayer layer)
 RnaMatrix::~RnaMatrix() = default;
 
 void RnaMatrix::Open10x() {
-  Source& s = *source_;
+  Layout& s = *layout_;
   s.matrix = "/matrix";
   const auto shape = Hdf5Dataset(*file_, "/matrix/shape").ReadInts();
   if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0) {
@@ -129,8 +148,82 @@ void RnaMatrix::Open10x() {
   description_ = "10x /matrix";
 }
 
+namespace {
+
+// Reads matrix `m`'s layout (dense or sparse, its orientation and shape)
+// into `s`.
+void ReadAnnDataLayout(const Hdf5File& f, const char* m, RnaMatrix::Layout* s) {
+  s->dense = !f.IsGroup(m);
+  std::vector<std::int64_t> shape;
+  if (s->dense) {
+    const Hdf5Dataset d(f, m);
+    if (d.shape().size() != 2)
+      throw Error(ErrorCode::kInvalidArgument, d.Where() + ": expected a 2-D matrix");
+    shape = {static_cast<std::int64_t>(d.shape()[0]), static_cast<std::int64_t>(d.shape()[1])};
+  } else {
+    std::string encoding = f.StringAttribute(m, "encoding-type");
+    if (encoding.empty()) encoding = f.StringAttribute(m, "h5sparse_format") + "_matrix";
+    if (encoding != "csr_matrix" && encoding != "csc_matrix") {
+      throw Error(ErrorCode::kInvalidArgument,
+                  f.path() + " group " + m +
+                      ": expected a sparse matrix (encoding-type csr_matrix or csc_matrix), "
+                      "found '" +
+                      encoding + "'");
+    }
+    s->cell_major = encoding == "csr_matrix";
+    shape = f.IntAttribute(m, "shape");
+    if (shape.empty()) shape = f.IntAttribute(m, "h5sparse_shape");
+  }
+  if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                f.path() + " " + m + ": expected a shape of 2 values (cells, genes)");
+  }
+  s->matrix = m;
+  s->cells = static_cast<std::uint64_t>(shape[0]);
+  s->genes = static_cast<std::uint64_t>(shape[1]);
+}
+
+// The first value of matrix `s` that is not a count, among the first
+// kProbe (dense: whole rows); nullopt when they all are.
+std::optional<double> FirstNonCount(const Hdf5File& f, const RnaMatrix::Layout& s) {
+  const Hdf5Dataset d(f, s.dense ? s.matrix : s.matrix + "/data");
+  const std::uint64_t rows =
+      s.dense ? std::min<std::uint64_t>(s.cells, 1 + kProbe / (s.genes + 1)) : 0;
+  std::vector<double> probe(s.dense ? rows * s.genes : std::min<std::uint64_t>(d.size(), kProbe));
+  d.Read(0, s.dense ? rows : probe.size(), probe.data());
+  const auto bad = std::find_if(probe.begin(), probe.end(), [](double v) { return !IsCount(v); });
+  if (bad == probe.end()) return std::nullopt;
+  return *bad;
+}
+
+// indptr of a sparse matrix: major + 1 entries from 0 to nnz, never
+// decreasing (so every value's row is found by walking forward).
+void CheckIndexPointer(const std::vector<std::int64_t>& indptr, std::uint64_t major,
+                       std::uint64_t nnz, const char* rows, const std::string& at) {
+  if (indptr.size() != major + 1) {
+    throw Error(ErrorCode::kInvalidArgument,
+                at + "expected " + std::to_string(major + 1) + " entries (one more than the " +
+                    rows + " of the shape), found " + std::to_string(indptr.size()));
+  }
+  if (indptr.front() != 0 || static_cast<std::uint64_t>(indptr.back()) != nnz) {
+    throw Error(ErrorCode::kInvalidArgument,
+                at + "expected to run from 0 to " + std::to_string(nnz) +
+                    " (the length of data), runs from " + std::to_string(indptr.front()) + " to " +
+                    std::to_string(indptr.back()));
+  }
+  for (std::size_t i = 1; i < indptr.size(); ++i) {
+    if (indptr[i] < indptr[i - 1]) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  at + "expected never to decrease; entry " + std::to_string(i) + " (" +
+                      std::to_string(indptr[i]) + ") is below entry " + std::to_string(i - 1) +
+                      " (" + std::to_string(indptr[i - 1]) + ")");
+    }
+  }
+}
+
+}  // namespace
+
 void RnaMatrix::OpenAnnData(RnaLayer layer) {
-  Source& s = *source_;
   std::string refused;  // why each candidate of kAuto was passed over
   for (const AnnDataMatrix& m : kAnnDataMatrices) {
     if (layer != RnaLayer::kAuto && layer != m.layer) continue;
@@ -140,52 +233,18 @@ void RnaMatrix::OpenAnnData(RnaLayer layer) {
       refused += std::string(refused.empty() ? "" : "; ") + m.matrix + " absent";
       continue;
     }
-    s.matrix = m.matrix;
-    s.dense = !file_->IsGroup(m.matrix);
-    std::vector<std::int64_t> shape;
-    if (s.dense) {
-      const Hdf5Dataset d(*file_, m.matrix);
-      if (d.shape().size() != 2)
-        throw Error(ErrorCode::kInvalidArgument, d.Where() + ": expected a 2-D matrix");
-      shape = {static_cast<std::int64_t>(d.shape()[0]), static_cast<std::int64_t>(d.shape()[1])};
-    } else {
-      std::string encoding = file_->StringAttribute(m.matrix, "encoding-type");
-      if (encoding.empty())
-        encoding = file_->StringAttribute(m.matrix, "h5sparse_format") + "_matrix";
-      if (encoding != "csr_matrix" && encoding != "csc_matrix") {
-        throw Error(ErrorCode::kInvalidArgument,
-                    file_->path() + " group " + m.matrix +
-                        ": expected a sparse matrix (encoding-type csr_matrix or csc_matrix), "
-                        "found '" +
-                        encoding + "'");
+    ReadAnnDataLayout(*file_, m.matrix, layout_.get());
+    if (layer == RnaLayer::kAuto) {
+      if (const auto bad = FirstNonCount(*file_, *layout_)) {
+        refused += std::string(refused.empty() ? "" : "; ") + m.matrix + " holds " +
+                   ShortestText(*bad) + ", not a count";
+        continue;
       }
-      s.cell_major = encoding == "csr_matrix";
-      shape = file_->IntAttribute(m.matrix, "shape");
-      if (shape.empty()) shape = file_->IntAttribute(m.matrix, "h5sparse_shape");
-    }
-    if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  file_->path() + " " + m.matrix + ": expected a shape of 2 values (cells, genes)");
-    }
-    s.cells = static_cast<std::uint64_t>(shape[0]);
-    s.genes = static_cast<std::uint64_t>(shape[1]);
-    const std::string values = s.dense ? s.matrix : s.matrix + "/data";
-    const Hdf5Dataset d(*file_, values);
-    std::vector<double> probe(
-        s.dense ? std::min<std::uint64_t>(s.cells, 1 + kProbe / (s.genes + 1)) * s.genes
-                : std::min<std::uint64_t>(d.size(), kProbe));
-    d.Read(0, s.dense ? probe.size() / std::max<std::uint64_t>(s.genes, 1) : probe.size(),
-           probe.data());
-    const auto bad = std::find_if(probe.begin(), probe.end(), [](double v) { return !IsCount(v); });
-    if (layer == RnaLayer::kAuto && bad != probe.end()) {
-      refused += std::string(refused.empty() ? "" : "; ") + m.matrix + " holds " + Shortest(*bad) +
-                 ", not a count";
-      continue;
     }
     description_ = std::string("AnnData ") + (m.matrix + 1) +
-                   (s.dense        ? " (dense)"
-                    : s.cell_major ? " (CSR)"
-                                   : " (CSC)");
+                   (layout_->dense        ? " (dense)"
+                    : layout_->cell_major ? " (CSR)"
+                                          : " (CSC)");
     ReadAnnDataNames(m.var);
     return;
   }
@@ -203,7 +262,7 @@ void RnaMatrix::ReadAnnDataNames(const std::string& var) {
 }
 
 void RnaMatrix::CheckLengths() const {
-  const Source& s = *source_;
+  const Layout& s = *layout_;
   auto expect = [&](std::size_t have, std::uint64_t want, const std::string& what) {
     if (have != want) {
       throw Error(ErrorCode::kInvalidArgument,
@@ -219,7 +278,7 @@ void RnaMatrix::CheckLengths() const {
 }
 
 void RnaMatrix::ForEach(const Visitor& visit) const {
-  if (source_->dense) {
+  if (layout_->dense) {
     ForEachDense(visit);
   } else {
     ForEachSparse(visit);
@@ -227,7 +286,7 @@ void RnaMatrix::ForEach(const Visitor& visit) const {
 }
 
 void RnaMatrix::ForEachDense(const Visitor& visit) const {
-  const Source& s = *source_;
+  const Layout& s = *layout_;
   const Hdf5Dataset d(*file_, s.matrix);
   const std::uint64_t rows =
       std::max<std::uint64_t>(1, kSlice / std::max<std::uint64_t>(s.genes, 1));
@@ -245,29 +304,18 @@ void RnaMatrix::ForEachDense(const Visitor& visit) const {
 }
 
 void RnaMatrix::ForEachSparse(const Visitor& visit) const {
-  const Source& s = *source_;
+  const Layout& s = *layout_;
   const Hdf5Dataset data(*file_, s.matrix + "/data"), indices(*file_, s.matrix + "/indices");
   const auto indptr = Hdf5Dataset(*file_, s.matrix + "/indptr").ReadInts();
   const std::uint64_t major = s.cell_major ? s.cells : s.genes,
                       minor = s.cell_major ? s.genes : s.cells;
-  const std::string at = path() + " dataset " + s.matrix + "/indptr: ";
-  if (indptr.size() != major + 1) {
-    throw Error(ErrorCode::kInvalidArgument,
-                at + "expected " + std::to_string(major + 1) + " entries (one more than the " +
-                    (s.cell_major ? "cells" : "genes") + " of the shape), found " +
-                    std::to_string(indptr.size()));
-  }
   if (indices.size() != data.size()) {
     throw Error(ErrorCode::kInvalidArgument,
                 indices.Where() + ": expected " + std::to_string(data.size()) +
                     " entries (as many as data), found " + std::to_string(indices.size()));
   }
-  if (indptr.front() != 0 || static_cast<std::uint64_t>(indptr.back()) != data.size()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                at + "expected to run from 0 to " + std::to_string(data.size()) +
-                    " (the length of data), runs from " + std::to_string(indptr.front()) + " to " +
-                    std::to_string(indptr.back()));
-  }
+  CheckIndexPointer(indptr, major, data.size(), s.cell_major ? "cells" : "genes",
+                    path() + " dataset " + s.matrix + "/indptr: ");
   std::vector<double> values;
   std::vector<std::int64_t> index;
   std::uint64_t row = 0;
@@ -279,16 +327,14 @@ void RnaMatrix::ForEachSparse(const Visitor& visit) const {
     indices.Read(first, n, index.data());
     for (std::uint64_t k = 0; k < n; ++k) {
       const std::uint64_t e = first + k;
-      while (static_cast<std::uint64_t>(indptr[row + 1]) <= e) {
-        if (indptr[row + 1] < indptr[row])
-          throw Error(ErrorCode::kInvalidArgument,
-                      at + "decreases at entry " + std::to_string(row + 1));
-        ++row;
-      }
+      while (static_cast<std::uint64_t>(indptr[row + 1]) <= e) ++row;  // checked: it ends
       if (index[k] < 0 || static_cast<std::uint64_t>(index[k]) >= minor) {
         throw Error(ErrorCode::kInvalidArgument,
                     indices.Where() + ": index " + std::to_string(index[k]) + " at value " +
-                        std::to_string(e) + " is outside 0.." + std::to_string(minor - 1));
+                        std::to_string(e) + " is outside " +
+                        (minor == 0 ? std::string("the matrix (its shape has no ") +
+                                          (s.cell_major ? "genes)" : "cells)")
+                                    : "0.." + std::to_string(minor - 1)));
       }
       if (!IsCount(values[k])) NotACount(data, e, values[k]);
       const auto m = static_cast<std::size_t>(index[k]);

@@ -60,8 +60,15 @@ class RnaMatrix {
   using Visitor = std::function<void(std::size_t cell, std::size_t gene, double count)>;
   void ForEach(const Visitor& visit) const;
 
+  // Where the values are and how they are laid out.
+  struct Layout {
+    std::string matrix;      // e.g. "/matrix", "/layers/counts"
+    bool dense = false;      // a 2-D dataset, cells x genes
+    bool cell_major = true;  // sparse: indptr runs over cells (10x CSC, AnnData CSR)
+    std::uint64_t cells = 0, genes = 0;
+  };
+
  private:
-  struct Source;  // where the values are and how they are laid out
   void Open10x();
   void OpenAnnData(RnaLayer layer);
   void ReadAnnDataNames(const std::string& var);
@@ -70,7 +77,7 @@ class RnaMatrix {
   void ForEachDense(const Visitor& visit) const;
 
   std::unique_ptr<Hdf5File> file_;
-  std::unique_ptr<Source> source_;
+  std::unique_ptr<Layout> layout_;
   std::string description_;
   std::vector<std::string> barcodes_, gene_names_, gene_ids_;
   std::vector<char> is_gene_;

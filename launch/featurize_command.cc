@@ -87,6 +87,13 @@ void ReadSamples(const po::variables_map& vm, FeaturizeOptions& o) {
                          SplitList(get(o.reads == ReadsFormat::kBam ? "bam" : "fragments")), rna);
   }
   if (rna.size() == 1) o.rna = rna[0];
+  const auto with_rna = std::count_if(o.samples.begin(), o.samples.end(),
+                                      [](const Sample& s) { return !s.rna.empty(); });
+  if (with_rna > 0 && (!o.rna.empty() || with_rna < static_cast<long>(o.samples.size())))
+    throw Error(ErrorCode::kInvalidArgument,
+                "getps featurize: give every sample its own RNA (" + std::to_string(with_rna) +
+                    " of " + std::to_string(o.samples.size()) +
+                    " have one) or one --rna matrix for all, not both");
   if (sheet && rna.size() > 1)
     throw Error(ErrorCode::kInvalidArgument,
                 "getps featurize: with --sample-sheet, give per-sample RNA in the sheet");
@@ -119,15 +126,14 @@ FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
   o.expression = get("expression");
   o.log_expression = vm["log-expression"].as<bool>();
   o.rna_options = ReadRnaOptions(vm);
-  const bool sample_rna = std::any_of(o.samples.begin(), o.samples.end(),
-                                      [](const Sample& s) { return !s.rna.empty(); });
-  if (!o.expression.empty() && (!o.rna.empty() || sample_rna))
+  if (!o.expression.empty() && HasRna(o))
     throw Error(ErrorCode::kInvalidArgument,
                 "getps featurize: give --expression or --rna, not both");
   o.min_acpm = vm["min-acpm"].as<double>();
   o.dtype = ParseMotifDtype(get("dtype"));
   o.threads = vm["threads"].as<int>();
   o.device = get("device");
+  o.device_scan = ReadTorchScanOptions(vm);
   o.progress = !vm["quiet"].as<bool>();
   for (const char* k : {"peaks", "genome", "barcodes", "counts", "gtf", "tss-bed", "expression",
                         "sample-sheet", "clusters", "cluster-names"}) {

@@ -44,6 +44,8 @@ int RunPseudobulk(const std::vector<std::string>& args) {
   SampleInputs in{SamplesFromLists(SplitList(get("samples")), rna, rna), ReadsFormat::kFragments,
                   ReadSampleBarcodes(*vm), &table, get("barcodes")};
   if (rna.size() == 1) in.samples[0].rna = rna[0];
+  if (!get("gtf").empty() && !get("tss-bed").empty())
+    throw Error(ErrorCode::kInvalidArgument, "getps pseudobulk: give --gtf or --tss-bed, not both");
   std::vector<GeneTss> genes;
   if (!get("gtf").empty()) genes = ReadGtfTss(get("gtf"));
   if (!get("tss-bed").empty()) genes = ReadTssBed(get("tss-bed"));

@@ -55,7 +55,9 @@ int RunScan(const std::vector<std::string>& args) {
   MotifScanner scanner(set.pssms);
   const std::string device = (*vm)["device"].as<std::string>();
   std::unique_ptr<TorchMotifScanner> device_scanner;
-  if (device != "cpu") device_scanner = std::make_unique<TorchMotifScanner>(set.pssms, device);
+  if (device != "cpu")
+    device_scanner =
+        std::make_unique<TorchMotifScanner>(set.pssms, device, ReadTorchScanOptions(*vm));
   const std::string out_path = (*vm)["out"].as<std::string>();
   OutputFile file = OpenOutput(out_path);
   const bool per_region = (*vm)["per-region"].as<bool>();

@@ -49,6 +49,13 @@ TEST(BarcodeTable, SeuratMetadataCsv) {
   EXPECT_EQ(CellType(t, "AAAG-1"), "-");                                   // NA: skipped
 }
 
+TEST(BarcodeTable, OneColumnExportWithRowNames) {
+  TempDir dir("bt");  // pandas obs[["cell_type"]].to_csv(), R write.csv of one column
+  EXPECT_EQ(Read(dir, ",cell_type\nAAAC-1,B\n").celltypes, (std::vector<std::string>{"B"}));
+  EXPECT_EQ(Read(dir, "\"\",\"label\"\n\"AAAC-1\",\"T\"\n").celltypes,
+            (std::vector<std::string>{"T"}));
+}
+
 TEST(BarcodeTable, ScanpyObsCsvAndNamedColumns) {
   TempDir dir("bt");
   const std::string csv = "index,n_genes,leiden,label\nAAAC-1,10,0,B\nAAAG-1,12,1,T\n";

@@ -20,7 +20,7 @@ SmallMatrix Matrix() {
   SmallMatrix m;
   m.barcodes = {"AAAC-1", "AAAG-1", "AAAT-1", "TTTT-1"};
   m.genes = {"CD3E", "ENSG00000156738.17", "NOVEL", "chr1:1-500"};
-  m.ids = {"ENSG00000198851.9", "ENSG00000156738.17", "NOVEL", "chr1:1-500"};
+  m.ids = {"ENSG_NOT_ANNOTATED", "ENSG00000156738.17", "NOVEL", "chr1:1-500"};
   m.types = {"Gene Expression", "Gene Expression", "Gene Expression", "Peaks"};
   m.counts = {{4, 0, 1, 50}, {0, 7, 0, 50}, {1, 1, 2, 50}, {90, 90, 90, 90}};
   return m;
@@ -40,7 +40,7 @@ BarcodeTable Table() {
   return t;
 }
 
-// CD3E by name; MS4A1 by the versioned ID in the matrix's name column.
+// CD3E by name (its matrix ID is not annotated); MS4A1 by its versioned ID.
 std::vector<GeneTss> Genes() {
   return {{"CD3E", "chr11", 118304000, '+', "ENSG00000198851", 1000},
           {"MS4A1", "chr11", 60455000, '+', "ENSG00000156738", 4000},
@@ -70,6 +70,26 @@ TEST(Pseudobulk, CpmOverEveryGeneExpressionCount) {
   EXPECT_EQ(r.by_id, 1u);
   EXPECT_EQ(r.unmatched, 1u);
   EXPECT_EQ(r.cells, (std::vector<std::int64_t>{2, 1, 0}));
+}
+
+TEST(Pseudobulk, RepeatedNamesStayApartByTheirIds) {
+  TempDir dir("pseudobulk");
+  SmallMatrix m;  // two different genes under one symbol, as 10x lists a dozen
+  m.barcodes = {"AAAC-1"};
+  m.genes = {"TBCE", "TBCE"};
+  m.ids = {"ENSG00000284770", "ENSG00000285053"};
+  m.counts = {{3, 1}};
+  testing_util::Write10x(dir.Sub("m.h5"), m);
+  BarcodeTable table = Table();
+  const std::vector<GeneTss> genes = {{"TBCE", "chr1", 10, '+', "ENSG00000284770", 100},
+                                      {"TBCE_2", "chr1", 90, '+', "ENSG00000285053", 300}};
+  PseudobulkReport r;
+  const ExpressionTable t = Pseudobulk({{dir.Sub("m.h5"), &table}}, table.celltypes, genes, "t",
+                                       {RnaNormalise::kTpm, RnaLayer::kAuto}, &r);
+  const double rates = 3.0 / 100 + 1.0 / 300;  // each by its own gene's length
+  EXPECT_DOUBLE_EQ(t.of_gene.at("TBCE")[0], L(3.0 / 100 / rates * 1e6));
+  EXPECT_DOUBLE_EQ(t.of_gene.at("TBCE_2")[0], L(1.0 / 300 / rates * 1e6));
+  EXPECT_EQ(r.by_id, 2u);
 }
 
 TEST(Pseudobulk, TpmOverAnnotatedGenesByLength) {

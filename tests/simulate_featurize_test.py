@@ -5,10 +5,12 @@ equal the expression table), and featurize's errors on bad input."""
 import hashlib
 import json
 import os
+import random
 import subprocess
+import sys
 import unittest
 
-from getps_cli import run, SimulatedStoreTest  # noqa: E402
+from getps_cli import GETPS, run, SimulatedStoreTest  # noqa: E402
 
 
 
@@ -116,6 +118,39 @@ class SimulateFeaturize(SimulatedStoreTest):
                 "--device", "cuda", "--quiet", check=False)
         if p.returncode != 0:  # no GPU here: a clear refusal
             self.assertIn("--device cuda", p.stderr)
+
+    def test_device_scan_memory_is_bounded(self):
+        # 1,000 random motifs (2,000 PSSMs) over 200 peaks (about 100 kbp): one
+        # convolution of all would hold 2,000 x 100 k x 5 B = 1 GB of scores.
+        motifs, peaks = os.path.join(self.tmp.name, "random1000.meme"), os.path.join(self.tmp.name, "p200.bed")
+        rng = random.Random(4)
+        with open(motifs, "w") as g:
+            g.write("MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n")
+            for m in range(1000):
+                width = rng.randint(6, 16)
+                g.write(f"MOTIF R{m}\nletter-probability matrix: alength= 4 w= {width}\n")
+                for _ in range(width):
+                    row = [round(rng.random() ** 3, 3) + 0.001 for _ in range(4)]
+                    g.write(" ".join(f"{v / sum(row):.6f}" for v in row) + "\n")
+                g.write("\n")
+        with open(os.path.join(self.world, "peaks.bed")) as f, open(peaks, "w") as g:
+            g.writelines(f.readlines()[:200])
+        outs = []
+        for device in ("cpu", "torch-cpu"):
+            out = os.path.join(self.tmp.name, f"jaspar-{device}.tsv")
+            wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+                       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            p = subprocess.run([sys.executable, "-c", wrapper, GETPS, "scan", "--genome",
+                                os.path.join(self.world, "genome.fa"), "--regions", peaks, "--motifs", motifs,
+                                "--device", device, "--background", "uniform", "--out", out, "--quiet"],
+                               capture_output=True, text=True, check=True)
+            peak_mb = int(p.stdout.split()[-1]) >> 10
+            with open(out) as f:
+                outs.append(f.read())
+        self.assertEqual(outs[0], outs[1])
+        self.assertGreater(outs[0].count("\n"), 100)
+        self.assertLess(peak_mb, 700)  # the torch-cpu run's peak: 256 MB per convolution
+        print(f"checked: torch-cpu scan of 2,000 PSSMs x 200 peaks peaked at {peak_mb} MB (unbounded: 1.7 GB)")
 
     def test_chrom_map_and_an_empty_cell_type(self):
         # Peaks named "1".."4" against a genome with "chr1".."chr4"; a third
