@@ -9,10 +9,10 @@
 namespace getps {
 namespace {
 
-TEST(TorchMotifScanner, EqualsTheSimdScannerOnTheCpuDevice) {
-  Rng rng(9);
+// Random PSSMs with thresholds that let matches through.
+std::vector<Pssm> RandomPssms(Rng& rng, int n) {
   std::vector<Pssm> pssms;
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < n; ++i) {
     Motif m;
     const std::size_t w = 3 + rng.Below(15);
     for (std::size_t j = 0; j < w; ++j) {
@@ -24,6 +24,12 @@ TEST(TorchMotifScanner, EqualsTheSimdScannerOnTheCpuDevice) {
     p.threshold = p.MaxScore() - (p.MaxScore() - p.MinScore()) * 0.2 * rng.Uniform();
     pssms.push_back(p);
   }
+  return pssms;
+}
+
+TEST(TorchMotifScanner, EqualsTheSimdScannerOnTheCpuDevice) {
+  Rng rng(9);
+  const std::vector<Pssm> pssms = RandomPssms(rng, 30);
   std::vector<std::vector<std::uint8_t>> seqs(5);
   for (auto& s : seqs) {
     s.resize(200 + rng.Below(2000));
@@ -49,24 +55,6 @@ TEST(TorchMotifScanner, EqualsTheSimdScannerOnTheCpuDevice) {
     total += want.size();
   }
   EXPECT_GT(total, 100u);
-}
-
-// Random PSSMs with thresholds that let matches through, and sequences.
-std::vector<Pssm> RandomPssms(Rng& rng, int n) {
-  std::vector<Pssm> pssms;
-  for (int i = 0; i < n; ++i) {
-    Motif m;
-    const std::size_t w = 3 + rng.Below(15);
-    for (std::size_t j = 0; j < w; ++j) {
-      std::array<double, 4> row{0.1, 0.1, 0.1, 0.1};
-      row[rng.Below(4)] = 0.7;
-      m.probs.push_back(row);
-    }
-    Pssm p = LogOdds(m, {0.25, 0.25, 0.25, 0.25}, 0.01);
-    p.threshold = p.MaxScore() - (p.MaxScore() - p.MinScore()) * 0.2 * rng.Uniform();
-    pssms.push_back(p);
-  }
-  return pssms;
 }
 
 TEST(TorchMotifScanner, ABudgetCutsConvolutionsWithoutChangingMatches) {
