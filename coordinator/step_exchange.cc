@@ -9,7 +9,7 @@ namespace getps {
 Replies StepExchange::Shard(const std::string& peer, int replica, const Message& request) {
   const auto ask = Decode<ShardRequest>(request);
   const StepShard shard = shards_.Take(replica, request.step, ask.windows, ask.shard);
-  return {{peer, Encode(ShardGrant{shard.first, shard.count}, {0, request.step})}};
+  return {{peer, Encode(ShardGrant{shard.first, shard.count, shard.left}, {0, request.step})}};
 }
 
 // Synchronous: the update applies once every replica pushed this step, and

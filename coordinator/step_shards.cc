@@ -39,6 +39,7 @@ StepShard StepShards::Take(int replica, std::uint64_t step, std::size_t windows,
   }
   StepShard out{next_, std::min(shard_, windows_ - next_)};
   next_ += out.count;
+  out.left = windows_ - next_;
   handed_[replica] += out.count;
   return out;
 }

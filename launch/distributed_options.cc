@@ -13,8 +13,8 @@ constexpr EnumNames<WireDtype, 2> kWireNames{
 void AddDistributedOptions(CommandSpec& spec) {
   const DistributedOptions d;
   spec.options.add_options()("sync", po::value<std::string>()->default_value(""),
-                             "distributed under mpirun: mpi (allreduce) or ps (parameter server "
-                             "on rank 0)")(
+                             "distributed under mpirun: mpi (allreduce over MPI), nccl (allreduce\n"
+                             "over NCCL, a GPU per replica; CUDA builds) or ps (parameter server)")(
       "bind", Defaulted(d.bind),
       "with --sync: the coordinator's control endpoint (port 0: any free port)")(
       "timeout", Defaulted(d.timeout_seconds),
@@ -36,7 +36,7 @@ void AddDistributedOptions(CommandSpec& spec) {
       "staleness", Defaulted(d.staleness),
       "with --sync ps: -1 synchronous; S >= 0 asynchronous, a replica at most S pushes "
       "ahead of the slowest")("wire", po::value<std::string>()->default_value(WireName(d.wire)),
-                              "with --sync ps: gradients on the wire as fp32 or bf16")(
+                              "with --sync ps or nccl: gradients on the wire as fp32 or bf16")(
       "servers", Defaulted(d.servers),
       "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
       "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
@@ -47,7 +47,14 @@ void AddDistributedOptions(CommandSpec& spec) {
       "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page);\n"
       "0: any free port (see RUN/status.json); off by default; under mpirun on rank 0")(
       "status-bind", Defaulted(d.status_bind),
-      "the status server's IPv4 address (0.0.0.0: every interface)");
+      "the status server's IPv4 address (0.0.0.0: every interface)")(
+      "bucket-mb", Defaulted(d.bucket_mb),
+      "with --sync mpi or nccl: gradients are summed in buckets of this many MiB (parameters in\n"
+      "reverse order), each started as soon as backward has produced its gradients")(
+      "overlap", po::value<std::string>()->default_value(kOverlapModes.Name(d.overlap)),
+      "with --sync mpi or nccl: sum the buckets during backward (on), after it (off; the\n"
+      "same sums), or on where the replicas train on GPUs and off on CPU (auto)");
+  spec.ranges["bucket-mb"] = Positive();
 }
 
 DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
@@ -67,14 +74,25 @@ DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
   o.rendezvous_timeout_seconds = vm["rendezvous-timeout"].as<double>();
   o.host_failures = vm["host-failures"].as<int>();
   o.host_cooldown_seconds = vm["host-cooldown"].as<double>();
+  o.bucket_mb = vm["bucket-mb"].as<double>();
+  o.overlap = kOverlapModes.Parse("--overlap", vm["overlap"].as<std::string>());
   if (!o.sync) return o;
   const bool ps = *o.sync == SyncMode::kParameterServer;
-  if (o.wire == WireDtype::kBf16 && !ps)
-    throw Error(ErrorCode::kInvalidArgument, "--wire bf16 needs --sync ps (MPI has no bfloat16)");
+#ifndef GETPS_NCCL
+  if (*o.sync == SyncMode::kNccl)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--sync nccl: this getps was built without NCCL (build it against a CUDA LibTorch: "
+                "GETPS_CUDA=ON with a CUDA toolkit, or -DTorch_DIR=...)");
+#endif
+  if (o.wire == WireDtype::kBf16 && *o.sync == SyncMode::kMpi)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--wire bf16 needs --sync ps or nccl (MPI has no bfloat16)");
   if (o.staleness >= 0 && !ps)
     throw Error(ErrorCode::kInvalidArgument, "--staleness needs --sync ps");
   if (o.external_workers > 0 && !ps)
     throw Error(ErrorCode::kInvalidArgument, "--external-workers needs --sync ps");
+  if ((!vm["bucket-mb"].defaulted() || !vm["overlap"].defaulted()) && ps)
+    throw Error(ErrorCode::kInvalidArgument, "--bucket-mb and --overlap need --sync mpi or nccl");
   if (o.servers < 0 || (o.servers > 0 && !ps))
     throw Error(ErrorCode::kInvalidArgument, "--servers K (K >= 1) needs --sync ps");
   return o;

@@ -24,6 +24,9 @@
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
 #include "worker/mpi_transport.h"
+#ifdef GETPS_NCCL
+#include "worker/nccl_transport.h"
+#endif
 #include "worker/ps_transport.h"
 #include "worker/trainer.h"
 
@@ -39,12 +42,15 @@ bool StartedByMpiLauncher() {
 }
 
 // MPI_Init/Finalize for the life of the run; MPI_Abort on an error escaping
-// one rank, so the others do not wait for it forever.
+// one rank, so the others do not wait for it forever. Serialized threads:
+// the gradient hooks (gradient_reducer.h) call MPI from the thread
+// autograd runs them on (the training thread on CPU, the engine's device
+// thread for CUDA tensors) while the training thread waits in backward.
 class MpiSession {
  public:
   MpiSession() {
     int provided = 0;
-    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
       throw Error(ErrorCode::kIOError, "MPI_Init failed (run under mpirun)");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
@@ -233,23 +239,35 @@ void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const M
 }
 
 // The transport of this rank's --sync.
-std::unique_ptr<Transport> MakeTransport(SyncMode sync, const ControlClientOptions& control,
-                                         MPI_Comm replicas, int mpi_rank) {
-  switch (sync) {
+std::unique_ptr<Transport> MakeTransport(const DistributedOptions& options,
+                                         const ControlClientOptions& control, MPI_Comm replicas,
+                                         int mpi_rank) {
+  GradientReducerOptions buckets;
+  buckets.bucket_bytes = static_cast<std::int64_t>(options.bucket_mb * (1 << 20));
+  switch (*options.sync) {
     case SyncMode::kMpi:
-      return std::make_unique<MpiTransport>(MpiTransportOptions{replicas, mpi_rank, control});
+      return std::make_unique<MpiTransport>(
+          MpiTransportOptions{replicas, mpi_rank, control, buckets, options.overlap});
     case SyncMode::kParameterServer:
       return std::make_unique<PsTransport>(PsTransportOptions{mpi_rank, control});
+    case SyncMode::kNccl:
+#ifdef GETPS_NCCL
+      return std::make_unique<NcclTransport>(
+          MpiTransportOptions{replicas, mpi_rank, control, buckets, options.overlap},
+          options.wire == WireDtype::kBf16 ? torch::kBFloat16 : torch::kFloat32);
+#else
+      break;  // refused by ReadDistributedOptions
+#endif
   }
   throw Error(ErrorCode::kInternal, "no transport for this --sync");
 }
 
-void TrainRank(const TrainOptions& train, const Bootstrap& boot, SyncMode sync, MPI_Comm replicas,
-               int mpi_rank) {
+void TrainRank(const TrainOptions& train, const Bootstrap& boot, const DistributedOptions& options,
+               MPI_Comm replicas, int mpi_rank) {
   const ControlClientOptions control{
       boot.endpoint, boot.keys, "replica " + std::to_string(mpi_rank),
       boot.timeout,  {},        boot.heartbeat};
-  const auto transport = MakeTransport(sync, control, replicas, mpi_rank);
+  const auto transport = MakeTransport(options, control, replicas, mpi_rank);
   TrainOptions mine = train;
   mine.progress = train.progress && transport->replica() == 0;
   mine.device = ReplicaDevice(train.device, replicas);
@@ -313,7 +331,7 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
         return 0;
       }
       GatherAtRankZero("", mpi.size());
-      TrainRank(train, boot, sync, replicas, mpi.rank());
+      TrainRank(train, boot, options, replicas, mpi.rank());
     }
   } catch (const Error& e) {
     std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";

@@ -1,4 +1,4 @@
-// The distributed form of `getps train` (--sync mpi|ps under mpirun): MPI
+// The distributed form of `getps train` (--sync mpi|nccl|ps under mpirun): MPI
 // bootstraps the run (rank 0 makes the per-run CURVE keys, writes
 // RUN/run.key with mode 0600, binds the control channel and broadcasts its
 // endpoint and keys), then rank 0 coordinates (coordinator/coordinator.h)
@@ -15,6 +15,7 @@
 #include "launch/command_line.h"
 #include "protocol/messages.h"
 #include "protocol/sync_mode.h"
+#include "worker/gradient_reducer.h"
 #include "worker/model/train_options.h"
 
 namespace getps::cli {
@@ -34,6 +35,8 @@ struct DistributedOptions {
   double rendezvous_timeout_seconds = 120;
   int host_failures = 3;  // ps: losses within host_cooldown that keep a host out
   double host_cooldown_seconds = 300;
+  double bucket_mb = kDefaultBucketMb;  // mpi, nccl: gradient bucket size
+  Overlap overlap = Overlap::kAuto;     // mpi, nccl: buckets summed during backward
 };
 
 // The options above on `getps train`'s command line (with their defaults),

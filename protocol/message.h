@@ -21,7 +21,8 @@
 
 namespace getps {
 
-constexpr std::uint16_t kProtocolVersion = 3;  // 2: elastic generations; 3: shards on request
+// 2: elastic generations; 3: shards on request; 4: grants say what is left
+constexpr std::uint16_t kProtocolVersion = 4;
 
 // The type in a message's header. What each carries, who sends it and who
 // answers is said at its body's struct in messages.h, the one place that

@@ -13,8 +13,8 @@ constexpr EnumNames<PullKind, 2> kPullKinds{
     {{{PullKind::kBest, "best"}, {PullKind::kStateOfRecord, "state of record"}}}};
 constexpr EnumNames<ReduceOp, 3> kReduceOps{
     {{{ReduceOp::kSum, "sum"}, {ReduceOp::kGather, "gather"}, {ReduceOp::kScale, "scale"}}}};
-constexpr EnumNames<SyncMode, 2> kSyncModes{
-    {{{SyncMode::kMpi, "mpi"}, {SyncMode::kParameterServer, "ps"}}}};
+constexpr EnumNames<SyncMode, 3> kSyncModes{
+    {{{SyncMode::kMpi, "mpi"}, {SyncMode::kParameterServer, "ps"}, {SyncMode::kNccl, "nccl"}}}};
 
 template <typename E, std::size_t N>
 bool Found(const EnumNames<E, N>& names, std::string_view text, E* value) {
@@ -38,9 +38,7 @@ bool FromWireName(std::string_view text, SyncMode* v) { return Found(kSyncModes,
 
 SyncMode SyncModeNamed(const std::string& name) {
   if (const auto mode = kSyncModes.Find(name)) return *mode;
-  throw Error(ErrorCode::kInvalidArgument,
-              "--sync must be mpi or ps here, not '" + name +
-                  "' (nccl needs a CUDA build with NCCL, not built yet)");
+  throw Error(ErrorCode::kInvalidArgument, "--sync must be mpi, nccl or ps, not '" + name + "'");
 }
 
 void ExpectType(const Message& m, MessageType type) {

@@ -150,14 +150,16 @@ struct ShardRequest {
 };
 
 // Coordinator -> replica: windows [first, first + count) of the step
-// (count 0: the step's windows are all handed out).
+// (count 0: the step's windows are all handed out); `left` of the step's
+// windows are not handed out yet (0: the replica will get no more).
 struct ShardGrant {
   static constexpr MessageType kType = MessageType::kShardGrant;
-  std::size_t first = 0, count = 0;
+  std::size_t first = 0, count = 0, left = 0;
   template <class S, class V>
   static void Fields(S& s, V& v) {
     v("first", s.first);
     v("count", s.count);
+    v("left", s.left);
   }
 };
 

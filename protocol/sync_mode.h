@@ -10,12 +10,13 @@ namespace getps {
 enum class SyncMode {
   kMpi,              // synchronous allreduce over MPI between the replicas
   kParameterServer,  // push gradients to / pull weights from parameter servers
+  kNccl,             // synchronous allreduce over NCCL between the replicas' GPUs
 };
 
-const char* WireName(SyncMode mode);  // "mpi", "ps"
+const char* WireName(SyncMode mode);  // "mpi", "ps", "nccl"
 bool FromWireName(std::string_view text, SyncMode* mode);
 
-// "mpi" or "ps" (--sync); throws Error(kInvalidArgument) on anything else.
+// "mpi", "ps" or "nccl" (--sync); throws Error(kInvalidArgument) on anything else.
 SyncMode SyncModeNamed(const std::string& name);
 
 }  // namespace getps

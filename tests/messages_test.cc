@@ -52,7 +52,7 @@ std::vector<Sample> Samples() {
       Make("reject", Reject{"no"}),
       Make("keep-alive", KeepAlive{}),
       Make("shard request", ShardRequest{64, 16}),
-      Make("shard grant", ShardGrant{16, 16}),
+      Make("shard grant", ShardGrant{16, 16, 32}),
       Make("push", PushGradients{0.1, 0.5, std::size_t{32}, {Floats("w", {1, 2})}}, {"windows"}),
       Make("shard push", ShardPush{1, 0.1, 0.5, 4.0, {Floats("w", {1, 2})}}, {"sq_norm"}),
       Make("pull", PullParameters{PullKind::kStateOfRecord}),

@@ -1,6 +1,6 @@
-// StepShards: the shards of a step tile it in hand-out order, a replica
-// that asks more often gets more of them, and requests out of step are
-// errors.
+// StepShards: the shards of a step tile it in hand-out order, each grant
+// says how many windows it left, a replica that asks more often gets more
+// of them, and requests out of step are errors.
 #include "coordinator/step_shards.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +24,11 @@ TEST(StepShards, ShardsTileTheStepAndGoToWhoeverAsks) {
   EXPECT_EQ(c.first, 8u);
   EXPECT_EQ(c.count, 2u);  // the step's short tail
   EXPECT_EQ(none.count, 0u);
+  // What each grant left: the one that leaves 0 is its replica's last.
+  EXPECT_EQ(a.left, 6u);
+  EXPECT_EQ(b.left, 2u);
+  EXPECT_EQ(c.left, 0u);
+  EXPECT_EQ(none.left, 0u);
   EXPECT_EQ(shards.Take(0, 7, 10, 4).count, 0u);  // and stays so
   EXPECT_EQ(shards.HandedTo(0, 7), 6u);
   EXPECT_EQ(shards.HandedTo(1, 7), 4u);

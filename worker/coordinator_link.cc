@@ -56,11 +56,12 @@ Message CoordinatorLink::Await(MessageType expected, std::chrono::milliseconds t
 StepShard CoordinatorLink::NextShard(std::int64_t step, std::size_t windows, std::size_t shard) {
   const auto grant =
       Call<ShardGrant>(Encode(ShardRequest{windows, shard}, {0, static_cast<std::uint64_t>(step)}));
-  if (grant.count > shard || grant.first + grant.count > windows)
+  if (grant.count > shard || grant.first + grant.count + grant.left > windows)
     throw Error(ErrorCode::kInternal,
                 "the coordinator granted windows " + std::to_string(grant.first) + "+" +
-                    std::to_string(grant.count) + " of a step of " + std::to_string(windows));
-  return {grant.first, grant.count};
+                    std::to_string(grant.count) + " (" + std::to_string(grant.left) +
+                    " left) of a step of " + std::to_string(windows));
+  return {grant.first, grant.count, grant.left};
 }
 
 std::vector<double> CoordinatorLink::Reduce(ReduceOp op, const std::vector<double>& values) {

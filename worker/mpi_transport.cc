@@ -60,45 +60,44 @@ std::string MpiTransport::BroadcastText(std::string text) {
   return text;
 }
 
+// The reducer is built at the first Join, over the parameters training
+// will update (requires_grad settled by then: --freeze, --lora).
 Membership MpiTransport::Join(torch::nn::Module& module) {
   BroadcastParameters(module);
+  if (!reducer_) {
+    std::vector<torch::Tensor> params;
+    std::vector<std::string> names;
+    for (const auto& item : module.named_parameters())
+      if (item.value().requires_grad()) {
+        params.push_back(item.value());
+        names.push_back(item.key());
+      }
+    GradientReducerOptions buckets = options_.buckets;
+    collective_ = MakeCollective(module, &buckets);
+    reducer_ = std::make_unique<GradientReducer>(std::move(params), std::move(names), buckets,
+                                                 collective_.get());
+  }
   Membership membership;
   membership.replica = rank_;
   membership.replicas = size_;
   return membership;
 }
 
-// A parameter no replica used keeps no gradient (AdamW then skips it, as in
-// one process); one only this replica's shards missed gets zeros.
-bool MpiTransport::SynchroniseGradients(torch::nn::Module& module, const GradientSyncOptions&) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> all_params;
-  for (auto& p : module.parameters())
-    if (p.requires_grad()) all_params.push_back(p);
-  std::vector<int> used(all_params.size());
-  for (std::size_t i = 0; i < used.size(); ++i) used[i] = all_params[i].grad().defined();
-  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, used.data(), static_cast<int>(used.size()), MPI_INT, MPI_MAX,
-                         options_.replicas),
-           "Allreduce of the used-parameter flags");
-  std::vector<torch::Tensor> params;
-  for (std::size_t i = 0; i < used.size(); ++i) {
-    if (!used[i]) continue;
-    if (!all_params[i].grad().defined())
-      all_params[i].mutable_grad() = torch::zeros_like(all_params[i]);
-    params.push_back(all_params[i]);
-  }
-  if (params.empty()) return false;
-  std::vector<torch::Tensor> flat;
-  for (auto& p : params) flat.push_back(p.grad().reshape({-1}));
-  auto all = torch::cat(flat).to(torch::kCPU).contiguous();
-  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, all.data_ptr<float>(), static_cast<int>(all.numel()),
-                         MPI_FLOAT, MPI_SUM, options_.replicas),
-           "Allreduce of the gradients");
-  std::int64_t offset = 0;
-  for (auto& p : params) {
-    p.grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
+std::unique_ptr<BucketCollective> MpiTransport::MakeCollective(torch::nn::Module& module,
+                                                               GradientReducerOptions* buckets) {
+  buckets->wire = torch::kFloat32;
+  buckets->device = torch::kCPU;
+  buckets->overlap = Overlaps(options_.overlap, module.parameters().front().device());
+  return std::make_unique<MpiBucketCollective>(
+      MpiBucketCollectiveOptions{options_.replicas, options_.control.timeout, !buckets->overlap});
+}
+
+void MpiTransport::BeforeFinalBackward() { reducer_->ArmForFinalBackward(); }
+
+// The buckets' sums are the gradients (gradient_reducer.h: a parameter no
+// replica used keeps none; one only this replica missed gets the others').
+bool MpiTransport::SynchroniseGradients(torch::nn::Module&, const GradientSyncOptions&) {
+  reducer_->Finish();
   return false;
 }
 

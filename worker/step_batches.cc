@@ -46,6 +46,7 @@ std::optional<StepBatches::Part> StepBatches::NextStatic() {
   }
   ++taken_in_step_;
   Part part;
+  part.last = taken_in_step_ == mine_.batches_per_step.at(step_in_epoch_);
   std::tie(part.offset, part.count) = mine_.ranges[next_range_++];
   const auto t = Clock::now();
   part.tensors = *prefetcher_->Next();
@@ -60,6 +61,7 @@ std::optional<StepBatches::Part> StepBatches::NextShard(std::int64_t step, std::
   const StepShard shard = transport_.NextShard(step, end - first, o_.batch);
   part.communication_s = SecondsSince(t);
   if (shard.count == 0) return std::nullopt;
+  part.last = shard.left == 0;
   part.offset = shard.first;
   part.count = shard.count;
   t = Clock::now();

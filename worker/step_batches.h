@@ -2,7 +2,12 @@
 // epoch (transport.h, "Work"). Either its static slice of every step,
 // assembled ahead on a background thread (BatchPrefetcher), or the shards
 // the coordinator hands out (Transport::NextShard), each assembled when
-// it is granted.
+// it is granted. Each part says whether it is the replica's last of the
+// step (for a transport that overlaps the last backward pass with its
+// communication): a static slice knows; a granted shard is the last when
+// the grant left nothing of the step to hand out (a replica whose last
+// shard was not the step's last learns it only when refused the next, and
+// sums its gradients after backward that step).
 //
 // Ownership: `store` and `transport` must outlive it; the epoch's window
 // order is copied in. Errors: those of the store (assembly) and of the
@@ -39,6 +44,7 @@ class StepBatches {
   struct Part {
     std::size_t offset = 0;  // of its first window within the step
     std::size_t count = 0;
+    bool last = false;  // this replica's last batch of the step
     BatchTensors tensors;
     double data_wait_s = 0;      // waiting for the assembly
     double communication_s = 0;  // asking the coordinator for it

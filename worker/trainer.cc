@@ -269,6 +269,7 @@ void TrainingRun::TrainStep(StepBatches& batches, std::size_t first, std::size_t
     GetOutputs out;
     auto loss = BatchLoss(*model_, part->tensors, loss_, o_.precision, &out);
     const double n = static_cast<double>(part->count);
+    if (part->last) transport_->BeforeFinalBackward();
     (loss * (n / static_cast<double>(end - first))).backward();
     *loss_sum += loss.item<double>() * n;
     *seen += part->count;

@@ -103,6 +103,11 @@ class Transport {
   // all handed out. Only where hands_out_shards().
   virtual StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) = 0;
 
+  // Before this replica's last backward pass of a step (its earlier ones
+  // only accumulate): a transport that sums gradients in buckets during
+  // backward (gradient_reducer.h) arms its hooks. Default: nothing.
+  virtual void BeforeFinalBackward() {}
+
   // After backward, before the optimiser. Returns true when the weights were
   // updated here (parameter server: push gradients, pull weights); false when
   // the gradients now hold the global sum and the caller steps its own
