@@ -244,17 +244,16 @@ std::unique_ptr<Transport> MakeTransport(const DistributedOptions& options,
                                          int mpi_rank) {
   GradientReducerOptions buckets;
   buckets.bucket_bytes = static_cast<std::int64_t>(options.bucket_mb * (1 << 20));
+  const MpiTransportOptions mpi{replicas, mpi_rank, control, buckets, options.overlap};
   switch (*options.sync) {
     case SyncMode::kMpi:
-      return std::make_unique<MpiTransport>(
-          MpiTransportOptions{replicas, mpi_rank, control, buckets, options.overlap});
+      return std::make_unique<MpiTransport>(mpi);
     case SyncMode::kParameterServer:
       return std::make_unique<PsTransport>(PsTransportOptions{mpi_rank, control});
     case SyncMode::kNccl:
 #ifdef GETPS_NCCL
       return std::make_unique<NcclTransport>(
-          MpiTransportOptions{replicas, mpi_rank, control, buckets, options.overlap},
-          options.wire == WireDtype::kBf16 ? torch::kBFloat16 : torch::kFloat32);
+          mpi, options.wire == WireDtype::kBf16 ? torch::kBFloat16 : torch::kFloat32);
 #else
       break;  // refused by ReadDistributedOptions
 #endif

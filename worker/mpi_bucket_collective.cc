@@ -5,15 +5,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "worker/mpi_error.h"
 
 namespace getps {
-namespace {
-
-void CheckMpi(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw Error(ErrorCode::kIOError, std::string("MPI: ") + what + " failed");
-}
-
-}  // namespace
 
 MpiBucketCollective::MpiBucketCollective(const MpiBucketCollectiveOptions& options)
     : options_(options) {

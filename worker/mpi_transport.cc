@@ -8,13 +8,10 @@
 
 #include "common/error.h"
 #include "worker/model/tensor_frames.h"
+#include "worker/mpi_error.h"
 
 namespace getps {
 namespace {
-
-void CheckMpi(int rc, const char* what) {
-  if (rc != MPI_SUCCESS) throw Error(ErrorCode::kIOError, std::string("MPI: ") + what + " failed");
-}
 
 std::string HostName() {
   char host[256] = {};

@@ -8,15 +8,6 @@
 #include "common/error.h"
 
 namespace getps {
-namespace {
-
-void CheckCuda(cudaError_t rc, const std::string& what) {
-  if (rc != cudaSuccess)
-    throw Error(ErrorCode::kIOError, "CUDA: " + what + ": " + cudaGetErrorString(rc));
-}
-
-}  // namespace
-
 NcclBucketCollective::NcclBucketCollective(std::unique_ptr<NcclCommunicator> comm, int device)
     : comm_(std::move(comm)),
       stream_(c10::cuda::getStreamFromPool(/*isHighPriority=*/true,

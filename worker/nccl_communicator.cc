@@ -11,12 +11,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+}  // namespace
+
 void CheckCuda(cudaError_t rc, const std::string& what) {
   if (rc != cudaSuccess)
     throw Error(ErrorCode::kIOError, "CUDA: " + what + ": " + cudaGetErrorString(rc));
 }
-
-}  // namespace
 
 std::string NewNcclId() {
   ncclUniqueId id;

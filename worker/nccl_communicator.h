@@ -24,6 +24,10 @@
 
 namespace getps {
 
+// Throws Error(kIOError) "CUDA: <what>: <CUDA's words>" unless `rc` is
+// cudaSuccess.
+void CheckCuda(cudaError_t rc, const std::string& what);
+
 // A fresh id (ncclGetUniqueId) for rank 0 to hand to the others, as bytes.
 std::string NewNcclId();
 
