@@ -20,6 +20,7 @@
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
 #include "launch/report/run_report.h"
+#include "launch/slurm_env.h"
 #include "launch/status_endpoint.h"
 #include "protocol/control_channel.h"
 #include "protocol/run_keys.h"
@@ -168,6 +169,7 @@ std::vector<ControlClientOptions> GatherShards(const Bootstrap& b, int servers, 
 
 void CoordinateRank(const TrainOptions& train, const DistributedOptions& options, int ranks) {
   std::filesystem::create_directories(train.run_dir);
+  RecordSlurmAttempt(train.run_dir);
   const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
   std::filesystem::remove(key_file);  // a run's keys are its own
   Bootstrap b = Timing(options);
@@ -308,8 +310,17 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
                                : std::string()) +
           ", the rest train)");
   // Without a launcher MPI_Init would start a one-rank world (slowly, and
-  // OpenMPI's singleton leaves allocations behind) only to be refused.
-  if (!StartedByMpiLauncher()) throw too_few;
+  // OpenMPI's singleton leaves allocations behind) only to be refused; srun
+  // without an MPI plugin starts N such one-rank worlds.
+  if (!StartedByMpiLauncher()) {
+    const SlurmJob slurm = ReadSlurmJob();
+    if (!slurm.step_id.empty() && slurm.tasks > 1)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "srun started " + std::to_string(slurm.tasks) +
+                      " tasks without an MPI plugin, so each would be a job of its own: run "
+                      "`srun --mpi=pmix`, or mpirun inside the allocation");
+    throw too_few;
+  }
   MpiSession mpi;
   if (mpi.size() < needed) throw too_few;
   const bool is_server = mpi.rank() >= 1 && mpi.rank() <= options.servers;

@@ -26,6 +26,7 @@
 #include "launch/commands.h"
 #include "launch/device_slots.h"
 #include "launch/report/run_report.h"
+#include "launch/slurm_env.h"
 #include "launch/sweep_folds.h"
 #include "storage/store_reader.h"
 #include "worker/model/train_options.h"
@@ -154,20 +155,16 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
 }
 
 // The train command of a fold: on GPUs with several per fold, one
-// coordinator and one replica per GPU under mpirun.
-std::vector<std::string> FoldCommand(const Fold& f, const DeviceSlots& slots,
+// coordinator and one replica per GPU (under mpirun, or srun's PMIx).
+std::vector<std::string> FoldCommand(const Fold& f, const DeviceSlots& slots, FoldLauncher launcher,
                                      const std::string& store,
                                      const std::vector<std::string>& extra) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const bool mpi = slots.per_fold() > 1 && slots.gpus();
-  std::vector<std::string> a;
-  if (mpi)
-    a = {"mpirun",          "-np",       std::to_string(slots.per_fold() + 1),
-         "--oversubscribe", "--bind-to", "none"};
+  std::vector<std::string> a = FoldLaunchPrefix(launcher, f, slots);
   a.insert(a.end(), {self, "train", "--mode", "finetune", "--store", store, "--run-dir",
                      f.dir.string(), "--resume", "auto"});
   if (slots.gpus()) a.insert(a.end(), {"--device", "auto"});
-  if (mpi) a.insert(a.end(), {"--sync", "mpi"});
+  if (slots.gpus() && slots.per_fold() > 1) a.insert(a.end(), {"--sync", "mpi"});
   a.insert(a.end(), f.args.begin(), f.args.end());
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
@@ -192,6 +189,9 @@ void AddSweepOptions(CommandSpec& spec) {
       "GPUs to pack folds onto: auto (all visible) or ids, e.g. 0,1,2,3 (default: CPU)")(
       "gpus-per-fold", po::value<int>()->default_value(1),
       "GPUs per fold; a fold with more than one runs under mpirun with --sync mpi")(
+      "launcher", po::value<std::string>()->default_value(kFoldLaunchers.Name(FoldLauncher::kAuto)),
+      "how folds start: local (child processes), srun (a Slurm job step each, inside the "
+      "sweep's allocation), or auto (srun inside a Slurm job, else local)")(
       "fractions", po::value<std::string>()->default_value("0.01,0.05,0.1,0.25,0.5,1"),
       "fraction sweep: training-window shares")(
       "seeds", po::value<std::string>()->default_value("1,2,3"), "fraction sweep: seeds")(
@@ -249,6 +249,7 @@ int RunSweep(const std::vector<std::string>& args) {
       "training windows, from --init and from scratch, for each of --seeds, with\n"
       "--leave-out-chromosomes held out; adds R/curve.csv and R/curve.md.\n"
       "GPUs: --devices packs folds side by side, --gpus-per-fold each (CUDA_VISIBLE_DEVICES);\n"
+      "inside a Slurm allocation each fold is a job step (srun --exact; see --launcher).\n"
       "R/fold-NAME/fold.json says where each fold ran. Every sweep ends with R/report.html.");
   AddSweepOptions(spec);
   spec.positional.add("kind", 1);
@@ -256,10 +257,16 @@ int RunSweep(const std::vector<std::string>& args) {
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const SweepPlan plan = ReadPlan(*vm);
-  DeviceSlots slots(
-      ParseDevices((*vm)["devices"].as<std::string>(),
-                   static_cast<int>(torch::cuda::is_available() ? torch::cuda::device_count() : 0)),
-      (*vm)["gpus-per-fold"].as<int>(), (*vm)["parallel"].as<int>());
+  const SlurmJob slurm = ReadSlurmJob();
+  const FoldLauncher launcher = ResolveLauncher(
+      kFoldLaunchers.Parse("--launcher", (*vm)["launcher"].as<std::string>()), slurm.in_job());
+  // As job steps, folds get the allocation's GPUs (Slurm picks which).
+  const int visible = launcher == FoldLauncher::kSrun && slurm.gpus_on_node > 0
+                          ? slurm.allocated_gpus()
+                      : torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count())
+                                                    : 0;
+  DeviceSlots slots(ParseDevices((*vm)["devices"].as<std::string>(), visible),
+                    (*vm)["gpus-per-fold"].as<int>(), (*vm)["parallel"].as<int>());
   const int retries = std::max(0, (*vm)["retries"].as<int>());
   std::vector<std::string> extra;
   {
@@ -268,8 +275,10 @@ int RunSweep(const std::vector<std::string>& args) {
   }
   const std::vector<Fold> folds = PlanFolds(plan);
   fs::create_directories(plan.run_dir);
-  FoldScheduler scheduler(slots, retries,
-                          [&](const Fold& f) { return FoldCommand(f, slots, plan.store, extra); });
+  RecordSlurmAttempt(plan.run_dir.string(), slurm);
+  FoldScheduler scheduler(slots, retries, [&](const Fold& f) {
+    return FoldCommand(f, slots, launcher, plan.store, extra);
+  });
   SweepResults results = scheduler.Run(folds);
   auto place = [&](const std::string& name) {
     return std::find_if(folds.begin(), folds.end(), [&](const Fold& f) { return f.name == name; });

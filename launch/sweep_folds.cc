@@ -110,6 +110,33 @@ std::vector<Fold> PlanFolds(const SweepPlan& plan) {
   return folds;
 }
 
+FoldLauncher ResolveLauncher(FoldLauncher launcher, bool in_slurm_job) {
+  if (launcher != FoldLauncher::kAuto) return launcher;
+  return in_slurm_job ? FoldLauncher::kSrun : FoldLauncher::kLocal;
+}
+
+std::vector<std::string> FoldLaunchPrefix(FoldLauncher launcher, const Fold& fold,
+                                          const DeviceSlots& slots) {
+  const int gpus = slots.gpus() ? slots.per_fold() : 0;
+  const std::string ranks = std::to_string(gpus + 1);  // a coordinator + one replica per GPU
+  if (launcher != FoldLauncher::kSrun) {
+    if (gpus <= 1) return {};
+    return {"mpirun", "-np", ranks, "--oversubscribe", "--bind-to", "none"};
+  }
+  // --exact: the step gets only what it asks for, so folds run side by side
+  // in one allocation; a task that fails ends its step.
+  std::vector<std::string> a = {"srun", "--exact", "--kill-on-bad-exit=1",
+                                "--job-name=fold-" + fold.name};
+  if (gpus > 1)
+    a.insert(a.end(), {"--mpi=pmix", "--ntasks=" + ranks});
+  else
+    a.push_back("--ntasks=1");
+  // --gres, not --gpus: Slurm 22.05 gives a step every GPU of the job for
+  // --gpus (and so runs such steps one after another).
+  if (gpus > 0) a.push_back("--gres=gpu:" + std::to_string(gpus));
+  return a;
+}
+
 std::optional<nlohmann::json> FoldResult(const fs::path& dir) {
   std::ifstream in(dir / "metrics.jsonl");
   std::string line;

@@ -27,6 +27,15 @@ inline constexpr EnumNames<SweepKind, 3> kSweepKinds{{{{SweepKind::kLoco, "loco"
                                                        {SweepKind::kCelltypes, "celltypes"},
                                                        {SweepKind::kFraction, "fraction"}}}};
 
+// How a fold's processes start: as children of the sweep (one process, or
+// mpirun for a fold of several GPUs), or as a Slurm job step of the
+// allocation the sweep runs in (srun; --mpi=pmix for several GPUs), which
+// Slurm places, accounts and signals. auto: srun inside a Slurm job.
+enum class FoldLauncher { kAuto, kLocal, kSrun };
+inline constexpr EnumNames<FoldLauncher, 3> kFoldLaunchers{{{{FoldLauncher::kAuto, "auto"},
+                                                             {FoldLauncher::kLocal, "local"},
+                                                             {FoldLauncher::kSrun, "srun"}}}};
+
 struct Fold {
   std::string name;
   std::filesystem::path dir;      // RUN/fold-NAME
@@ -52,6 +61,16 @@ struct SweepPlan {
 // The folds, in the order of the sweep's table. Throws
 // Error(kInvalidArgument) for a fraction sweep without held-out chromosomes.
 std::vector<Fold> PlanFolds(const SweepPlan& plan);
+
+// `launcher` with auto resolved: srun when `in_slurm_job`, else local.
+FoldLauncher ResolveLauncher(FoldLauncher launcher, bool in_slurm_job);
+
+// What comes before `getps train` on a fold's command line: nothing for a
+// local one-process fold; `mpirun -np G+1 ...` for a local fold of G > 1
+// GPUs; `srun --exact ... --job-name fold-NAME` (with --gres=gpu:G, and
+// --mpi=pmix -n G+1 when G > 1) for a job step. `launcher` is resolved.
+std::vector<std::string> FoldLaunchPrefix(FoldLauncher launcher, const Fold& fold,
+                                          const DeviceSlots& slots);
 
 // The fold's test record, if its run finished.
 std::optional<nlohmann::json> FoldResult(const std::filesystem::path& dir);

@@ -12,6 +12,7 @@
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
 #include "launch/report/run_report.h"
+#include "launch/slurm_env.h"
 #include "launch/status_endpoint.h"
 #include "worker/trainer.h"
 
@@ -178,6 +179,7 @@ int RunTrain(const std::vector<std::string>& args) {
   const TrainOptions o = ReadTrainOptions(*vm);
   const DistributedOptions distributed = ReadDistributedOptions(*vm);
   if (distributed.sync) return RunDistributedTrain(o, distributed);
+  RecordSlurmAttempt(o.run_dir);
   RunProgress progress(o.run_dir);
   const auto status =
       StartStatusEndpoint(distributed.status_bind, distributed.status_port, o.run_dir, progress);

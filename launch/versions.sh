@@ -36,6 +36,10 @@ GETPS_APT_PACKAGES=(
   "samtools=1.16.1-1"
   "chromium=156.0.8078.114-1~deb12u1"  # renders the HTML report in its test
   "libhdf5-dev=1.10.8+repack1-1"       # --rna: 10x .h5 and AnnData .h5ad (HDF5 C API)
+  "slurmctld=22.05.8-4+deb12u3"        # the Slurm tests' own single-node cluster (tests/slurm_cluster.py)
+  "slurmd=22.05.8-4+deb12u3"
+  "slurm-client=22.05.8-4+deb12u3"     # sbatch, srun (with the pmix plugin), scontrol
+  "munge=0.5.15-2+deb12u1"             # Slurm's authentication
 )
 
 GETPS_TORCH_VERSION=2.11.0

@@ -122,5 +122,34 @@ TEST(FoldScheduler, DoneFoldsAreSkippedFailuresRetriedThenReportedAndSlotsBound)
   EXPECT_EQ(fold["status"], 3 << 8);
 }
 
+TEST(FoldLaunchPrefix, LocalFoldsRunAloneOrUnderMpirunAndJobStepsUnderSrun) {
+  Fold f;
+  f.name = "chr4";
+  const DeviceSlots cpu({}, 1, 2), one_gpu({0, 1}, 1, 1), two_gpus({0, 1, 2, 3}, 2, 1);
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kLocal, f, cpu), Args{});
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kLocal, f, one_gpu), Args{});
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kLocal, f, two_gpus),
+            (Args{"mpirun", "-np", "3", "--oversubscribe", "--bind-to", "none"}));
+  const Args step = {"srun", "--exact", "--kill-on-bad-exit=1", "--job-name=fold-chr4"};
+  auto with = [&](Args more) {
+    Args a = step;
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, cpu), with({"--ntasks=1"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, one_gpu), with({"--ntasks=1", "--gres=gpu:1"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, two_gpus),
+            with({"--mpi=pmix", "--ntasks=3", "--gres=gpu:2"}));
+}
+
+TEST(ResolveLauncher, AutoIsSrunInsideASlurmJobOnlyAndAChoiceStands) {
+  EXPECT_EQ(ResolveLauncher(FoldLauncher::kAuto, true), FoldLauncher::kSrun);
+  EXPECT_EQ(ResolveLauncher(FoldLauncher::kAuto, false), FoldLauncher::kLocal);
+  EXPECT_EQ(ResolveLauncher(FoldLauncher::kLocal, true), FoldLauncher::kLocal);
+  EXPECT_EQ(ResolveLauncher(FoldLauncher::kSrun, false), FoldLauncher::kSrun);
+  EXPECT_EQ(kFoldLaunchers.Parse("--launcher", "srun"), FoldLauncher::kSrun);
+  EXPECT_THROW(kFoldLaunchers.Parse("--launcher", "pbs"), Error);
+}
+
 }  // namespace
 }  // namespace getps::cli
