@@ -137,7 +137,8 @@ TEST(FoldLaunchPrefix, LocalFoldsRunAloneOrUnderMpirunAndJobStepsUnderSrun) {
     return a;
   };
   EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, cpu), with({"--ntasks=1"}));
-  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, one_gpu), with({"--ntasks=1", "--gres=gpu:1"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, one_gpu),
+            with({"--ntasks=1", "--gres=gpu:1"}));
   EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, two_gpus),
             with({"--mpi=pmix", "--ntasks=3", "--gres=gpu:2"}));
 }
