@@ -16,7 +16,12 @@ void AddDistributedOptions(CommandSpec& spec) {
                              "distributed under mpirun: mpi (allreduce over MPI), nccl (allreduce\n"
                              "over NCCL, a GPU per replica; CUDA builds) or ps (parameter server)")(
       "bind", Defaulted(d.bind),
-      "with --sync: the coordinator's control endpoint (port 0: any free port)")(
+      "with --sync: the coordinator's control endpoint: tcp://ADDRESS:PORT, tcp://INTERFACE:PORT\n"
+      "(e.g. tcp://ib0:0) or tcp://*:PORT (every interface); port 0: any free port")(
+      "advertise", Defaulted(d.advertise),
+      "with --sync and a tcp://*:PORT --bind: the host name or address replicas and shards\n"
+      "reach the coordinator at (default: the host name when it resolves beyond loopback,\n"
+      "else the address of the default route's interface)")(
       "timeout", Defaulted(d.timeout_seconds),
       "with --sync: seconds any control-channel wait may take")(
       "heartbeat-timeout", Defaulted(d.heartbeat_timeout_seconds),
@@ -62,6 +67,7 @@ DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
   const std::string sync = vm["sync"].as<std::string>();
   if (!sync.empty()) o.sync = SyncModeNamed(sync);
   o.bind = vm["bind"].as<std::string>();
+  o.advertise = vm["advertise"].as<std::string>();
   o.timeout_seconds = vm["timeout"].as<int>();
   o.external_workers = vm["external-workers"].as<int>();
   o.wire = kWireNames.Parse("--wire", vm["wire"].as<std::string>());

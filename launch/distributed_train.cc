@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
+#include "launch/advertised_endpoint.h"
 #include "launch/report/run_report.h"
 #include "launch/slurm_env.h"
 #include "launch/status_endpoint.h"
@@ -87,13 +88,14 @@ std::string Broadcast(std::string text) {  // from rank 0
   return text;
 }
 
-// tcp://0.0.0.0:PORT (a wildcard bind) -> tcp://HOSTNAME:PORT.
-std::string Advertised(const std::string& endpoint) {
-  const std::string wildcard = "tcp://0.0.0.0:";
-  if (endpoint.rfind(wildcard, 0) != 0) return endpoint;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return "tcp://" + std::string(host) + ":" + endpoint.substr(wildcard.size());
+// The endpoint peers are told to reach `server` at (advertised_endpoint.h),
+// logged with the reason for it.
+std::string Advertise(const ControlServer& server, const std::string& advertise,
+                      const std::string& who) {
+  const Advertised a = AdvertisedEndpoint(server.endpoint(), advertise, ReadHostAddresses());
+  LogInfo(who + " bound to " + server.endpoint() + ", advertised as " + a.endpoint + " (" + a.why +
+          ")");
+  return a.endpoint;
 }
 
 // Every rank's `text` at rank 0 (elsewhere: empty), in rank order.
@@ -176,7 +178,7 @@ void CoordinateRank(const TrainOptions& train, const DistributedOptions& options
   b.keys = GenerateRunKeys();
   WriteRunKeys(key_file, b.keys);
   ControlServer server({options.bind, b.keys, {}, b.heartbeat});
-  const std::string endpoint = Advertised(server.endpoint());
+  const std::string endpoint = Advertise(server, options.advertise, "coordinator");
   LogInfo("coordinator on " + endpoint + " (key file " + key_file + "), " +
           std::to_string(ranks - 1) + " mpirun replicas + " +
           std::to_string(options.external_workers) + " external, --sync " +
@@ -230,12 +232,13 @@ void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const M
   keys.server_public = own.server_public;
   keys.server_secret = own.server_secret;
   ControlServer server({ShardBind(options.bind), keys, {}, boot.heartbeat});
-  const std::string endpoint = Advertised(server.endpoint());
+  // Not --advertise: that names the coordinator's host, and a shard may run on another.
+  const std::string endpoint =
+      Advertise(server, "", "parameter server shard " + std::to_string(mpi.rank() - 1));
   GatherAtRankZero(
       nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),
       mpi.size());
   const int shard = mpi.rank() - 1;
-  LogInfo("parameter server shard " + std::to_string(shard) + " on " + endpoint);
   ServeParameterShard({shard, boot.timeout, boot.heartbeat.interval}, server);
   LogInfo("parameter server shard " + std::to_string(shard) + ": the run is over");
 }

@@ -23,6 +23,7 @@ namespace getps::cli {
 struct DistributedOptions {
   std::optional<SyncMode> sync;           // none: one process
   std::string bind = "tcp://*:0";         // the coordinator's control endpoint
+  std::string advertise;                  // with a wildcard bind: the host peers reach; "": chosen
   int timeout_seconds = 300;              // any control-channel wait
   int external_workers = 0;               // ps: replicas joining with `getps worker`
   WireDtype wire = WireDtype::kFp32;      // ps: gradient dtype on the wire

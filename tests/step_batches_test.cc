@@ -26,8 +26,10 @@ class ShardsOnly : public Transport {
   int replicas() const override { return 1; }
   bool hands_out_shards() const override { return shards_; }
   StepShard NextShard(std::int64_t step, std::size_t windows, std::size_t shard) override {
+    ++asked;
     return hand_out_.Take(0, static_cast<std::uint64_t>(step), windows, shard);
   }
+  int asked = 0;  // NextShard calls
   Membership Join(torch::nn::Module&) override { return {}; }
   bool SynchroniseGradients(torch::nn::Module&, const GradientSyncOptions&) override {
     return false;
@@ -78,6 +80,11 @@ TEST(StepBatches, TheLastPartOfEveryStepSaysSo) {
       }
       EXPECT_EQ(counts, (std::vector<std::size_t>{4, 4, 2}));
       EXPECT_EQ(last, (std::vector<bool>{false, false, true}));
+      // Granted shards: after the step's last, no request (one that came
+      // after a faster replica's first of the next step would be refused).
+      if (shards) {
+        EXPECT_EQ(transport.asked, 3 * (step + 1));
+      }
     }
   }
 }

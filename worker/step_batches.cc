@@ -56,12 +56,17 @@ std::optional<StepBatches::Part> StepBatches::NextStatic() {
 
 std::optional<StepBatches::Part> StepBatches::NextShard(std::int64_t step, std::size_t first,
                                                         std::size_t end) {
+  // A grant that left nothing of the step ended it: asking again would race
+  // the replicas already in the next step (their sums may complete against
+  // this one's buckets, launched during its last backward).
+  if (handed_out_step_ == step) return std::nullopt;
   Part part;
   auto t = Clock::now();
   const StepShard shard = transport_.NextShard(step, end - first, o_.batch);
   part.communication_s = SecondsSince(t);
   if (shard.count == 0) return std::nullopt;
   part.last = shard.left == 0;
+  if (part.last) handed_out_step_ = step;
   part.offset = shard.first;
   part.count = shard.count;
   t = Clock::now();

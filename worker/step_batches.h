@@ -5,9 +5,10 @@
 // it is granted. Each part says whether it is the replica's last of the
 // step (for a transport that overlaps the last backward pass with its
 // communication): a static slice knows; a granted shard is the last when
-// the grant left nothing of the step to hand out (a replica whose last
-// shard was not the step's last learns it only when refused the next, and
-// sums its gradients after backward that step).
+// the grant left nothing of the step to hand out, and the replica then asks
+// no more in that step (a replica whose last shard was not the step's last
+// learns it only when refused the next, and sums its gradients after
+// backward that step).
 //
 // Ownership: `store` and `transport` must outlive it; the epoch's window
 // order is copied in. Errors: those of the store (assembly) and of the
@@ -67,8 +68,10 @@ class StepBatches {
   std::unique_ptr<BatchPrefetcher> prefetcher_;
   ReplicaBatches mine_;
   std::size_t step_in_epoch_ = 0, next_range_ = 0, taken_in_step_ = 0;
-  // Shards: assembled here when granted.
+  // Shards: assembled here when granted; the step whose last shard this
+  // replica was granted (it asks no more in that step).
   std::unique_ptr<BatchAssembler> assembler_;
+  std::optional<std::int64_t> handed_out_step_;
   Batch batch_;
 };
 
