@@ -88,6 +88,12 @@ std::string Broadcast(std::string text) {  // from rank 0
   return text;
 }
 
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
 // The endpoint peers are told to reach `server` at (advertised_endpoint.h),
 // logged with the reason for it.
 std::string Advertise(const ControlServer& server, const std::string& advertise,
@@ -193,7 +199,9 @@ void CoordinateRank(const TrainOptions& train, const DistributedOptions& options
   // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
   WriteFileAtomically(
       (std::filesystem::path(train.run_dir) / "coordinator.json").string(),
-      nlohmann::json{{"endpoint", endpoint}, {"key_file", key_file}, {"pid", getpid()}}.dump() +
+      nlohmann::json{
+          {"endpoint", endpoint}, {"key_file", key_file}, {"pid", getpid()}, {"host", HostName()}}
+              .dump() +
           "\n");
   RunProgress progress(train.run_dir);
   const auto status =

@@ -5,7 +5,10 @@
 // `--resume auto` appended (unless COMMAND names --resume itself), so
 // training continues from the newest valid checkpoint (a commit: with --commit-every, mid-epoch at
 // the right window), up to R times. Exit status 2 (bad usage or input) is not retried: it would
-// fail the same way. SIGINT/SIGTERM are passed to the job and end the
+// fail the same way. A distributed train is ended at once when its run is
+// over but its ranks are not: RUN/outcome.json says it failed, or its
+// coordinator (on this host) died (under OpenMPI's recovery settings the
+// other ranks would wait out --timeout). SIGINT/SIGTERM are passed to the job and end the
 // supervision. Each attempt sees GETPS_ATTEMPT=N (1, 2, …) in its
 // environment, so a wrapper script can choose another worker count. A
 // distributed `getps train` that exits 0 must also have written "finished"
@@ -15,10 +18,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +38,8 @@
 
 namespace getps::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 // SIGINT and SIGTERM are blocked in the supervisor and taken with
 // sigtimedwait while it waits (no handler, no global flag); the job gets
@@ -61,24 +69,6 @@ bool SaysResume(const std::vector<std::string>& command) {
   });
 }
 
-// Waits for the job; a stop signal is passed on to its group and noted in
-// *stopped_by.
-int Wait(pid_t pid, int* stopped_by) {
-  const sigset_t stop = StopSignals();
-  const timespec tick{0, 100'000'000};
-  int status = 0;
-  while (true) {
-    const pid_t got = waitpid(pid, &status, WNOHANG);
-    if (got == pid) return status;
-    if (got < 0) throw Error(ErrorCode::kIOError, "launch: waitpid failed");
-    const int signal = sigtimedwait(&stop, nullptr, &tick);
-    if (signal > 0) {
-      kill(-pid, signal);
-      *stopped_by = signal;
-    }
-  }
-}
-
 // The value of `--name V` or `--name=V` in `command`, or "".
 std::string OptionValue(const std::vector<std::string>& command, const std::string& name) {
   for (std::size_t i = 0; i < command.size(); ++i) {
@@ -86,6 +76,87 @@ std::string OptionValue(const std::vector<std::string>& command, const std::stri
     if (command[i].rfind(name + "=", 0) == 0) return command[i].substr(name.size() + 1);
   }
   return "";
+}
+
+// The coordinator of a distributed `getps train` attempt, for ending the
+// job as soon as the run is over: under OpenMPI's recovery settings a dead
+// rank 0 does not end the job, nor does always its MPI_Abort, and the other
+// ranks would wait out --timeout. Over() says why the job should end now:
+// RUN/outcome.json, written by this attempt, says the run failed; or the
+// coordinator runs on this host (RUN/coordinator.json of this attempt names
+// its host and pid), its process is gone, and it wrote no outcome.
+class CoordinatorWatch {
+ public:
+  CoordinatorWatch(const std::vector<std::string>& command, fs::file_time_type started)
+      : started_(started) {
+    if (!OptionValue(command, "--sync").empty()) run_dir_ = OptionValue(command, "--run-dir");
+  }
+
+  struct Ending {
+    std::string why;
+    int exit_code = 0;  // the run's own (RUN/outcome.json), or 0: let the kill stand
+  };
+  std::optional<Ending> Over() {
+    if (run_dir_.empty()) return std::nullopt;
+    const std::string outcome = run_dir_ + "/outcome.json";
+    if (WrittenThisAttempt(outcome)) {
+      std::ifstream in(outcome);
+      const auto o = nlohmann::json::parse(in, nullptr, false);
+      if (o.is_object() && o.value("status", "") == "failed")
+        return Ending{
+            "the coordinator ended the run (" + outcome + ": " + o.value("error", "?") + ")",
+            std::max(1, o.value("exit_code", 1))};
+      return std::nullopt;  // finished: the ranks end by themselves
+    }
+    if (pid_ <= 0) pid_ = LocalCoordinator();
+    if (pid_ <= 0 || kill(pid_, 0) == 0 || errno != ESRCH) return std::nullopt;
+    if (WrittenThisAttempt(outcome)) return std::nullopt;  // it wrote one as it went; next tick
+    return Ending{"the coordinator (pid " + std::to_string(pid_) + ") died"};
+  }
+
+ private:
+  bool WrittenThisAttempt(const std::string& path) const {
+    std::error_code ec;
+    const auto t = fs::last_write_time(path, ec);
+    return !ec && t >= started_;
+  }
+  pid_t LocalCoordinator() const {
+    const std::string path = run_dir_ + "/coordinator.json";
+    if (!WrittenThisAttempt(path)) return -1;
+    std::ifstream in(path);
+    const auto info = nlohmann::json::parse(in, nullptr, false);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    if (!info.is_object() || info.value("host", "") != host) return -1;
+    return info.value("pid", -1);
+  }
+
+  std::string run_dir_;  // empty: not a distributed train, nothing to watch
+  fs::file_time_type started_;
+  pid_t pid_ = -1;
+};
+
+// Waits for the job; a stop signal is passed on to its group and noted in
+// *stopped_by. A run its coordinator ended or lost ends the job at once
+// (with the run's exit status, when it wrote one).
+int Wait(pid_t pid, CoordinatorWatch& watch, int* stopped_by) {
+  const sigset_t stop = StopSignals();
+  const timespec tick{0, 100'000'000};
+  int status = 0;
+  std::optional<CoordinatorWatch::Ending> ended;
+  while (true) {
+    const pid_t got = waitpid(pid, &status, WNOHANG);
+    if (got == pid) return ended && ended->exit_code ? ended->exit_code << 8 : status;
+    if (got < 0) throw Error(ErrorCode::kIOError, "launch: waitpid failed");
+    const int signal = sigtimedwait(&stop, nullptr, &tick);
+    if (signal > 0) {
+      kill(-pid, signal);
+      *stopped_by = signal;
+    } else if (!ended && (ended = watch.Over())) {
+      LogWarning("launch: " + ended->why + "; ending the job");
+      kill(-pid, SIGKILL);
+    }
+  }
 }
 
 // mpirun with OpenMPI's recovery settings (which let a distributed run
@@ -121,7 +192,9 @@ int RunLaunch(const std::vector<std::string>& args) {
       "Runs COMMAND (e.g. `mpirun -np 17 getps train ... --commit-every 100`) and restarts it\n"
       "when it fails, with `--resume auto` appended, up to --max-restarts times: the run\n"
       "continues from its newest valid checkpoint. Exit status 2 (bad usage or input) is not\n"
-      "retried. Ctrl-C / SIGTERM stop the job and the supervision. Each attempt has\n"
+      "retried. A distributed train whose coordinator ended the run (RUN/outcome.json) or\n"
+      "died is ended at once rather than left to its ranks' timeouts. Ctrl-C / SIGTERM stop\n"
+      "the job and the supervision. Each attempt has\n"
       "GETPS_ATTEMPT=N in its environment.");
   spec.options.add_options()("max-restarts", po::value<int>()->default_value(3),
                              "restarts after failures, at most")(
@@ -140,8 +213,9 @@ int RunLaunch(const std::vector<std::string>& args) {
   int stopped_by = 0;
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
+    CoordinatorWatch watch(command, fs::file_time_type::clock::now());
     const pid_t job = Start(command, attempt);
-    const int status = CheckedStatus(command, Wait(job, &stopped_by));
+    const int status = CheckedStatus(command, Wait(job, watch, &stopped_by));
     EndGroup(job);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -72,6 +72,31 @@ TEST(Checkpoints, ATruncatedOrAlteredFileIsCaughtByItsDigest) {
   EXPECT_EQ(fs::path(*m.NewestValid()).filename(), "step-00000001");
 }
 
+// Resuming where every checkpoint is damaged starts afresh: the damaged
+// folders step aside and the audit forgets their commits, so the commits
+// the new run makes are not counted twice.
+TEST(Checkpoints, AFreshStartSetsDamagedFoldersAsideAndEmptiesTheAudit) {
+  testing_util::TempDir dir("ckpt-fresh");
+  torch::nn::Linear model(3, 2);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 3);
+  const nlohmann::json line{{"epoch", 1}, {"from", 0}, {"to", 18}, {"step", 3}};
+  m.Save(3, *model, adamw, {{"step", 3}, {"commit", {line}}}, false);
+  std::ifstream audit_before(dir.path() / "epochs.jsonl");
+  std::string text;
+  ASSERT_TRUE(std::getline(audit_before, text));
+  EXPECT_EQ(nlohmann::json::parse(text), line);
+  const fs::path model3 = dir.path() / "checkpoints" / "step-00000003" / "model.pt";
+  fs::resize_file(model3, fs::file_size(model3) / 2);
+  ASSERT_FALSE(m.NewestValid());
+  m.AdoptFreshStart();
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoints" / "step-00000003"));
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoints" / "step-00000003.rolled-back"));
+  EXPECT_EQ(fs::file_size(dir.path() / "epochs.jsonl"), 0u);
+  m.AdoptFreshStart();  // again (a second failed start): nothing left to do
+  EXPECT_EQ(fs::file_size(dir.path() / "epochs.jsonl"), 0u);
+}
+
 // A checkpoint written before XXH3 names no hash and carries the legacy
 // FNV-1a digests: still readable, and still checked.
 TEST(Checkpoints, ACheckpointWithLegacyDigestsIsStillReadAndChecked) {

@@ -150,13 +150,23 @@ void CheckpointManager::AppendCommits(const nlohmann::json& lines) const {
 
 void CheckpointManager::AdoptAsStateOfRecord(const std::string& checkpoint_dir) const {
   const nlohmann::json meta = ReadMeta(checkpoint_dir);
-  const std::int64_t step = meta.value("step", std::int64_t{0});
+  RollBackTo(fs::path(checkpoint_dir).filename().string(), meta.value("step", std::int64_t{0}),
+             meta.value("commit", nlohmann::json::array()), checkpoint_dir);
+}
+
+void CheckpointManager::AdoptFreshStart() const { RollBackTo("", 0, nlohmann::json::array(), ""); }
+
+void CheckpointManager::RollBackTo(const std::string& name, std::int64_t step,
+                                   const nlohmann::json& commit_lines,
+                                   const std::string& checkpoint_dir) const {
   // Newer checkpoints (damaged, or of a rolled-back run) step aside.
   for (const fs::path& dir : StepDirs(dir_)) {
-    if (dir.filename() <= fs::path(checkpoint_dir).filename()) continue;
+    if (dir.filename().string() <= name) continue;
     std::error_code ec;
     fs::rename(dir, dir.string() + ".rolled-back", ec);
-    LogWarning("set aside " + dir.string() + " (newer than the checkpoint resumed from)");
+    LogWarning("set aside " + dir.string() +
+               (name.empty() ? " (no valid checkpoint: starting afresh)"
+                             : " (newer than the checkpoint resumed from)"));
   }
   // The audit keeps the lines of commits up to this one.
   const fs::path audit = fs::path(dir_).parent_path() / "epochs.jsonl";
@@ -174,7 +184,7 @@ void CheckpointManager::AdoptAsStateOfRecord(const std::string& checkpoint_dir) 
     have.push_back(line);
   }
   bool missing = false;
-  for (const auto& line : meta.value("commit", nlohmann::json::array())) {
+  for (const auto& line : commit_lines) {
     if (std::find(have.begin(), have.end(), line) == have.end()) {
       kept += line.dump() + "\n";
       missing = true;

@@ -51,9 +51,17 @@ class CheckpointManager {
   // this one's step, and gets this one's lines if they are missing (a crash
   // between the rename and the append).
   void AdoptAsStateOfRecord(const std::string& checkpoint_dir) const;
+  // On a resume that found no valid checkpoint: every step folder (all
+  // damaged) is set aside and RUN/epochs.jsonl loses every commit's line,
+  // so the run's audit starts again with the run.
+  void AdoptFreshStart() const;
 
  private:
   void AppendCommits(const nlohmann::json& lines) const;
+  // Step folders after `name` ("" : all) set aside; audit lines of steps
+  // after `step` dropped, `commit_lines` (of `checkpoint_dir`) appended when missing.
+  void RollBackTo(const std::string& name, std::int64_t step, const nlohmann::json& commit_lines,
+                  const std::string& checkpoint_dir) const;
   std::string dir_;  // RUN/checkpoints
   int keep_last_;
 };

@@ -59,7 +59,10 @@ std::optional<ResumePoint> LoadNewestCheckpoint(CheckpointManager& checkpoints,
                                                 torch::nn::Module& module,
                                                 torch::optim::Optimizer& optimizer) {
   const auto dir = checkpoints.NewestValid();
-  if (!dir) return std::nullopt;
+  if (!dir) {
+    checkpoints.AdoptFreshStart();
+    return std::nullopt;
+  }
   nlohmann::json meta = CheckpointManager::ReadMeta(*dir);
   CheckTrainedOnStore(meta, *dir, store.path(), store.fingerprint());
   CheckSameModel(meta, *dir, o, config);
