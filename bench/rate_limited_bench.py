@@ -62,7 +62,7 @@ def one_rate(hosts, store, run_dir, mbit):
 
 
 def main():
-    rates = [int(a) for a in sys.argv[1:]] or [1000, 200]
+    rates = [int(a) for a in sys.argv[1:]] or [1000, 200, 50]
     reason = netns_hosts.unavailable()
     if reason:
         raise SystemExit(f"rate_limited_bench: {reason}")
