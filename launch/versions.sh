@@ -40,6 +40,7 @@ GETPS_APT_PACKAGES=(
   "slurmd=22.05.8-4+deb12u3"
   "slurm-client=22.05.8-4+deb12u3"     # sbatch, srun (with the pmix plugin), scontrol
   "munge=0.5.15-2+deb12u1"             # Slurm's authentication
+  "iproute2=6.1.0-3"                   # ip netns, tc: the several-host tests and bench/rate_limited_bench.py
 )
 
 GETPS_TORCH_VERSION=2.11.0
