@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/host_name.h"
+
 namespace getps::cli {
 namespace {
 
@@ -49,8 +51,7 @@ std::string DefaultRouteInterface() {
 
 HostAddresses ReadHostAddresses() {
   HostAddresses h;
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) == 0) h.hostname = name;
+  h.hostname = HostName();
   if (!h.hostname.empty()) h.hostname_addresses = Resolve(h.hostname);
   h.default_route_interface = DefaultRouteInterface();
   ifaddrs* all = nullptr;

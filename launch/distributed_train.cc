@@ -16,6 +16,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
@@ -86,12 +87,6 @@ std::string Broadcast(std::string text) {  // from rank 0
   text.resize(static_cast<std::size_t>(n));
   MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
   return text;
-}
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return host;
 }
 
 // The endpoint peers are told to reach `server` at (advertised_endpoint.h),

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "launch/command_line.h"
@@ -125,9 +126,7 @@ class CoordinatorWatch {
     if (!WrittenThisAttempt(path)) return -1;
     std::ifstream in(path);
     const auto info = nlohmann::json::parse(in, nullptr, false);
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    if (!info.is_object() || info.value("host", "") != host) return -1;
+    if (!info.is_object() || info.value("host", "") != HostName()) return -1;
     return info.value("pid", -1);
   }
 

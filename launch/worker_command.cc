@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/log.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
@@ -39,13 +40,10 @@ int RunWorker(const std::vector<std::string>& args) {
       "seconds any control-channel wait may take")("quiet", po::bool_switch(), kQuietHelp);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
   PsTransportOptions options;
   options.control.coordinator = (*vm)["coordinator"].as<std::string>();
   options.control.keys = ReadRunKeys((*vm)["key-file"].as<std::string>());
-  options.control.name =
-      std::string("worker on ") + host + " (pid " + std::to_string(getpid()) + ")";
+  options.control.name = "worker on " + HostName() + " (pid " + std::to_string(getpid()) + ")";
   options.control.timeout = std::chrono::milliseconds(1000LL * (*vm)["timeout"].as<int>());
   PsTransport link(options);
   TrainOptions train = TrainOptionsFromJson(link.welcome().train);

@@ -7,17 +7,12 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "worker/model/tensor_frames.h"
 #include "worker/mpi_error.h"
 
 namespace getps {
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return host;
-}
 
 Hello MpiHello(int mpi_rank) {
   Hello hello;

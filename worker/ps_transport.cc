@@ -4,16 +4,15 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/host_name.h"
 #include "worker/model/tensor_frames.h"
 
 namespace getps {
 namespace {
 
 Hello PsHello(int mpi_rank) {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
   Hello hello;
-  hello.host = std::string(host);
+  hello.host = HostName();
   if (mpi_rank >= 0) hello.mpi_rank = mpi_rank;
   return hello;
 }
