@@ -104,7 +104,10 @@ class SlurmCluster:
         return "\n".join([
             "ClusterName=getpstest", f"SlurmctldHost={self.node}(127.0.0.1)",
             f"SlurmctldPort={free_port()}", f"SlurmdPort={free_port()}",
-            "AuthType=auth/munge", f"AuthInfo=socket={d}/munge/socket", "CredType=cred/munge",
+            # cred_expire: how long a requeued job waits to start again (default
+            # 120 s); starting it sooner meets "Job credential revoked".
+            "AuthType=auth/munge", f"AuthInfo=socket={d}/munge/socket,cred_expire=5",
+            "CredType=cred/munge",
             "SlurmUser=root", "SlurmdUser=root",
             f"StateSaveLocation={d}/state", f"SlurmdSpoolDir={d}/spool",
             f"SlurmctldPidFile={d}/slurmctld.pid", f"SlurmdPidFile={d}/slurmd.pid",
@@ -163,10 +166,17 @@ class SlurmCluster:
                              f"not {states}")
 
     def requeue_now(self, job_id):
-        """Requeues an ended job and lifts the begin-time hold Slurm puts
-        on a requeued job (about two minutes)."""
+        """Requeues an ended job; it starts again once its old credential
+        has expired (cred_expire, 5 s here)."""
+        restarts = int(self.job(job_id).get("Restarts", "0"))
         self.client("scontrol", "requeue", job_id)
-        self.client("scontrol", "update", f"JobId={job_id}", "StartTime=now")
+        # Until the controller has taken the requeue, the job still reads as
+        # ended (a waiter would take that for the requeued run's end).
+        deadline = time.time() + 30
+        while int(self.job(job_id).get("Restarts", "0")) == restarts:
+            if time.time() > deadline:
+                raise AssertionError(f"job {job_id} was not requeued within 30 s")
+            time.sleep(0.1)
 
     def stop(self):
         """Cancels every job, stops the daemons; removes the folder."""
@@ -184,4 +194,5 @@ class SlurmCluster:
                 d.wait()
         for log in self.logs:
             log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("GETPS_KEEP_SLURM"):
+            shutil.rmtree(self.dir, ignore_errors=True)
