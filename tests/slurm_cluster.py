@@ -1,7 +1,9 @@
 """A real single-node Slurm for the tests: munged, slurmctld and slurmd of
 Debian's slurm-wlm, started as root with every file (config, state, spool,
 logs, the munge key and socket) under a temporary folder and ports of their
-own, and stopped again with every job cancelled, leaving nothing running.
+own, and stopped again with every job cancelled, leaving nothing running
+(if the test process is killed instead, the daemons die with it, but a
+running job's slurmstepd and processes may outlive it).
 
 The node declares 16 CPUs (config_overrides: more than this machine has, so
 a coordinator and replicas fit) and GPUS fake GPUs: character devices made
