@@ -19,5 +19,6 @@ int RunSweep(const std::vector<std::string>& args);
 int RunPredict(const std::vector<std::string>& args);
 int RunLaunch(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
+int RunExplain(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

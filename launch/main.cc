@@ -19,6 +19,8 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"count", "count fragments or Tn5 insertions per peak and cell type", getps::cli::RunCount},
+    {"explain", "which motifs and regions drive each gene's prediction (interpretation)",
+     getps::cli::RunExplain},
     {"featurize", "build a feature store from peaks, genome, motifs, fragments, genes",
      getps::cli::RunFeaturize},
     {"launch",

@@ -26,33 +26,6 @@ namespace getps::cli {
 
 namespace {
 
-// The genes asked for (all of the store's when none), each with its window.
-std::vector<std::pair<GeneRecord, GeneWindow>> GeneWindows(const StoreReader& store, int ct,
-                                                           const std::vector<std::string>& names,
-                                                           std::size_t* skipped) {
-  std::vector<GeneRecord> genes;
-  if (names.empty()) {
-    genes = store.Genes();
-  } else {
-    for (const auto& n : names) {
-      auto g = store.FindGene(n);
-      if (!g)
-        throw Error(ErrorCode::kNotFound, "store " + store.path() + " has no gene '" + n + "'");
-      genes.push_back(*g);
-    }
-  }
-  std::vector<std::pair<GeneRecord, GeneWindow>> todo;
-  for (const auto& g : genes) {
-    try {
-      todo.emplace_back(g, WindowAroundGene(store, g, ct, kRegionsPerWindow));
-    } catch (const Error& e) {
-      if (!names.empty()) std::cerr << "getps predict: skipped: " << e.what() << "\n";
-      ++*skipped;
-    }
-  }
-  return todo;
-}
-
 // One TSV line per gene: the prediction for its strand at its TSS region.
 void Predict(RegionModel& model, const StoreReader& store, AtacMode atac, std::size_t batch_size,
              const std::vector<std::pair<GeneRecord, GeneWindow>>& todo, std::ostream& out) {
@@ -175,8 +148,11 @@ int RunPredict(const std::vector<std::string>& args) {
     throw Error(ErrorCode::kInvalidArgument,
                 weights + " is a " + kRegionTasks.Name(model->task()) +
                     " model: gene-level predictions need an expression model (use --windows)");
-  std::size_t skipped = 0;
-  const auto todo = GeneWindows(*store, ct, SplitList((*vm)["genes"].as<std::string>()), &skipped);
+  std::vector<std::string> skipped;
+  const auto names = SplitList((*vm)["genes"].as<std::string>());
+  const auto todo = GeneWindows(*store, ct, names, kRegionsPerWindow, &skipped);
+  if (!names.empty())
+    for (const auto& why : skipped) std::cerr << "getps predict: skipped: " << why << "\n";
   std::ofstream file;
   const std::string out_path = (*vm)["out"].as<std::string>();
   if (out_path != "-") file.open(out_path);
@@ -184,7 +160,8 @@ int RunPredict(const std::vector<std::string>& args) {
   Predict(*model, *store, atac, batch, todo, out);
   if (!out) throw Error(ErrorCode::kIOError, "cannot write " + out_path);
   std::cerr << "predicted " << todo.size() << " genes";
-  if (skipped > 0) std::cerr << " (" << skipped << " skipped: TSS not accessible or no region)";
+  if (!skipped.empty())
+    std::cerr << " (" << skipped.size() << " skipped: TSS not accessible or no region)";
   std::cerr << "\n";
   return 0;
 }

@@ -33,4 +33,30 @@ GeneWindow WindowAroundGene(const StoreReader& store, const GeneRecord& gene, in
           k - first};
 }
 
+std::vector<std::pair<GeneRecord, GeneWindow>> GeneWindows(const StoreReader& store, int celltype,
+                                                           const std::vector<std::string>& names,
+                                                           std::uint32_t size,
+                                                           std::vector<std::string>* skipped) {
+  std::vector<GeneRecord> genes;
+  if (names.empty()) {
+    genes = store.Genes();
+  } else {
+    for (const auto& n : names) {
+      auto g = store.FindGene(n);
+      if (!g)
+        throw Error(ErrorCode::kNotFound, "store " + store.path() + " has no gene '" + n + "'");
+      genes.push_back(*g);
+    }
+  }
+  std::vector<std::pair<GeneRecord, GeneWindow>> out;
+  for (const auto& g : genes) {
+    try {
+      out.emplace_back(g, WindowAroundGene(store, g, celltype, size));
+    } catch (const Error& e) {
+      skipped->push_back(e.what());
+    }
+  }
+  return out;
+}
+
 }  // namespace getps

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/store_metadata.h"
 #include "storage/store_reader.h"
@@ -22,5 +25,14 @@ struct GeneWindow {
 // gene.
 GeneWindow WindowAroundGene(const StoreReader& store, const GeneRecord& gene, int celltype,
                             std::uint32_t size);
+
+// The genes named (every gene of the store when `names` is empty), each
+// with its window of `size` regions in `celltype`, in the order asked.
+// Genes without a window are left out, each with WindowAroundGene's reason
+// appended to *skipped. Throws Error(kNotFound) for a name the store lacks.
+std::vector<std::pair<GeneRecord, GeneWindow>> GeneWindows(const StoreReader& store, int celltype,
+                                                           const std::vector<std::string>& names,
+                                                           std::uint32_t size,
+                                                           std::vector<std::string>* skipped);
 
 }  // namespace getps

@@ -178,3 +178,16 @@ class MLPRegionFinetune(nn.Module):
 
     def forward(self, x):
         return F.softplus(self.linear3(F.relu(self.linear2(F.relu(self.linear1(x))))))
+
+
+def best_of_run(run_dir, dim=128, depth=4, heads=4, task="expression"):
+    """The best checkpoint of a getps run directory as a GETReference (the
+    small model's shape by default), in eval mode."""
+    import os
+    with open(os.path.join(run_dir, "checkpoints", "best")) as f:
+        best = f.read().strip()
+    state = torch.load(os.path.join(run_dir, "checkpoints", best, "model.pt"))
+    features = state["region_embed.embed.weight"].shape[1]
+    model = GETReference(features, dim=dim, depth=depth, heads=heads, task=task)
+    model.load_state_dict(state, strict=False)
+    return model.eval()

@@ -34,6 +34,17 @@ def run(*args, check=True, **kwargs):
     return p
 
 
+def gene_window(store, gene, celltype):
+    """`getps store gene`'s window of 200 regions for `gene` in `celltype`:
+    (columns, rows, x), rows the table's cells and x each region's model
+    input (the motif columns, then accessibility)."""
+    text = run("store", "gene", gene, "--store", store, "--celltype", celltype).stdout
+    lines = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    cols, body = lines[0], lines[1:]
+    start, end = cols.index("locus") + 1, cols.index("accessibility") + 1
+    return cols, body, [[float(v) for v in r[start:end]] for r in body]
+
+
 def simulated_store(directory, seed="1", scale="tiny", suffix="", cwd=None):
     """`getps simulate` into DIRECTORY/world{suffix}, featurized (from `cwd`,
     when given) into DIRECTORY/store{suffix}; returns the store's path."""

@@ -9,10 +9,10 @@ import unittest
 
 import torch
 
-from getps_cli import run, SimulatedStoreTest  # noqa: E402
+from getps_cli import gene_window, run, SimulatedStoreTest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from get_reference import GETReference  # noqa: E402
+from get_reference import best_of_run  # noqa: E402
 
 
 class Predict(SimulatedStoreTest):
@@ -35,21 +35,13 @@ class Predict(SimulatedStoreTest):
         self.assertEqual(header, ["gene", "chrom", "tss", "strand", "region", "predicted", "observed"])
         self.assertIn(f"predicted {len(rows)} genes", p.stderr)
         self.assertGreater(len(rows), 100)
-        best = open(os.path.join(self.run_dir, "checkpoints", "best")).read().strip()
-        state = torch.load(os.path.join(self.run_dir, "checkpoints", best, "model.pt"))
-        features = state["region_embed.embed.weight"].shape[1]
-        model = GETReference(features, dim=128, depth=4, heads=4)
-        model.load_state_dict(state, strict=False)
-        model.eval()
+        model = best_of_run(self.run_dir)
+        features = model.region_embed.embed.weight.shape[1]
         for gene, chrom, tss, strand, region, predicted, observed in (rows[0], rows[len(rows) // 2], rows[-1]):
             with self.subTest(gene=gene):
-                text = run("store", "gene", gene, "--store", self.store, "--celltype", "celltype_1").stdout
-                lines = [l.split("\t") for l in text.splitlines() if not l.startswith("#")]
-                cols, body = lines[0], lines[1:]
+                cols, body, x = gene_window(self.store, gene, "celltype_1")
                 self.assertEqual(len(body), 200)
-                start = cols.index("locus") + 1
-                end = cols.index("accessibility") + 1
-                x = torch.tensor([[float(v) for v in r[start:end]] for r in body]).unsqueeze(0)
+                x = torch.tensor(x).unsqueeze(0)
                 self.assertEqual(x.shape[-1], features)
                 row = next(i for i, r in enumerate(body) if r[cols.index("locus")] == region)
                 s = 0 if strand == "+" else 1

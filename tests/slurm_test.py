@@ -10,6 +10,8 @@
   count recorded, the final weights those of the uninterrupted run;
 - a LOCO sweep runs each fold as a job step (srun --exact --gres=gpu:1), folds
   side by side on different GPUs;
+- explain.sbatch explains every gene on the job's GPU, and its rerun (a
+  requeue) finds every shard done;
 - srun without an MPI plugin is refused with the fix in the message."""
 import json
 import os
@@ -19,7 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from commit_audit_check import assert_nothing_lost_or_doubled, commits, wait_for  # noqa: E402
-from getps_cli import GETPS, final_weights, last_checkpoint, relative_difference, SimulatedStoreTest  # noqa: E402
+from getps_cli import GETPS, final_weights, last_checkpoint, relative_difference, run, SimulatedStoreTest  # noqa: E402
 import slurm_cluster  # noqa: E402
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "launch", "slurm")
@@ -163,6 +165,25 @@ class Slurm(SimulatedStoreTest):
         self.assertNotEqual(l1["visible_gpus"], l2["visible_gpus"])
         print(f"sweep job {job}: folds chr1, chr2 as steps {sorted(steps)}, side by side on "
               f"GPUs {l1['visible_gpus']} and {l2['visible_gpus']}")
+
+    def test_an_explain_job_explains_every_gene_and_its_rerun_resumes(self):
+        finetuned, out = self.path("explain-ft"), self.path("explain")
+        run("train", "--store", self.store, "--run-dir", finetuned, "--init", self.reference,
+            "--epochs", "1", "--batch-size", "8", "--quiet")
+        for attempt in (1, 2):
+            job = self.cluster.sbatch(
+                os.path.join(SCRIPTS, "explain.sbatch"), "--cpus-per-task=1",
+                f"--gpus-per-node={slurm_cluster.GPUS}", f"--output={out}.out", STORE=self.store,
+                CHECKPOINT=finetuned, OUT=out, CELLTYPES="celltype_0,celltype_1", GETPS=GETPS,
+                GETPS_EXPLAIN_ARGS="--shard-genes 64")
+            text = self.assert_completed(self.cluster.wait_for(job, {"COMPLETED", "FAILED"}), out)
+        self.assertTrue(os.path.exists(os.path.join(out, "explain.html")))
+        with open(os.path.join(out, "gene_by_motif.rows.tsv")) as f:
+            genes = len(f.read().splitlines()) - 1
+        self.assertGreater(genes, 100)
+        self.assertIn(f"explained {genes} genes x cell types", text)
+        self.assertIn("(0 of", text.splitlines()[-1])  # the rerun computed nothing
+        print(f"explain.sbatch: {genes} genes x cell types, the rerun resumed with every shard done")
 
     def test_srun_without_an_mpi_plugin_is_refused_with_the_fix(self):
         run_dir = self.path("no-plugin")

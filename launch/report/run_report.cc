@@ -306,12 +306,6 @@ std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
   return html + AcrossFolds(dir, folds, o);
 }
 
-constexpr const char* kStyle =
-    "body{font-family:sans-serif;margin:24px auto;max-width:960px;color:#222}"
-    "h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}"
-    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-    "text-align:right}td:first-child,th:first-child{text-align:left}.meta{color:#666}"
-    "svg.plot{display:block;margin:12px 0}";
 
 }  // namespace
 
@@ -330,7 +324,7 @@ std::string WriteRunReport(const ReportOptions& o) {
   const std::string name = fs::absolute(dir).lexically_normal().string();
   std::string html =
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>getps report: " +
-      XmlEscape(name) + "</title><style>" + kStyle + "</style></head><body><h1>getps " +
+      XmlEscape(name) + "</title><style>" + std::string(kReportStyle) + "</style></head><body><h1>getps " +
       (sweep ? "sweep" : "training run") + " report</h1><p class=\"meta\">" + XmlEscape(name) +
       " &middot; generated " + when + "</p>";
   html += sweep ? SweepSections(dir, o) : RunSections(dir, o);

@@ -279,4 +279,51 @@ std::string BarPlot(const PlotFrame& f, const BarChart& c) {
   return Open(f, marks) + body + "</svg>";
 }
 
+namespace {
+
+// Blue (-1) - white (0) - red (+1); grey for NaN.
+std::string Diverging(double t) {
+  if (!std::isfinite(t)) return "#bbbbbb";
+  t = std::clamp(t, -1.0, 1.0);
+  const int fade = static_cast<int>(std::lround(255 * (1 - std::abs(t))));
+  char s[8];
+  if (t >= 0)
+    std::snprintf(s, sizeof s, "#ff%02x%02x", fade, fade);
+  else
+    std::snprintf(s, sizeof s, "#%02x%02xff", fade, fade);
+  return s;
+}
+
+}  // namespace
+
+std::string HeatmapPlot(const PlotFrame& f, const Heatmap& m) {
+  double largest = 0;
+  for (const auto& row : m.values)
+    for (double v : row)
+      if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
+  const double left = 110, top = 110, right = f.width - 20.0, bottom = f.height - 20.0;
+  const double cw = m.columns.empty() ? 0 : (right - left) / static_cast<double>(m.columns.size());
+  const double ch = m.rows.empty() ? 0 : (bottom - top) / static_cast<double>(m.rows.size());
+  std::string body;
+  std::size_t marks = 0;
+  for (std::size_t r = 0; r < m.rows.size(); ++r) {
+    const double y = top + ch * static_cast<double>(r);
+    body += Text(left - 4, y + ch / 2 + 4, m.rows[r], "text-anchor=\"end\" font-size=\"10\"");
+    for (std::size_t c = 0; c < m.columns.size() && c < m.values[r].size(); ++c) {
+      const double v = m.values[r][c];
+      body += "<rect x=\"" + Num(left + cw * static_cast<double>(c)) + "\" y=\"" + Num(y) +
+              "\" width=\"" + Num(cw) + "\" height=\"" + Num(ch) + "\" fill=\"" +
+              Diverging(largest > 0 ? v / largest : 0) + "\"><title>" +
+              XmlEscape(m.rows[r] + " " + m.columns[c] + ": " + Num(v)) + "</title></rect>";
+      ++marks;
+    }
+  }
+  for (std::size_t c = 0; c < m.columns.size(); ++c) {
+    const double x = left + cw * (static_cast<double>(c) + 0.5), y = top - 4;
+    body += Text(x, y, m.columns[c],
+                 "font-size=\"10\" transform=\"rotate(-60 " + Num(x) + " " + Num(y) + ")\"");
+  }
+  return Open(f, marks) + body + "</svg>";
+}
+
 }  // namespace getps

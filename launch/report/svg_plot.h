@@ -41,6 +41,23 @@ struct BarChart {
 };
 std::string BarPlot(const PlotFrame& frame, const BarChart& chart);
 
+// A heat map: values[r][c] coloured blue (negative) - white - red
+// (positive), scaled by the largest |value|; NaN cells are grey. Row labels
+// on the left, column labels rotated above.
+struct Heatmap {
+  std::vector<std::string> rows, columns;
+  std::vector<std::vector<double>> values;
+};
+std::string HeatmapPlot(const PlotFrame& frame, const Heatmap& map);
+
 std::string XmlEscape(std::string_view text);
+
+// The style sheet of every getps HTML page.
+inline constexpr const char* kReportStyle =
+    "body{font-family:sans-serif;margin:24px auto;max-width:960px;color:#222}"
+    "h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+    "text-align:right}td:first-child,th:first-child{text-align:left}.meta{color:#666}"
+    "svg.plot{display:block;margin:12px 0}";
 
 }  // namespace getps

@@ -169,6 +169,7 @@ void GetModelImpl::Initialise() {
 
 GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   auto h = Linear(embed_, x, *lora_);
+  const auto embedded = h;
   if (mask.defined()) {
     if (!mask_token_.defined())
       throw Error(ErrorCode::kInvalidArgument, "a region mask needs the pretraining model");
@@ -179,6 +180,7 @@ GetOutputs GetModelImpl::forward(const torch::Tensor& x, const torch::Tensor& ma
   for (auto& block : *blocks_) h = block->as<GetBlock>()->forward(h);
   h = norm_(h).slice(1, 1);  // drop the CLS position
   GetOutputs out;
+  out.embedded = embedded;
   out.hidden = h;
   switch (config_.task) {
     case RegionTask::kPretrain:

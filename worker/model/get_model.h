@@ -80,6 +80,7 @@ struct LoraRegistry {
 
 // A forward pass's outputs: the encoder's states and the task's head.
 struct GetOutputs {
+  torch::Tensor embedded;       // [B, R, D] region_embed's output (the MLP: linear1's)
   torch::Tensor hidden;         // [B, R, D]
   torch::Tensor expression;     // [B, R, 2]  (expression)
   torch::Tensor accessibility;  // [B, R]     (atac)

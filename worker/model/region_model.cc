@@ -42,9 +42,9 @@ class MlpRegionModel : public RegionModel {
       : task_(task),
         mlp_(std::make_shared<MlpImpl>(features, task == RegionTask::kExpression ? 2 : 1)) {}
   GetOutputs Forward(const torch::Tensor& x, const torch::Tensor&) override {
-    auto y =
-        torch::softplus(mlp_->linear3(torch::relu(mlp_->linear2(torch::relu(mlp_->linear1(x))))));
     GetOutputs out;
+    out.embedded = mlp_->linear1(x);
+    auto y = torch::softplus(mlp_->linear3(torch::relu(mlp_->linear2(torch::relu(out.embedded)))));
     if (task_ == RegionTask::kExpression)
       out.expression = y;
     else

@@ -1,0 +1,210 @@
+// `getps explain`: which motifs and which regions drive each gene's
+// prediction (worker/gene_explainer.h), written as arrays, tables and a page
+// (explain_outputs.h); resumable by shards (explain_job.h).
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common/error.h"
+#include "common/file_digest.h"
+#include "common/progress.h"
+#include "launch/command_line.h"
+#include "launch/commands.h"
+#include "launch/explain_outputs.h"
+#include "storage/store_reader.h"
+#include "worker/model/checkpoint.h"
+#include "worker/model/initial_model.h"
+
+namespace getps::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> GeneNames(const po::variables_map& vm) {
+  const auto list = vm["genes"].as<std::string>();
+  const auto file = vm["genes-file"].as<std::string>();
+  if (!list.empty() && !file.empty())
+    throw Error(ErrorCode::kInvalidArgument, "explain: give --genes or --genes-file, not both");
+  if (file.empty()) return list == "all" ? std::vector<std::string>{} : SplitList(list);
+  std::ifstream in(file);
+  if (!in) throw Error(ErrorCode::kNotFound, "cannot read --genes-file " + file);
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    const auto end = line.find_first_of(" \t\r#");
+    if (end != 0 && !line.empty()) names.push_back(line.substr(0, end));
+  }
+  if (names.empty()) throw Error(ErrorCode::kInvalidArgument, file + " lists no gene");
+  return names;
+}
+
+// Every (gene, cell type) with a window: cell types in the order given,
+// genes in the order asked (the store's when all).
+std::vector<GeneTask> Tasks(const StoreReader& store, const std::vector<int>& celltypes,
+                            const std::vector<std::string>& names, bool quiet) {
+  std::vector<GeneTask> tasks;
+  std::size_t skipped = 0;
+  for (const int ct : celltypes) {
+    std::vector<std::string> why;
+    for (auto& [gene, window] : GeneWindows(store, ct, names, kRegionsPerWindow, &why))
+      tasks.push_back({gene, ct, window});
+    skipped += why.size();
+    if (!names.empty() && !quiet)
+      for (const auto& w : why) std::cerr << "getps explain: skipped: " << w << "\n";
+  }
+  if (!quiet && skipped > 0)
+    std::cerr << "getps explain: " << skipped
+              << " genes x cell types skipped (TSS not accessible or in no region)\n";
+  return tasks;
+}
+
+void AddExplainOptions(CommandSpec& spec) {
+  const GeneExplainerOptions e;
+  const ExplainOutputOptions o;
+  spec.options.add_options()("checkpoint", po::value<std::string>()->required(),
+                             "model.pt, a checkpoint folder or a run directory (its best)")(
+      "store", po::value<std::string>()->required(), "feature store")(
+      "celltypes", po::value<std::string>()->required(), "comma-separated cell types, or all")(
+      "genes", po::value<std::string>()->default_value(""),
+      "comma-separated genes, or all (the default)")(
+      "genes-file", po::value<std::string>()->default_value(""),
+      "a file of gene names, one per line")("out", po::value<std::string>()->required(),
+                                            "output folder (resumed when it holds this job)")(
+      "method",
+      po::value<std::string>()->default_value(kAttributionMethods.Name(e.attribution.method)),
+      "motif importance: grad, input-x-grad or ism (in-silico mutation)")(
+      "distance-prior", po::value<std::string>()->default_value(kDistancePriors.Name(e.prior)),
+      "enhancer-gene score's distance term: none or powerlaw")(
+      "atac", po::value<std::string>()->default_value(kAtacModes.Name(e.atac)),
+      "accessibility column: quantitative or binary (as the model was trained)")(
+      "batch-size", Defaulted(e.batch_size), "genes per backward pass")(
+      "ism-batch", Defaulted(e.attribution.ism_batch), "ism: mutated windows per forward pass")(
+      "shard-genes", Defaulted(ExplainJobSpec{}.shard_genes),
+      "genes per shard: the unit of resuming")("top-k", Defaulted(o.top_k),
+                                               "top_motifs.tsv rows per gene")(
+      "overwrite", po::bool_switch(), "clear --out first when it holds another job")(
+      "quiet", po::bool_switch(), "no progress");
+  spec.path_options = {"checkpoint", "store", "out", "genes-file"};
+  spec.ranges = {{"batch-size", Between(1, 1 << 16)},
+                 {"ism-batch", Between(1, 1 << 20)},
+                 {"shard-genes", Between(1, 1 << 24)},
+                 {"top-k", Between(1, 1 << 16)}};
+}
+
+std::vector<int> CellTypes(const StoreReader& store, const std::string& text) {
+  std::vector<int> out;
+  if (text == "all") {
+    for (std::size_t i = 0; i < store.celltypes().size(); ++i) out.push_back(static_cast<int>(i));
+    return out;
+  }
+  for (const auto& name : SplitList(text)) out.push_back(store.CellTypeIndex(name));
+  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, "--celltypes names no cell type");
+  return out;
+}
+
+int RunShow(const std::vector<std::string>& args) {
+  CommandSpec spec("explain show", "--dir DIR --gene G --celltype X [--top N]",
+                   "The output, the top features and the regions of the highest enhancer-gene\n"
+                   "score of one gene in one cell type, from a finished `getps explain` folder.");
+  spec.options.add_options()("dir", po::value<std::string>()->required(), "explain folder")(
+      "gene", po::value<std::string>()->required(), "gene name")(
+      "celltype", po::value<std::string>()->required(), "cell type")(
+      "top", po::value<std::size_t>()->default_value(10), "features and regions listed");
+  spec.path_options = {"dir"};
+  spec.ranges = {{"top", Between(1, 1 << 16)}};
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  ShowExplanation((*vm)["dir"].as<std::string>(), (*vm)["gene"].as<std::string>(),
+                  (*vm)["celltype"].as<std::string>(), (*vm)["top"].as<std::size_t>(), std::cout);
+  return 0;
+}
+
+}  // namespace
+
+int RunExplain(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "show") return RunShow({args.begin() + 1, args.end()});
+  CommandSpec spec(
+      "explain",
+      "--checkpoint C --store S --celltypes X,Y [--genes A,B | --genes-file F] --out DIR",
+      "Interpretation of a fine-tuned expression or accessibility model. For each gene in\n"
+      "each cell type: the window of 200 regions centred on its TSS region and the output\n"
+      "for its strand there, explained by one backward pass (genes batched):\n"
+      "  motif importance  per feature, signed (--method input-x-grad: sum over regions\n"
+      "                    of gradient x input; grad; ism: the change when one feature of\n"
+      "                    one region is set to 0, summed over regions)\n"
+      "  region importance the L2 norm of the output's Jacobian with respect to each\n"
+      "                    region's embedding, divided by the gene's largest; the\n"
+      "                    enhancer-gene score = that x the region's accessibility (log CPM)\n"
+      "                    [x the distance prior], divided by the window's sum.\n"
+      "Writes DIR/gene_by_motif.npy (+ .rows.tsv, .columns.tsv), top_motifs.tsv,\n"
+      "region_importance.tsv and explain.html. Work is done in shards: rerun the same\n"
+      "command to resume after a crash. `getps explain show --dir DIR --gene G\n"
+      "--celltype X` looks one gene up.");
+  AddExplainOptions(spec);
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  const bool quiet = (*vm)["quiet"].as<bool>();
+  auto store = StoreReader::Open((*vm)["store"].as<std::string>());
+  const auto celltypes = CellTypes(*store, (*vm)["celltypes"].as<std::string>());
+  const auto tasks = Tasks(*store, celltypes, GeneNames(*vm), quiet);
+  if (tasks.empty())
+    throw Error(ErrorCode::kInvalidArgument, "explain: no gene has a window in those cell types");
+
+  const std::string weights = CheckpointWeightsPath((*vm)["checkpoint"].as<std::string>());
+  const auto features = store->num_motifs() + 1;
+  auto model = CheckpointModel(weights, static_cast<std::int64_t>(features));
+  const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  model->module().to(device);
+
+  GeneExplainerOptions options;
+  options.attribution.method =
+      kAttributionMethods.Parse("--method", (*vm)["method"].as<std::string>());
+  options.attribution.ism_batch = (*vm)["ism-batch"].as<std::int64_t>();
+  options.prior =
+      kDistancePriors.Parse("--distance-prior", (*vm)["distance-prior"].as<std::string>());
+  options.atac = kAtacModes.Parse("--atac", (*vm)["atac"].as<std::string>());
+  if (model->task() == RegionTask::kAccessibility) options.atac = AtacMode::kBinary;
+  options.batch_size = (*vm)["batch-size"].as<std::size_t>();
+
+  ExplainJobSpec job_spec{weights,
+                          FileDigest(weights).Hex(),
+                          store->path(),
+                          store->fingerprint(),
+                          options.attribution.method,
+                          options.prior,
+                          options.atac,
+                          (*vm)["shard-genes"].as<std::size_t>(),
+                          tasks.size(),
+                          features};
+  const fs::path out = (*vm)["out"].as<std::string>();
+  if ((*vm)["overwrite"].as<bool>()) fs::remove_all(out);
+  std::vector<std::string> celltype_names;
+  for (const auto& c : store->celltypes()) celltype_names.push_back(c.name);
+  const ExplainJob job(out, job_spec, tasks, celltype_names, *store);
+
+  std::vector<std::size_t> todo;
+  for (std::size_t k = 0; k < job.shards(); ++k)
+    if (!job.HasShard(k)) todo.push_back(k);
+  if (!quiet && todo.size() < job.shards())
+    std::cerr << "getps explain: resuming " << out.string() << ": " << job.shards() - todo.size()
+              << " of " << job.shards() << " shards already done\n";
+  GeneExplainer explainer(*model, *store, device, options);
+  std::int64_t remaining = 0;
+  for (const auto k : todo) remaining += static_cast<std::int64_t>(job.ShardCount(k));
+  ProgressMeter progress("explain", remaining, "genes", !quiet);
+  for (const auto k : todo) {
+    const std::vector<GeneTask> part(
+        tasks.begin() + static_cast<std::ptrdiff_t>(job.ShardFirst(k)),
+        tasks.begin() + static_cast<std::ptrdiff_t>(job.ShardFirst(k) + job.ShardCount(k)));
+    job.WriteShard(k, explainer.Explain(part));
+    progress.Advance(static_cast<std::int64_t>(part.size()));
+  }
+  progress.Finish();
+  WriteExplainOutputs(job, tasks, celltype_names, *store, {(*vm)["top-k"].as<std::size_t>()});
+  std::cout << "explained " << tasks.size() << " genes x cell types into " << out.string() << " ("
+            << todo.size() << " of " << job.shards() << " shards computed now)\n";
+  return 0;
+}
+
+}  // namespace getps::cli
