@@ -20,7 +20,7 @@
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
-#include "launch/advertised_endpoint.h"
+#include "launch/mpi_session.h"
 #include "launch/report/run_report.h"
 #include "launch/slurm_env.h"
 #include "launch/status_endpoint.h"
@@ -36,83 +36,6 @@
 namespace getps::cli {
 namespace {
 
-// Whether an MPI launcher (mpirun, or srun with PMI/PMIx) started this
-// process: each sets one of these in its ranks' environment.
-bool StartedByMpiLauncher() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_FD"})
-    if (std::getenv(name)) return true;
-  return false;
-}
-
-// MPI_Init/Finalize for the life of the run; MPI_Abort on an error escaping
-// one rank, so the others do not wait for it forever. Serialized threads:
-// the gradient hooks (gradient_reducer.h) call MPI from the thread
-// autograd runs them on (the training thread on CPU, the engine's device
-// thread for CUDA tensors) while the training thread waits in backward.
-class MpiSession {
- public:
-  MpiSession() {
-    int provided = 0;
-    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
-      throw Error(ErrorCode::kIOError, "MPI_Init failed (run under mpirun)");
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  }
-  // MPI_Finalize waits for every rank; under mpirun's recovery settings a
-  // rank of a --sync ps run may have died, and the survivors would wait for
-  // it forever. With a bound, the process exits with status 0 once
-  // `seconds` have passed in MPI_Finalize (its work is done by then).
-  void BoundFinalize(int seconds) { finalize_bound_ = seconds; }
-  ~MpiSession() {
-    if (finalize_bound_ > 0) {
-      std::thread([seconds = finalize_bound_] {
-        std::this_thread::sleep_for(std::chrono::seconds(seconds));
-        std::fflush(nullptr);
-        std::_Exit(0);
-      }).detach();
-    }
-    MPI_Finalize();
-  }
-  int rank() const { return rank_; }
-  int size() const { return size_; }
-
- private:
-  int rank_ = 0, size_ = 1;
-  int finalize_bound_ = 0;
-};
-
-std::string Broadcast(std::string text) {  // from rank 0
-  int n = static_cast<int>(text.size());
-  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  text.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return text;
-}
-
-// The endpoint peers are told to reach `server` at (advertised_endpoint.h),
-// logged with the reason for it.
-std::string Advertise(const ControlServer& server, const std::string& advertise,
-                      const std::string& who) {
-  const Advertised a = AdvertisedEndpoint(server.endpoint(), advertise, ReadHostAddresses());
-  LogInfo(who + " bound to " + server.endpoint() + ", advertised as " + a.endpoint + " (" + a.why +
-          ")");
-  return a.endpoint;
-}
-
-// Every rank's `text` at rank 0 (elsewhere: empty), in rank order.
-std::vector<std::string> GatherAtRankZero(const std::string& text, int ranks) {
-  constexpr int kWidth = 1024;
-  std::string mine = text;
-  if (mine.size() >= kWidth) throw Error(ErrorCode::kInternal, "gathered text too long");
-  mine.resize(kWidth, '\0');
-  std::string all(static_cast<std::size_t>(kWidth * ranks), '\0');
-  MPI_Gather(mine.data(), kWidth, MPI_CHAR, all.data(), kWidth, MPI_CHAR, 0, MPI_COMM_WORLD);
-  std::vector<std::string> out;
-  for (int r = 0; r < ranks; ++r)
-    out.emplace_back(all.c_str() + static_cast<std::size_t>(r) * kWidth);
-  return out;
-}
-
 // Where a server shard binds: loopback when the coordinator does (one
 // host), else every interface (a shard may run on another host than rank
 // 0), on an ephemeral port; advertised with its host name.
@@ -120,19 +43,6 @@ std::string ShardBind(const std::string& coordinator_bind) {
   const bool loopback = coordinator_bind.rfind("tcp://127.0.0.1:", 0) == 0 ||
                         coordinator_bind.rfind("tcp://localhost:", 0) == 0;
   return loopback ? "tcp://127.0.0.1:0" : "tcp://*:0";
-}
-
-// A bare "cuda": GPU (node-local replica index) mod (visible GPUs), so the
-// replicas of one host spread over its GPUs; anything else as given.
-c10::Device ReplicaDevice(c10::Device device, MPI_Comm replicas) {
-  if (!device.is_cuda() || device.has_index() || !torch::cuda::is_available()) return device;
-  MPI_Comm node;
-  MPI_Comm_split_type(replicas, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  int local = 0;
-  MPI_Comm_rank(node, &local);
-  MPI_Comm_free(&node);
-  return c10::Device(c10::DeviceType::CUDA,
-                     static_cast<c10::DeviceIndex>(local % torch::cuda::device_count()));
 }
 
 // What every rank needs to know of the run, from rank 0.
@@ -147,13 +57,10 @@ std::chrono::milliseconds Milliseconds(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(1000 * seconds));
 }
 
-// Heartbeats every third of the timeout (at most 1 s); the coordinator
-// probes its replicas as often.
 Bootstrap Timing(const DistributedOptions& options) {
   Bootstrap b;
   b.timeout = std::chrono::milliseconds(1000LL * options.timeout_seconds);
-  b.heartbeat.timeout = Milliseconds(std::max(0.5, options.heartbeat_timeout_seconds));
-  b.heartbeat.interval = std::min(std::chrono::milliseconds(1000), b.heartbeat.timeout / 3);
+  b.heartbeat = HeartbeatOf(options);
   return b;
 }
 
@@ -184,11 +91,7 @@ void CoordinateRank(const TrainOptions& train, const DistributedOptions& options
           std::to_string(ranks - 1) + " mpirun replicas + " +
           std::to_string(options.external_workers) + " external, --sync " +
           WireName(*options.sync));
-  Broadcast(nlohmann::json{{"endpoint", endpoint},
-                           {"server_public", b.keys.server_public},
-                           {"client_public", b.keys.client_public},
-                           {"client_secret", b.keys.client_secret}}
-                .dump());
+  BroadcastCoordinator({endpoint, b.keys});
   CoordinatorOptions c;
   c.servers = GatherShards(b, options.servers, ranks);
   // For `getps worker --coordinator ENDPOINT --key-file RUN/run.key`.
@@ -220,11 +123,9 @@ void CoordinateRank(const TrainOptions& train, const DistributedOptions& options
 
 Bootstrap ReceiveBootstrap(const DistributedOptions& options) {
   Bootstrap b = Timing(options);
-  const auto boot = nlohmann::json::parse(Broadcast(""));
-  b.endpoint = boot.at("endpoint");
-  b.keys.server_public = boot.at("server_public");
-  b.keys.client_public = boot.at("client_public");
-  b.keys.client_secret = boot.at("client_secret");
+  const auto address = BroadcastCoordinator({});
+  b.endpoint = address.endpoint;
+  b.keys = address.keys;
   return b;
 }
 
@@ -304,6 +205,13 @@ void WriteOutcome(const std::string& path, int code, const std::string& error) {
 }
 
 }  // namespace
+
+Heartbeat HeartbeatOf(const DistributedOptions& options) {
+  Heartbeat h;
+  h.timeout = Milliseconds(std::max(0.5, options.heartbeat_timeout_seconds));
+  h.interval = std::min(std::chrono::milliseconds(1000), h.timeout / 3);
+  return h;
+}
 
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options) {
   const SyncMode sync = *options.sync;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "launch/command_line.h"
+#include "protocol/control_channel.h"
 #include "protocol/messages.h"
 #include "protocol/sync_mode.h"
 #include "worker/gradient_reducer.h"
@@ -45,6 +46,10 @@ struct DistributedOptions {
 // not take (--wire bf16 without ps, ...).
 void AddDistributedOptions(CommandSpec& spec);
 DistributedOptions ReadDistributedOptions(const po::variables_map& vm);
+
+// Heartbeats every third of the heartbeat timeout (at most 1 s); the
+// coordinator probes its replicas as often.
+Heartbeat HeartbeatOf(const DistributedOptions& options);
 
 // Returns the process exit status (0 on every rank when the run completes).
 int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& options);

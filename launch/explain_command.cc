@@ -1,6 +1,7 @@
 // `getps explain`: which motifs and which regions drive each gene's
 // prediction (worker/gene_explainer.h), written as arrays, tables and a page
-// (explain_outputs.h); resumable by shards (explain_job.h).
+// (explain_outputs.h); resumable by shards (explain_job.h); in one process
+// or across the ranks of an mpirun (explain_distributed.h).
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -12,7 +13,8 @@
 #include "common/progress.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
-#include "launch/explain_outputs.h"
+#include "launch/explain_distributed.h"
+#include "launch/mpi_session.h"
 #include "storage/store_reader.h"
 #include "worker/model/checkpoint.h"
 #include "worker/model/initial_model.h"
@@ -139,7 +141,9 @@ int RunExplain(const std::vector<std::string>& args) {
       "                    [x the distance prior], divided by the window's sum.\n"
       "Writes DIR/gene_by_motif.npy (+ .rows.tsv, .columns.tsv), top_motifs.tsv,\n"
       "region_importance.tsv and explain.html. Work is done in shards: rerun the same\n"
-      "command to resume after a crash. `getps explain show --dir DIR --gene G\n"
+      "command to resume after a crash. Under `mpirun -np N+1` rank 0 hands shards to\n"
+      "N replicas (each on its node's GPU when there is one) and writes what they return;\n"
+      "a lost replica's shard goes to another. `getps explain show --dir DIR --gene G\n"
       "--celltype X` looks one gene up.");
   AddExplainOptions(spec);
   auto vm = Parse(args, spec);
@@ -154,10 +158,13 @@ int RunExplain(const std::vector<std::string>& args) {
   const std::string weights = CheckpointWeightsPath((*vm)["checkpoint"].as<std::string>());
   const auto features = store->num_motifs() + 1;
   auto model = CheckpointModel(weights, static_cast<std::int64_t>(features));
-  const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
-  model->module().to(device);
 
-  GeneExplainerOptions options;
+  ExplainRun run;
+  run.store = store.get();
+  run.model = model.get();
+  run.tasks = tasks;
+  for (const auto& c : store->celltypes()) run.celltypes.push_back(c.name);
+  auto& options = run.options;
   options.attribution.method =
       kAttributionMethods.Parse("--method", (*vm)["method"].as<std::string>());
   options.attribution.ism_batch = (*vm)["ism-batch"].as<std::int64_t>();
@@ -166,45 +173,21 @@ int RunExplain(const std::vector<std::string>& args) {
   options.atac = kAtacModes.Parse("--atac", (*vm)["atac"].as<std::string>());
   if (model->task() == RegionTask::kAccessibility) options.atac = AtacMode::kBinary;
   options.batch_size = (*vm)["batch-size"].as<std::size_t>();
-
-  ExplainJobSpec job_spec{weights,
-                          FileDigest(weights).Hex(),
-                          store->path(),
-                          store->fingerprint(),
-                          options.attribution.method,
-                          options.prior,
-                          options.atac,
-                          (*vm)["shard-genes"].as<std::size_t>(),
-                          tasks.size(),
-                          features};
-  const fs::path out = (*vm)["out"].as<std::string>();
-  if ((*vm)["overwrite"].as<bool>()) fs::remove_all(out);
-  std::vector<std::string> celltype_names;
-  for (const auto& c : store->celltypes()) celltype_names.push_back(c.name);
-  const ExplainJob job(out, job_spec, tasks, celltype_names, *store);
-
-  std::vector<std::size_t> todo;
-  for (std::size_t k = 0; k < job.shards(); ++k)
-    if (!job.HasShard(k)) todo.push_back(k);
-  if (!quiet && todo.size() < job.shards())
-    std::cerr << "getps explain: resuming " << out.string() << ": " << job.shards() - todo.size()
-              << " of " << job.shards() << " shards already done\n";
-  GeneExplainer explainer(*model, *store, device, options);
-  std::int64_t remaining = 0;
-  for (const auto k : todo) remaining += static_cast<std::int64_t>(job.ShardCount(k));
-  ProgressMeter progress("explain", remaining, "genes", !quiet);
-  for (const auto k : todo) {
-    const std::vector<GeneTask> part(
-        tasks.begin() + static_cast<std::ptrdiff_t>(job.ShardFirst(k)),
-        tasks.begin() + static_cast<std::ptrdiff_t>(job.ShardFirst(k) + job.ShardCount(k)));
-    job.WriteShard(k, explainer.Explain(part));
-    progress.Advance(static_cast<std::int64_t>(part.size()));
-  }
-  progress.Finish();
-  WriteExplainOutputs(job, tasks, celltype_names, *store, {(*vm)["top-k"].as<std::size_t>()});
-  std::cout << "explained " << tasks.size() << " genes x cell types into " << out.string() << " ("
-            << todo.size() << " of " << job.shards() << " shards computed now)\n";
-  return 0;
+  run.spec = {weights,
+              FileDigest(weights).Hex(),
+              store->path(),
+              store->fingerprint(),
+              options.attribution.method,
+              options.prior,
+              options.atac,
+              (*vm)["shard-genes"].as<std::size_t>(),
+              tasks.size(),
+              features};
+  run.out = (*vm)["out"].as<std::string>();
+  run.outputs.top_k = (*vm)["top-k"].as<std::size_t>();
+  run.overwrite = (*vm)["overwrite"].as<bool>();
+  run.quiet = quiet;
+  return StartedByMpiLauncher() ? ExplainUnderMpi(run) : ExplainHere(run);
 }
 
 }  // namespace getps::cli

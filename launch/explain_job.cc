@@ -141,8 +141,33 @@ bool ExplainJob::HasShard(std::size_t k) const {
   }
 }
 
+void ExplainJob::ExpectShape(std::size_t k, const GeneExplanations& e,
+                             const std::string& what) const {
+  const auto n = static_cast<std::int64_t>(ShardCount(k));
+  const auto f = static_cast<std::int64_t>(spec_.features);
+  const auto r = static_cast<std::int64_t>(kRegionsPerWindow);
+  const auto shaped = [](const torch::Tensor& t, torch::IntArrayRef want) {
+    return t.defined() && t.sizes() == want;
+  };
+  if (!shaped(e.output, {n}) || !shaped(e.motif, {n, f}) || !shaped(e.region_norm, {n, r}) ||
+      !shaped(e.score, {n, r}) || !shaped(e.region_ids, {n, r}))
+    throw Error(ErrorCode::kCorruption,
+                what + ": expected the arrays of " + std::to_string(n) + " genes");
+}
+
+void ExplainJob::RecordShard(std::size_t k, const std::string& who) const {
+  const nlohmann::json line{
+      {"shard", k}, {"first", ShardFirst(k)}, {"count", ShardCount(k)}, {"by", who}};
+  const auto path = dir_ / "shards.jsonl";
+  std::ofstream out(path, std::ios::app);
+  out << line.dump() << "\n";
+  out.flush();
+  if (!out) throw Error(ErrorCode::kIOError, "cannot append to " + path.string());
+}
+
 void ExplainJob::WriteShard(std::size_t k, const GeneExplanations& e) const {
   const auto path = ShardPath(k);
+  ExpectShape(k, e, "shard " + std::to_string(k));
   const auto partial = fs::path(path.string() + ".partial");
   std::vector<torch::Tensor> tensors{e.output, e.motif, e.region_norm, e.score, e.region_ids};
   try {
@@ -163,15 +188,12 @@ GeneExplanations ExplainJob::ReadShard(std::size_t k) const {
   } catch (const c10::Error& err) {
     throw Error(ErrorCode::kCorruption, path.string() + ": unreadable shard: " + err.what());
   }
-  const auto n = static_cast<std::int64_t>(ShardCount(k));
-  const auto f = static_cast<std::int64_t>(spec_.features);
-  const auto r = static_cast<std::int64_t>(kRegionsPerWindow);
-  if (t.size() != 5 || t[0].sizes() != torch::IntArrayRef{n} ||
-      t[1].sizes() != torch::IntArrayRef{n, f} || t[2].sizes() != torch::IntArrayRef{n, r} ||
-      t[3].sizes() != torch::IntArrayRef{n, r} || t[4].sizes() != torch::IntArrayRef{n, r})
+  if (t.size() != 5)
     throw Error(ErrorCode::kCorruption,
-                path.string() + ": expected the arrays of " + std::to_string(n) + " genes");
-  return {t[0], t[1], t[2], t[3], t[4]};
+                path.string() + ": expected 5 arrays, found " + std::to_string(t.size()));
+  const GeneExplanations e{t[0], t[1], t[2], t[3], t[4]};
+  ExpectShape(k, e, path.string());
+  return e;
 }
 
 }  // namespace getps::cli

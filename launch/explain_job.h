@@ -6,6 +6,7 @@
 //                           chrom, tss (1-based), strand, region
 //   DIR/shards/NNNNNN.pt    the explanations of tasks [N*S, (N+1)*S), S the
 //                           job's shard_genes; written whole or not at all
+//   DIR/shards.jsonl        a line per shard written: who computed it
 //   DIR/...                 the merged outputs (explain_outputs.h)
 //
 // A run finds the shards already in DIR and explains only the others, so a
@@ -58,7 +59,11 @@ class ExplainJob {
   std::size_t ShardCount(std::size_t k) const;
   // Whether shard k's file is there and reads back whole.
   bool HasShard(std::size_t k) const;
+  // Throws Error(kCorruption) when `e` is not of shard k's shape.
   void WriteShard(std::size_t k, const GeneExplanations& e) const;
+  // Appends {shard, first, count, by: `who`} to DIR/shards.jsonl: who
+  // computed which shard (the audit; each shard is written once).
+  void RecordShard(std::size_t k, const std::string& who) const;
   // Throws Error(kCorruption) naming the file when it is unreadable or of
   // the wrong shape.
   GeneExplanations ReadShard(std::size_t k) const;
@@ -68,6 +73,8 @@ class ExplainJob {
 
  private:
   std::filesystem::path ShardPath(std::size_t k) const;
+  // Throws Error(kCorruption) naming `what` unless `e` has shard k's shape.
+  void ExpectShape(std::size_t k, const GeneExplanations& e, const std::string& what) const;
 
   std::filesystem::path dir_;
   ExplainJobSpec spec_;

@@ -44,12 +44,14 @@ const char* MessageTypeName(MessageType type) {
       return "stale";
     case MessageType::kRunFile:
       return "run-file";
+    case MessageType::kWorkResult:
+      return "work-result";
   }
   return "unknown";
 }
 
 bool IsMessageType(std::uint16_t type) {
-  return type >= 1 && type <= static_cast<std::uint16_t>(MessageType::kRunFile) && type != 7;
+  return type >= 1 && type <= static_cast<std::uint16_t>(MessageType::kWorkResult) && type != 7;
 }
 
 std::size_t DtypeSize(TensorDtype dtype) {

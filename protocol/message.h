@@ -21,8 +21,9 @@
 
 namespace getps {
 
-// 2: elastic generations; 3: shards on request; 4: grants say what is left
-constexpr std::uint16_t kProtocolVersion = 4;
+// 2: elastic generations; 3: shards on request; 4: grants say what is left;
+// 5: work results (a work queue's jobs: getps explain under mpirun)
+constexpr std::uint16_t kProtocolVersion = 5;
 
 // The type in a message's header. What each carries, who sends it and who
 // answers is said at its body's struct in messages.h, the one place that
@@ -46,7 +47,8 @@ enum class MessageType : std::uint16_t {
   kRendezvous = 16,  // v2: elastic generations
   kGeneration = 17,
   kStale = 18,
-  kRunFile = 19,  // v3
+  kRunFile = 19,     // v3
+  kWorkResult = 20,  // v5
 };
 
 // Whether `type` is a MessageType of this protocol version.

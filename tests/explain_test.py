@@ -20,7 +20,7 @@ import unittest
 import numpy as np
 import torch
 
-from getps_cli import GETPS, gene_window, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import GETPS, gene_window, run, SimulatedStoreTest, train_one_epoch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from get_reference import best_of_run  # noqa: E402
@@ -45,8 +45,7 @@ class Explain(SimulatedStoreTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.run_dir = cls.path("run")
-        run("train", "--store", cls.store, "--run-dir", cls.run_dir, "--epochs", "1", "--batch-size",
-            "8", "--lr", "0.05", "--quiet")
+        train_one_epoch(cls.store, cls.run_dir)
         cls.out = cls.path("explain")
         cls.first = cls.explain(cls.out)
         cls.model = best_of_run(cls.run_dir)

@@ -34,6 +34,13 @@ def run(*args, check=True, **kwargs):
     return p
 
 
+def train_one_epoch(store, run_dir):
+    """A quick fine-tuning run (one epoch, batches of 8) for the tests that
+    need a checkpoint more than a good model."""
+    run("train", "--store", store, "--run-dir", run_dir, "--epochs", "1", "--batch-size", "8",
+        "--lr", "0.05", "--quiet")
+
+
 def gene_window(store, gene, celltype):
     """`getps store gene`'s window of 200 regions for `gene` in `celltype`:
     (columns, rows, x), rows the table's cells and x each region's model
@@ -128,6 +135,10 @@ class SimulatedStoreTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if os.environ.get("GETPS_KEEP_TEST_DIR") == "1":  # to look at what a test left
+            print(f"kept {cls.tmp.name}")
+            cls.tmp._finalizer.detach()
+            return
         cls.tmp.cleanup()
 
     @classmethod

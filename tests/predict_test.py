@@ -9,7 +9,7 @@ import unittest
 
 import torch
 
-from getps_cli import gene_window, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import gene_window, run, SimulatedStoreTest, train_one_epoch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from get_reference import best_of_run  # noqa: E402
@@ -22,8 +22,7 @@ class Predict(SimulatedStoreTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.run_dir = os.path.join(cls.tmp.name, "run")
-        run("train", "--store", cls.store, "--run-dir", cls.run_dir, "--epochs", "1", "--batch-size", "8",
-            "--lr", "0.05", "--quiet")
+        train_one_epoch(cls.store, cls.run_dir)
 
 
     def test_predictions_match_an_independent_forward_pass(self):

@@ -3,6 +3,13 @@ bench/recovery_bench.py find the ranks under `getps launch` and mpirun."""
 import os
 
 
+def mpi_rank(pid):
+    """The mpirun rank of process `pid` (OpenMPI's OMPI_COMM_WORLD_RANK)."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+    return int(env[b"OMPI_COMM_WORLD_RANK"])
+
+
 def child_pids(pid):
     """The direct children of process `pid`."""
     out = []

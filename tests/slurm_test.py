@@ -10,8 +10,8 @@
   count recorded, the final weights those of the uninterrupted run;
 - a LOCO sweep runs each fold as a job step (srun --exact --gres=gpu:1), folds
   side by side on different GPUs;
-- explain.sbatch explains every gene on the job's GPU, and its rerun (a
-  requeue) finds every shard done;
+- explain.sbatch with 3 tasks explains every gene on 2 replicas under
+  mpirun, and its rerun with one task (a requeue) finds every shard done;
 - srun without an MPI plugin is refused with the fix in the message."""
 import json
 import os
@@ -170,9 +170,9 @@ class Slurm(SimulatedStoreTest):
         finetuned, out = self.path("explain-ft"), self.path("explain")
         run("train", "--store", self.store, "--run-dir", finetuned, "--init", self.reference,
             "--epochs", "1", "--batch-size", "8", "--quiet")
-        for attempt in (1, 2):
+        for tasks in (3, 1):  # rank 0 and 2 replicas; then the rerun alone
             job = self.cluster.sbatch(
-                os.path.join(SCRIPTS, "explain.sbatch"), "--cpus-per-task=1",
+                os.path.join(SCRIPTS, "explain.sbatch"), "--cpus-per-task=1", f"--ntasks={tasks}",
                 f"--gpus-per-node={slurm_cluster.GPUS}", f"--output={out}.out", STORE=self.store,
                 CHECKPOINT=finetuned, OUT=out, CELLTYPES="celltype_0,celltype_1", GETPS=GETPS,
                 GETPS_EXPLAIN_ARGS="--shard-genes 64")
@@ -182,8 +182,10 @@ class Slurm(SimulatedStoreTest):
             genes = len(f.read().splitlines()) - 1
         self.assertGreater(genes, 100)
         self.assertIn(f"explained {genes} genes x cell types", text)
+        self.assertIn("by 2 replicas", text)  # the first job: 3 tasks under mpirun
         self.assertIn("(0 of", text.splitlines()[-1])  # the rerun computed nothing
-        print(f"explain.sbatch: {genes} genes x cell types, the rerun resumed with every shard done")
+        print(f"explain.sbatch: {genes} genes x cell types by 2 replicas, the 1-task rerun resumed "
+              "with every shard done")
 
     def test_srun_without_an_mpi_plugin_is_refused_with_the_fix(self):
         run_dir = self.path("no-plugin")

@@ -306,7 +306,6 @@ std::string SweepSections(const fs::path& dir, const ReportOptions& o) {
   return html + AcrossFolds(dir, folds, o);
 }
 
-
 }  // namespace
 
 std::string WriteRunReport(const ReportOptions& o) {
@@ -324,9 +323,9 @@ std::string WriteRunReport(const ReportOptions& o) {
   const std::string name = fs::absolute(dir).lexically_normal().string();
   std::string html =
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>getps report: " +
-      XmlEscape(name) + "</title><style>" + std::string(kReportStyle) + "</style></head><body><h1>getps " +
-      (sweep ? "sweep" : "training run") + " report</h1><p class=\"meta\">" + XmlEscape(name) +
-      " &middot; generated " + when + "</p>";
+      XmlEscape(name) + "</title><style>" + std::string(kReportStyle) +
+      "</style></head><body><h1>getps " + (sweep ? "sweep" : "training run") +
+      " report</h1><p class=\"meta\">" + XmlEscape(name) + " &middot; generated " + when + "</p>";
   html += sweep ? SweepSections(dir, o) : RunSections(dir, o);
   html += "</body></html>\n";
   const std::string out = o.output.empty() ? (dir / "report.html").string() : o.output;
