@@ -2,9 +2,12 @@
 
 #include <xxhash.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -40,9 +43,17 @@ std::string Digest::Hex() const {
   return s;
 }
 
+// Read with POSIX calls, not a stream: a stream ends at a read error as
+// at the end of the file, and a file that cannot be read would pass for a
+// truncated one (see CheckpointManager::NewestValid).
 Digest FileDigest(const std::filesystem::path& path, DigestKind kind) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIOError, "cannot read " + path.string());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw Error(ErrorCode::kIOError, "cannot read " + path.string() + ": " + std::strerror(errno));
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
+    ::close(*f);
+    delete f;
+  });
   const std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> xxh3(XXH3_createState(),
                                                                              XXH3_freeState);
   if (!xxh3 || XXH3_64bits_reset(xxh3.get()) != XXH_OK)
@@ -50,16 +61,26 @@ Digest FileDigest(const std::filesystem::path& path, DigestKind kind) {
   LegacyFnv fnv;
   Digest d;
   std::vector<char> buffer(1 << 20);  // a multiple of 8: the legacy words stay aligned
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
+  for (bool end = false; !end;) {
+    std::size_t n = 0;  // the buffer is filled whole but at the end
+    while (n < buffer.size()) {
+      const ssize_t got = ::read(fd, buffer.data() + n, buffer.size() - n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0)
+        throw Error(ErrorCode::kIOError,
+                    "error reading " + path.string() + ": " + std::strerror(errno));
+      if (got == 0) {
+        end = true;
+        break;
+      }
+      n += static_cast<std::size_t>(got);
+    }
     if (kind == DigestKind::kXxh3)
       XXH3_64bits_update(xxh3.get(), buffer.data(), n);
     else
       fnv.Update(buffer.data(), n);
     d.bytes += n;
   }
-  if (in.bad()) throw Error(ErrorCode::kIOError, "error reading " + path.string());
   d.hash = kind == DigestKind::kXxh3 ? XXH3_64bits_digest(xxh3.get()) : fnv.hash();
   return d;
 }

@@ -40,6 +40,9 @@ SlurmJob ReadSlurmJob(const EnvLookup& env) {
   j.proc_id = Number(env, "SLURM_PROCID");
   j.local_id = Number(env, "SLURM_LOCALID");
   j.gpus_on_node = Number(env, "SLURM_GPUS_ON_NODE").value_or(0);
+  j.cpus_on_node = Number(env, "SLURM_CPUS_ON_NODE").value_or(0);
+  j.mem_per_node_mb = Number(env, "SLURM_MEM_PER_NODE").value_or(0);
+  j.mem_per_cpu_mb = Number(env, "SLURM_MEM_PER_CPU").value_or(0);
   j.visible_gpus = Text(env, "CUDA_VISIBLE_DEVICES");
   return j;
 }

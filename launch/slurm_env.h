@@ -23,6 +23,9 @@ struct SlurmJob {
   std::optional<int> proc_id;   // SLURM_PROCID: this task's rank in its step
   std::optional<int> local_id;  // SLURM_LOCALID: its rank on this node
   int gpus_on_node = 0;         // SLURM_GPUS_ON_NODE
+  int cpus_on_node = 0;         // SLURM_CPUS_ON_NODE: the job's CPUs on this node
+  long mem_per_node_mb = 0;     // SLURM_MEM_PER_NODE (--mem), 0: not given
+  long mem_per_cpu_mb = 0;      // SLURM_MEM_PER_CPU (--mem-per-cpu), 0: not given
   std::string visible_gpus;     // CUDA_VISIBLE_DEVICES as Slurm set it
 
   bool in_job() const { return !job_id.empty(); }

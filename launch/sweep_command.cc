@@ -160,7 +160,8 @@ std::vector<std::string> FoldCommand(const Fold& f, const DeviceSlots& slots, Fo
                                      const std::string& store,
                                      const std::vector<std::string>& extra) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> a = FoldLaunchPrefix(launcher, f, slots);
+  std::vector<std::string> a =
+      FoldLaunchPrefix(launcher, f, slots, FoldStepShare(ReadSlurmJob(), slots));
   a.insert(a.end(), {self, "train", "--mode", "finetune", "--store", store, "--run-dir",
                      f.dir.string(), "--resume", "auto"});
   if (slots.gpus()) a.insert(a.end(), {"--device", "auto"});

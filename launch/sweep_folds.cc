@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -116,7 +117,7 @@ FoldLauncher ResolveLauncher(FoldLauncher launcher, bool in_slurm_job) {
 }
 
 std::vector<std::string> FoldLaunchPrefix(FoldLauncher launcher, const Fold& fold,
-                                          const DeviceSlots& slots) {
+                                          const DeviceSlots& slots, const StepShare& share) {
   const int gpus = slots.gpus() ? slots.per_fold() : 0;
   const std::string ranks = std::to_string(gpus + 1);  // a coordinator + one replica per GPU
   if (launcher != FoldLauncher::kSrun) {
@@ -134,7 +135,25 @@ std::vector<std::string> FoldLaunchPrefix(FoldLauncher launcher, const Fold& fol
   // --gres, not --gpus: Slurm 22.05 gives a step every GPU of the job for
   // --gpus (and so runs such steps one after another).
   if (gpus > 0) a.push_back("--gres=gpu:" + std::to_string(gpus));
+  a.push_back("--nodes=1");  // a fold's GPUs are one node's
+  if (share.cpus_per_task > 0)
+    a.push_back("--cpus-per-task=" + std::to_string(share.cpus_per_task));
+  if (share.mem_mb > 0)
+    a.push_back("--mem=" + std::to_string(share.mem_mb) + "M");
+  else if (share.mem_per_cpu_mb > 0)
+    a.push_back("--mem-per-cpu=" + std::to_string(share.mem_per_cpu_mb) + "M");
   return a;
+}
+
+StepShare FoldStepShare(const SlurmJob& job, const DeviceSlots& slots) {
+  const int per_node = std::max(1, slots.capacity() / std::max(1, job.nodes));
+  const int gpus = slots.gpus() ? slots.per_fold() : 0;
+  const int tasks = gpus > 1 ? gpus + 1 : 1;
+  StepShare s;
+  if (job.cpus_on_node > 0) s.cpus_per_task = std::max(1, job.cpus_on_node / per_node / tasks);
+  s.mem_mb = job.mem_per_node_mb / per_node;
+  s.mem_per_cpu_mb = job.mem_per_cpu_mb;
+  return s;
 }
 
 std::optional<nlohmann::json> FoldResult(const fs::path& dir) {

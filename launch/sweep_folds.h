@@ -18,6 +18,7 @@
 
 #include "common/enum_names.h"
 #include "launch/device_slots.h"
+#include "launch/slurm_env.h"
 #include "worker/model/train_options.h"
 
 namespace getps::cli {
@@ -65,12 +66,25 @@ std::vector<Fold> PlanFolds(const SweepPlan& plan);
 // `launcher` with auto resolved: srun when `in_slurm_job`, else local.
 FoldLauncher ResolveLauncher(FoldLauncher launcher, bool in_slurm_job);
 
+// A job step's share of its node: with --exact a step gets only what it
+// asks for (one CPU per task, and with memory enforced all the node's
+// memory the job has, which keeps the next fold's step waiting). Each of
+// the folds that run side by side on a node gets an equal part of the
+// job's CPUs and memory there. Zero: not asked for.
+struct StepShare {
+  int cpus_per_task = 0;
+  long mem_mb = 0;          // --mem (the job gave --mem)
+  long mem_per_cpu_mb = 0;  // --mem-per-cpu (the job gave --mem-per-cpu)
+};
+StepShare FoldStepShare(const SlurmJob& job, const DeviceSlots& slots);
+
 // What comes before `getps train` on a fold's command line: nothing for a
 // local one-process fold; `mpirun -np G+1 ...` for a local fold of G > 1
 // GPUs; `srun --exact ... --job-name fold-NAME` (with --gres=gpu:G, and
-// --mpi=pmix -n G+1 when G > 1) for a job step. `launcher` is resolved.
+// --mpi=pmix -n G+1 when G > 1; then --nodes=1 and `share`) for a job step.
+// `launcher` is resolved.
 std::vector<std::string> FoldLaunchPrefix(FoldLauncher launcher, const Fold& fold,
-                                          const DeviceSlots& slots);
+                                          const DeviceSlots& slots, const StepShare& share = {});
 
 // The fold's test record, if its run finished.
 std::optional<nlohmann::json> FoldResult(const std::filesystem::path& dir);

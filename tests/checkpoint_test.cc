@@ -44,6 +44,26 @@ TEST(Checkpoints, KeepLastAndBestAndSkipDamaged) {
   EXPECT_TRUE(torch::equal(other->weight, model->weight));
 }
 
+TEST(Checkpoints, AFileThatCannotBeReadStopsTheSearchInsteadOfPassingForDamage) {
+  testing_util::TempDir dir("ckpt-unreadable");
+  torch::nn::Linear model(4, 4);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 3);
+  for (int step = 1; step <= 2; ++step) m.Save(step, *model, adamw, {{"step", step}}, false);
+  // A read error (EISDIR here: as root, file modes do not keep us out).
+  const fs::path model2 = dir.path() / "checkpoints" / "step-00000002" / "model.pt";
+  fs::remove(model2);
+  fs::create_directory(model2);
+  try {
+    m.NewestValid();
+    ADD_FAILURE() << "an unreadable checkpoint was skipped";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIOError);
+    EXPECT_NE(std::string(e.what()).find("step-00000002/model.pt"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoints" / "step-00000001"));
+}
+
 TEST(Checkpoints, ATruncatedOrAlteredFileIsCaughtByItsDigest) {
   testing_util::TempDir dir("ckpt-digest");
   torch::nn::Linear model(64, 64);

@@ -31,6 +31,8 @@ const Env kStep{{"SLURM_JOB_ID", "4242"},
                 {"SLURM_PROCID", "9"},
                 {"SLURM_LOCALID", "0"},
                 {"SLURM_GPUS_ON_NODE", "8"},
+                {"SLURM_CPUS_ON_NODE", "48"},
+                {"SLURM_MEM_PER_NODE", "480000"},
                 {"CUDA_VISIBLE_DEVICES", "0,1,2,3,4,5,6,7"}};
 
 TEST(ReadSlurmJob, ReadsEveryFieldOfAJobStep) {
@@ -45,6 +47,9 @@ TEST(ReadSlurmJob, ReadsEveryFieldOfAJobStep) {
   EXPECT_EQ(j.proc_id, 9);
   EXPECT_EQ(j.local_id, 0);
   EXPECT_EQ(j.gpus_on_node, 8);
+  EXPECT_EQ(j.cpus_on_node, 48);
+  EXPECT_EQ(j.mem_per_node_mb, 480000);
+  EXPECT_EQ(j.mem_per_cpu_mb, 0);
   EXPECT_EQ(j.allocated_gpus(), 16);
   EXPECT_EQ(j.visible_gpus, "0,1,2,3,4,5,6,7");
   EXPECT_EQ(j.Describe(),

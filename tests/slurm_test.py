@@ -146,25 +146,30 @@ class Slurm(SimulatedStoreTest):
         with open(os.path.join(run_dir, "sweep.csv")) as f:
             rows = f.read().splitlines()
         self.assertTrue(any(r.startswith("chr1,") for r in rows) and any(r.startswith("chr2,") for r in rows), rows)
-        folds = {}
+        folds, shares = {}, set()
         for name in ("chr1", "chr2"):
             with open(os.path.join(run_dir, f"fold-{name}", "fold.json")) as f:
                 record = json.load(f)
             self.assertEqual(record["command"][:5], ["srun", "--exact", "--kill-on-bad-exit=1",
                                                      f"--job-name=fold-{name}", "--ntasks=1"])
             self.assertIn("--gres=gpu:1", record["command"])
+            # Each step asks for half the job's CPUs on the node (the 2 folds
+            # side by side; the check below that they overlapped says it fit).
+            self.assertIn("--nodes=1", record["command"])
+            shares.add(next(a for a in record["command"] if a.startswith("--cpus-per-task=")))
             [line] = slurm_lines(os.path.join(run_dir, f"fold-{name}"))
             self.assertEqual(line["job_id"], job)
             self.assertNotEqual(line["step_id"], "")
             folds[name] = (record["started"], record["finished"], line)
         steps = {line["step_id"] for _, _, line in folds.values()}
         self.assertEqual(len(steps), 2)
+        self.assertEqual(len(shares), 1, shares)  # the same share for both
         (s1, e1, l1), (s2, e2, l2) = folds.values()
         side_by_side = s1 < e2 and s2 < e1
         self.assertTrue(side_by_side, folds)
         self.assertNotEqual(l1["visible_gpus"], l2["visible_gpus"])
         print(f"sweep job {job}: folds chr1, chr2 as steps {sorted(steps)}, side by side on "
-              f"GPUs {l1['visible_gpus']} and {l2['visible_gpus']}")
+              f"GPUs {l1['visible_gpus']} and {l2['visible_gpus']}, each {shares.pop()}")
 
     def test_an_explain_job_explains_every_gene_and_its_rerun_resumes(self):
         finetuned, out = self.path("explain-ft"), self.path("explain")

@@ -136,11 +136,47 @@ TEST(FoldLaunchPrefix, LocalFoldsRunAloneOrUnderMpirunAndJobStepsUnderSrun) {
     a.insert(a.end(), more.begin(), more.end());
     return a;
   };
-  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, cpu), with({"--ntasks=1"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, cpu), with({"--ntasks=1", "--nodes=1"}));
   EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, one_gpu),
-            with({"--ntasks=1", "--gres=gpu:1"}));
-  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, two_gpus),
-            with({"--mpi=pmix", "--ntasks=3", "--gres=gpu:2"}));
+            with({"--ntasks=1", "--gres=gpu:1", "--nodes=1"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, two_gpus, {4, 0, 0}),
+            with({"--mpi=pmix", "--ntasks=3", "--gres=gpu:2", "--nodes=1", "--cpus-per-task=4"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, one_gpu, {2, 1000, 0}),
+            with({"--ntasks=1", "--gres=gpu:1", "--nodes=1", "--cpus-per-task=2", "--mem=1000M"}));
+  EXPECT_EQ(FoldLaunchPrefix(FoldLauncher::kSrun, f, cpu, {1, 0, 512}),
+            with({"--ntasks=1", "--nodes=1", "--cpus-per-task=1", "--mem-per-cpu=512M"}));
+}
+
+// A 2 x 8-GPU job, 48 CPUs and 480 GB per node.
+SlurmJob TwoNodes(long mem_per_node_mb, long mem_per_cpu_mb) {
+  SlurmJob j;
+  j.job_id = "7";
+  j.nodes = 2;
+  j.gpus_on_node = 8;
+  j.cpus_on_node = 48;
+  j.mem_per_node_mb = mem_per_node_mb;
+  j.mem_per_cpu_mb = mem_per_cpu_mb;
+  return j;
+}
+
+TEST(FoldStepShare, FoldsSideBySideOnANodeShareItsCpusAndMemoryEqually) {
+  std::vector<int> sixteen(16);
+  for (int i = 0; i < 16; ++i) sixteen[static_cast<std::size_t>(i)] = i;
+  // One GPU per fold: 8 folds per node, 6 CPUs and 60 GB each.
+  const StepShare one = FoldStepShare(TwoNodes(480000, 0), DeviceSlots(sixteen, 1, 1));
+  EXPECT_EQ(one.cpus_per_task, 6);
+  EXPECT_EQ(one.mem_mb, 60000);
+  EXPECT_EQ(one.mem_per_cpu_mb, 0);
+  // Four GPUs per fold: 2 folds per node of 5 tasks each (a coordinator and
+  // 4 replicas): 24 CPUs per fold, 4 per task; 240 GB per fold.
+  const StepShare four = FoldStepShare(TwoNodes(480000, 0), DeviceSlots(sixteen, 4, 1));
+  EXPECT_EQ(four.cpus_per_task, 4);
+  EXPECT_EQ(four.mem_mb, 240000);
+  // --mem-per-cpu passes through; no CPU count (outside a job): none asked.
+  EXPECT_EQ(FoldStepShare(TwoNodes(0, 8000), DeviceSlots(sixteen, 1, 1)).mem_per_cpu_mb, 8000);
+  const StepShare outside = FoldStepShare(SlurmJob{}, DeviceSlots({}, 1, 2));
+  EXPECT_EQ(outside.cpus_per_task, 0);
+  EXPECT_EQ(outside.mem_mb, 0);
 }
 
 TEST(ResolveLauncher, AutoIsSrunInsideASlurmJobOnlyAndAChoiceStands) {

@@ -36,9 +36,11 @@ CheckpointManager::CheckpointManager(std::string run_dir, int keep_last)
     : dir_((fs::path(run_dir) / "checkpoints").string()), keep_last_(std::max(1, keep_last)) {}
 
 nlohmann::json CheckpointManager::ReadMeta(const std::string& checkpoint_dir) {
-  std::ifstream in(fs::path(checkpoint_dir) / "meta.json");
-  if (!in)
+  const fs::path path = fs::path(checkpoint_dir) / "meta.json";
+  if (!fs::exists(path))
     throw Error(ErrorCode::kCorruption, "checkpoint " + checkpoint_dir + " has no meta.json");
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kIOError, "cannot read " + path.string());
   try {
     return nlohmann::json::parse(in);
   } catch (const std::exception& e) {
@@ -132,6 +134,10 @@ std::optional<std::string> CheckpointManager::NewestValid() const {
       }
       return it->string();
     } catch (const Error& e) {
+      // Only damage is skipped. A file that cannot be read now (EIO, a
+      // flaky mount) says nothing of the checkpoint: skipping it would
+      // resume from an older one and set this one aside.
+      if (e.code() != ErrorCode::kCorruption) throw;
       LogWarning(std::string(e.what()) + "; skipping it");
     }
   }

@@ -38,8 +38,10 @@ class CheckpointManager {
   std::string Save(std::int64_t step, const torch::nn::Module& model,
                    torch::optim::Optimizer& optimizer, const nlohmann::json& meta, bool is_best);
 
-  // The newest checkpoint whose meta.json parses and whose files exist;
-  // damaged ones are skipped with a warning.
+  // The newest checkpoint whose meta.json parses and whose files exist
+  // with their sizes and digests; damaged ones are skipped with a warning.
+  // Throws Error(kIOError) when a file cannot be read (not damage: the
+  // run stops rather than resume from an older checkpoint).
   std::optional<std::string> NewestValid() const;
   std::optional<std::string> Best() const;
 
