@@ -75,7 +75,7 @@ step configure 90 "$out/build.log" cmake -S "$root" -B "$build" -G Ninja -DCMAKE
   -DTorch_DIR="$torch_dir" -DGETPS_WERROR=OFF -DGETPS_PYTHON="$python" \
   -DPKG_CONFIG_EXECUTABLE="$prefix/bin/pkgconf" || { tail -30 "$out/build.log"; exit 1; }
 step build 300 "$out/build.log" cmake --build "$build" -j "$(nproc)" \
-  --target getps getps_gpu_tests train_bench || { grep -B2 -A8 "error" "$out/build.log" | head -60; exit 1; }
+  --target getps getps_gpu_tests train_bench explain_bench || { grep -B2 -A8 "error" "$out/build.log" | head -60; exit 1; }
 getps=$build/launch/getps
 
 # The gpu-labelled tests (run directly: their lines unprefixed).
@@ -140,4 +140,13 @@ if [ -s /tmp/scan-cpu.tsv ] && [ -s /tmp/scan-cuda.tsv ]; then
 else
   say "scan: not compared (a scan above failed or was skipped)"
 fi
+# 4. Explaining genes (issue 20): getps and PyTorch, same GPU, same run;
+# with one gene of --method ism on the small model.
+for size in small paper; do
+  ism=0
+  [ "$size" = small ] && ism=1
+  step "explain getps $size" 60 "$bench" "$build/bench/explain_bench" "$size" 64 5 cuda 0.3 "$ism"
+  step "explain pytorch $size" 45 "$bench" "$python" "$root/bench/explain_bench.py" "$size" 64 5 cuda 0.3
+done
+grep -E "genes/s|ism" "$bench" | grep -i explain | tee -a "$summary"
 say "gpu_check done in $SECONDS s"

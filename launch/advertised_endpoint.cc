@@ -87,4 +87,15 @@ Advertised AdvertisedEndpoint(const std::string& bound, const std::string& adver
   return at(host.hostname.empty() ? "127.0.0.1" : host.hostname, "loopback only: one host");
 }
 
+std::string ShardBind(const std::string& coordinator_bind) {
+  std::string host = coordinator_bind;
+  if (host.rfind("tcp://", 0) == 0) host = host.substr(6);
+  host = host.substr(0, host.rfind(':'));
+  if (host == "127.0.0.1" || host == "localhost") return "tcp://127.0.0.1:0";
+  in_addr address{};
+  if (host.empty() || host == "*" || inet_pton(AF_INET, host.c_str(), &address) == 1)
+    return "tcp://*:0";
+  return "tcp://" + host + ":0";  // an interface: ZeroMQ binds no host names
+}
+
 }  // namespace getps::cli

@@ -38,4 +38,11 @@ struct Advertised {
 Advertised AdvertisedEndpoint(const std::string& bound, const std::string& advertise,
                               const HostAddresses& host);
 
+// Where a parameter server shard binds, given the coordinator's --bind: on
+// an ephemeral port, loopback when the coordinator's bind is loopback (one
+// host); the same interface when it names one (tcp://eth1:0: a cluster's
+// hosts name their fabric alike); else every interface (an address of the
+// coordinator's host means nothing on a shard's).
+std::string ShardBind(const std::string& coordinator_bind);
+
 }  // namespace getps::cli

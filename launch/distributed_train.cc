@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/parameter_shard_server.h"
+#include "launch/advertised_endpoint.h"
 #include "launch/mpi_session.h"
 #include "launch/report/run_report.h"
 #include "launch/slurm_env.h"
@@ -35,15 +36,6 @@
 
 namespace getps::cli {
 namespace {
-
-// Where a server shard binds: loopback when the coordinator does (one
-// host), else every interface (a shard may run on another host than rank
-// 0), on an ephemeral port; advertised with its host name.
-std::string ShardBind(const std::string& coordinator_bind) {
-  const bool loopback = coordinator_bind.rfind("tcp://127.0.0.1:", 0) == 0 ||
-                        coordinator_bind.rfind("tcp://localhost:", 0) == 0;
-  return loopback ? "tcp://127.0.0.1:0" : "tcp://*:0";
-}
 
 // What every rank needs to know of the run, from rank 0.
 struct Bootstrap {

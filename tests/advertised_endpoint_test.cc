@@ -66,5 +66,15 @@ TEST(ReadHostAddresses, ThisHostHasLoopbackAndAName) {
   EXPECT_TRUE(loopback);
 }
 
+TEST(ShardBind, LoopbackStaysLoopbackAnInterfaceIsKeptAnAddressBecomesTheWildcard) {
+  EXPECT_EQ(ShardBind("tcp://127.0.0.1:0"), "tcp://127.0.0.1:0");
+  EXPECT_EQ(ShardBind("tcp://localhost:5555"), "tcp://127.0.0.1:0");
+  EXPECT_EQ(ShardBind("tcp://*:0"), "tcp://*:0");
+  EXPECT_EQ(ShardBind("tcp://eth1:5555"), "tcp://eth1:0") << "the fabric the user chose";
+  EXPECT_EQ(ShardBind("tcp://ib0:0"), "tcp://ib0:0");
+  EXPECT_EQ(ShardBind("tcp://10.0.0.5:5555"), "tcp://*:0")
+      << "the coordinator's address is not the shard's host's";
+}
+
 }  // namespace
 }  // namespace getps::cli
