@@ -151,7 +151,9 @@ int RunExplain(const std::vector<std::string>& args) {
   const bool quiet = (*vm)["quiet"].as<bool>();
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
   const auto celltypes = CellTypes(*store, (*vm)["celltypes"].as<std::string>());
-  const auto tasks = Tasks(*store, celltypes, GeneNames(*vm), quiet);
+  ExplainRun run;
+  run.tasks = Tasks(*store, celltypes, GeneNames(*vm), quiet);
+  const auto& tasks = run.tasks;
   if (tasks.empty())
     throw Error(ErrorCode::kInvalidArgument, "explain: no gene has a window in those cell types");
 
@@ -159,10 +161,8 @@ int RunExplain(const std::vector<std::string>& args) {
   const auto features = store->num_motifs() + 1;
   auto model = CheckpointModel(weights, static_cast<std::int64_t>(features));
 
-  ExplainRun run;
   run.store = store.get();
   run.model = model.get();
-  run.tasks = tasks;
   for (const auto& c : store->celltypes()) run.celltypes.push_back(c.name);
   auto& options = run.options;
   options.attribution.method =

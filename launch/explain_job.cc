@@ -9,6 +9,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/json_difference.h"
 
 namespace getps::cli {
 namespace fs = std::filesystem;
@@ -71,17 +72,6 @@ std::string ReadText(const fs::path& path) {
   return s.str();
 }
 
-// The first field (other than the paths) in which two jobs differ, or "".
-std::string FirstDifference(const nlohmann::json& had, const nlohmann::json& want) {
-  for (const auto& [key, value] : want.items()) {
-    if (key == "checkpoint" || key == "store") continue;
-    if (!had.contains(key) || had[key] != value)
-      return key + " (" + (had.contains(key) ? had[key].dump() : "absent") + " there, " +
-             value.dump() + " now)";
-  }
-  return "";
-}
-
 }  // namespace
 
 ExplainJob::ExplainJob(fs::path dir, const ExplainJobSpec& spec, const std::vector<GeneTask>& tasks,
@@ -96,10 +86,12 @@ ExplainJob::ExplainJob(fs::path dir, const ExplainJobSpec& spec, const std::vect
     } catch (const nlohmann::json::exception& e) {
       throw Error(ErrorCode::kCorruption, manifest.string() + ": " + e.what());
     }
-    const auto diff = FirstDifference(had, ExplainJobJson(spec));
-    if (!diff.empty())
-      throw Error(ErrorCode::kInvalidArgument, dir_.string() + " holds another explain job: " +
-                                                   diff + "; use --overwrite or another --out");
+    // The paths may differ: the same files reached another way.
+    if (const auto d = FirstDifference(ExplainJobJson(spec), had, {"checkpoint", "store"}))
+      throw Error(ErrorCode::kInvalidArgument, dir_.string() +
+                                                   " holds another explain job: " + d->key + " (" +
+                                                   Shown(d->theirs) + " there, " + Shown(d->mine) +
+                                                   " now); use --overwrite or another --out");
     if (ReadText(dir_ / "genes.tsv") != table)
       throw Error(ErrorCode::kInvalidArgument,
                   dir_.string() +

@@ -19,7 +19,7 @@ import unittest
 
 import numpy as np
 
-from getps_cli import GETPS, MPI_ENV, mpirun, run, SimulatedStoreTest, train_one_epoch  # noqa: E402
+from getps_cli import GETPS, MPI_ENV, mpirun, run, SimulatedStoreTest, train_one_epoch, world_genes  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from process_tree import child_pids, mpi_rank  # noqa: E402
@@ -42,9 +42,8 @@ class DistributedExplain(SimulatedStoreTest):
         cls.run_dir = cls.path("run")
         train_one_epoch(cls.store, cls.run_dir)
         cls.genes = cls.path("genes.txt")  # the world's first 200 genes
-        with open(os.path.join(cls.world, "genes.gtf")) as gtf, open(cls.genes, "w") as f:
-            names = [line.split('gene_name "')[1].split('"')[0] for line in gtf if "\tgene\t" in line]
-            f.write("\n".join(names[:200]) + "\n")
+        with open(cls.genes, "w") as f:
+            f.write("\n".join(world_genes(cls.world)[:200]) + "\n")
         cls.alone = cls.path("alone")
         run(*cls.args(cls.alone))
         with open(os.path.join(cls.alone, "explain.json")) as f:

@@ -41,6 +41,14 @@ def train_one_epoch(store, run_dir):
         "--lr", "0.05", "--quiet")
 
 
+def world_genes(world, chrom=None):
+    """The gene names of a `getps simulate` world's genes.gtf (of `chrom`
+    only, when given), in the file's order."""
+    with open(os.path.join(world, "genes.gtf")) as gtf:
+        return [line.split('gene_name "')[1].split('"')[0] for line in gtf
+                if "\tgene\t" in line and (chrom is None or line.startswith(chrom + "\t"))]
+
+
 def gene_window(store, gene, celltype):
     """`getps store gene`'s window of 200 regions for `gene` in `celltype`:
     (columns, rows, x), rows the table's cells and x each region's model

@@ -19,7 +19,7 @@ import os
 import unittest
 
 import explain_truth  # noqa: E402
-from getps_cli import records, run, SimulatedStoreTest  # noqa: E402
+from getps_cli import records, run, SimulatedStoreTest, world_genes  # noqa: E402
 
 HELD_OUT = ["--leave-out-chromosomes", "chr6", "--quiet"]
 
@@ -81,10 +81,8 @@ class Learning(SimulatedStoreTest):
         well above chance (0.5, 0.5, and about 1/200 for the TSS region)
         with a margin for another LibTorch build's figures."""
         out, genes = self.path("explain"), self.path("chr6_genes.txt")
-        with open(os.path.join(self.world, "genes.gtf")) as gtf, open(genes, "w") as f:
-            for line in gtf:
-                if line.startswith("chr6\t") and '\tgene\t' in line:
-                    f.write(line.split('gene_name "')[1].split('"')[0] + "\n")
+        with open(genes, "w") as f:
+            f.write("".join(name + "\n" for name in world_genes(self.world, "chr6")))
         run("explain", "--checkpoint", self.path("finetune"), "--store", self.store, "--celltypes",
             "all", "--genes-file", genes, "--out", out, "--quiet")
         s = explain_truth.score(out, self.world, "chr6")

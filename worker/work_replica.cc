@@ -4,22 +4,12 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/json_difference.h"
 
 namespace getps {
 namespace {
 
 constexpr std::chrono::milliseconds kAskAgain{500};
-
-// The first key whose value differs between two job descriptions.
-std::string FirstDifference(const nlohmann::json& mine, const nlohmann::json& theirs) {
-  for (const auto& [key, value] : mine.items())
-    if (!theirs.contains(key) || theirs.at(key) != value)
-      return key + " (here " + value.dump() + ", the coordinator's " +
-             (theirs.contains(key) ? theirs.at(key).dump() : "absent") + ")";
-  for (const auto& [key, value] : theirs.items())
-    if (!mine.contains(key)) return key + " (absent here)";
-  return "";
-}
 
 void ThrowIfRejected(const Message& m) {
   if (m.type == MessageType::kReject)
@@ -32,10 +22,11 @@ void ThrowIfRejected(const Message& m) {
 std::size_t RunWorkReplica(const WorkReplicaOptions& options, const WorkFunction& work) {
   ControlClient client(options.control);
   const auto job = Decode<WorkWelcome>(client.Join(options.hello)).job;
-  if (job != options.job) {
+  if (const auto d = FirstDifference(options.job, job)) {
     client.Send(Encode(Shutdown{}));  // leaves at once (not counted as lost)
-    throw Error(ErrorCode::kRefused, "the coordinator runs another job than this replica: " +
-                                         FirstDifference(options.job, job));
+    throw Error(ErrorCode::kRefused,
+                "the coordinator runs another job than this replica: " + d->key + " (here " +
+                    Shown(d->mine) + ", the coordinator's " + Shown(d->theirs) + ")");
   }
   std::size_t items = 0;
   for (;;) {
