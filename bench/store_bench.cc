@@ -2,10 +2,13 @@
 // regions, reports its size on disk, and measures single-thread batch
 // assembly (windows/s on one core) against a reference measured in the same
 // run on the same windows: raw RocksDB reads of the rows a window needs
-// (a MultiGet of its 200 motif rows, bytes only, no decoding).
+// (a MultiGet of its 200 motif rows, bytes only, no decoding). Then the same
+// assembly for one person of a genotype store (GenotypeOverlay) who differs
+// from the reference at --changed percent of the regions (3 features each),
+// against the reference's assembly.
 //
 //   store_bench [--store DIR] [--celltypes 213] [--regions 150000]
-//               [--batch 32] [--seconds 5]
+//               [--batch 32] [--seconds 5] [--changed 30]
 #include <rocksdb/db.h>
 
 #include <chrono>
@@ -15,6 +18,8 @@
 #include <string>
 
 #include "storage/batch_assembler.h"
+#include "storage/genotype_overlay.h"
+#include "storage/genotype_store.h"
 #include "storage/rocksdb_env.h"
 #include "storage/store_reader.h"
 #include "storage/store_schema.h"
@@ -34,6 +39,47 @@ std::string Arg(int argc, char** argv, const char* name, const std::string& fall
     if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
   }
   return fallback;
+}
+
+// Windows/s of assembling `windows` (+ the overlay, when given) for `seconds`.
+double AssemblyRate(const getps::BatchAssembler& assembler, const getps::GenotypeOverlay* overlay,
+                    const std::vector<getps::Window>& windows, std::size_t batch_size,
+                    double seconds) {
+  getps::Batch batch;
+  std::size_t done = 0, next = 0;
+  auto t0 = Clock::now();
+  while (Seconds(t0) < seconds) {
+    if (next + batch_size > windows.size()) next = 0;
+    assembler.Assemble({windows.data() + next, batch_size}, &batch);
+    if (overlay) overlay->Apply(&batch);
+    next += batch_size;
+    done += batch_size;
+  }
+  return static_cast<double>(done) / Seconds(t0);
+}
+
+// A genotype store over `store` with one person differing at `percent` of
+// the regions (every region whose id hashes below it), 3 features each.
+std::string WritePerson(const getps::StoreReader& store, const std::string& path, int percent) {
+  namespace fs = std::filesystem;
+  const std::string out = path + ".genotypes-" + std::to_string(percent);
+  if (fs::exists(fs::path(out) / "CURRENT")) return out;
+  auto writer = getps::GenotypeWriter::Create(out, false);
+  for (std::uint32_t id = 0; id < store.regions().size(); ++id) {
+    if ((id * 2654435761u >> 7) % 100 >= static_cast<std::uint32_t>(percent)) continue;
+    const auto f = static_cast<std::uint16_t>(id % (store.num_motifs() - 2));
+    writer->PutPersonDelta(
+        0, id,
+        {{f, static_cast<std::uint16_t>(f + 1), static_cast<std::uint16_t>(f + 2)},
+         {0.5f, -0.25f, 1.0f}});
+  }
+  getps::GenotypeMetadata meta;
+  meta.store = store.path();
+  meta.store_fingerprint = store.fingerprint();
+  meta.individuals = {"P0"};
+  meta.num_features = store.num_motifs();
+  writer->Finish(meta);
+  return out;
 }
 
 }  // namespace
@@ -78,16 +124,7 @@ int main(int argc, char** argv) {
   std::printf("load: all tables in %.2f s\n", Seconds(t_load));
 
   getps::BatchAssembler assembler(*store, {200, getps::AtacMode::kQuantitative});
-  getps::Batch batch;
-  std::size_t done = 0, next = 0;
-  auto t0 = Clock::now();
-  while (Seconds(t0) < seconds) {
-    if (next + batch_size > windows.size()) next = 0;
-    assembler.Assemble({windows.data() + next, batch_size}, &batch);
-    next += batch_size;
-    done += batch_size;
-  }
-  const double assembled_rate = static_cast<double>(done) / Seconds(t0);
+  const double assembled_rate = AssemblyRate(assembler, nullptr, windows, batch_size, seconds);
   std::printf(
       "assemble: %.0f windows/s on 1 core (batch %zu, [B,200,%u] float32 = %.1f MB/s written)\n",
       assembled_rate, batch_size, assembler.num_features(),
@@ -108,9 +145,8 @@ int main(int argc, char** argv) {
   std::vector<rocksdb::Slice> slices(200);
   std::vector<rocksdb::PinnableSlice> values(200);
   std::vector<rocksdb::Status> statuses(200);
-  std::size_t raw_done = 0, bytes = 0;
-  next = 0;
-  t0 = Clock::now();
+  std::size_t raw_done = 0, bytes = 0, next = 0;
+  auto t0 = Clock::now();
   while (Seconds(t0) < seconds) {
     const getps::Window& w = windows[next++ % windows.size()];
     const getps::AccessibleRegions& acc = store->Accessible(w.celltype, w.chrom);
@@ -132,5 +168,15 @@ int main(int argc, char** argv) {
       "read)\n",
       raw_rate, bytes);
   std::printf("ratio: assembly / raw reads = %.1fx\n", assembled_rate / raw_rate);
+
+  const int percent = std::stoi(Arg(argc, argv, "--changed", "30"));
+  auto genotypes = getps::GenotypeReader::Open(WritePerson(*store, path, percent));
+  const getps::GenotypeOverlay overlay(*store, *genotypes, 0);
+  const double person_rate = AssemblyRate(assembler, &overlay, windows, batch_size, seconds);
+  const double again = AssemblyRate(assembler, nullptr, windows, batch_size, seconds);
+  std::printf(
+      "person: %.0f windows/s on 1 core with %zu changed regions (%d %%) vs the reference's %.0f "
+      "in the same run: %.2fx\n",
+      person_rate, overlay.changed_regions(), percent, again, person_rate / again);
   return 0;
 }

@@ -88,7 +88,13 @@ std::optional<po::variables_map> Parse(const std::vector<std::string>& args, Com
       if (!in)
         throw Error(ErrorCode::kNotFound,
                     "getps " + spec.name + ": cannot read config file " + path);
-      po::parsed_options parsed = po::parse_config_file(in, spec.options);
+      po::parsed_options parsed =
+          po::parse_config_file(in, spec.options, spec.config_of_another_command);
+      std::erase_if(parsed.options, [&](const po::option& option) {
+        return option.unregistered ||
+               std::find(spec.command_line_only.begin(), spec.command_line_only.end(),
+                         option.string_key) != spec.command_line_only.end();
+      });
       const std::filesystem::path base = std::filesystem::path(path).parent_path();
       for (auto& option : parsed.options) {
         if (std::find(spec.path_options.begin(), spec.path_options.end(), option.string_key) ==

@@ -47,6 +47,11 @@ struct CommandSpec {
   // Numeric options with their ranges, checked by Parse; a value outside
   // is an Error(kInvalidArgument) naming the option, the value and the range.
   std::map<std::string, ValueRange> ranges;
+  // A --config file may be another command's (e.g. the featurize config a
+  // store was made with): keys this command does not know are ignored, and
+  // so are these, which only the command line gives.
+  bool config_of_another_command = false;
+  std::vector<std::string> command_line_only;
 };
 
 // Parses `args` (the words after the command name). Returns nullopt after

@@ -20,5 +20,6 @@ int RunPredict(const std::vector<std::string>& args);
 int RunLaunch(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
+int RunGenotypes(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

@@ -23,6 +23,8 @@ constexpr Subcommand kSubcommands[] = {
      getps::cli::RunExplain},
     {"featurize", "build a feature store from peaks, genome, motifs, fragments, genes",
      getps::cli::RunFeaturize},
+    {"genotypes", "personal motif features of a cohort from a VCF (personal genomes)",
+     getps::cli::RunGenotypes},
     {"launch",
      "run a job (mpirun ... getps train) and restart it from its checkpoint when it fails",
      getps::cli::RunLaunch},

@@ -11,6 +11,7 @@
 #include "launch/store_commands.h"
 #include "storage/batch_assembler.h"
 #include "storage/gene_window.h"
+#include "storage/genotype_overlay.h"
 #include "storage/store_reader.h"
 #include "storage/window_plan.h"
 
@@ -20,6 +21,22 @@ namespace {
 void AddStoreOption(CommandSpec& spec) {
   spec.options.add_options()("store", po::value<std::string>()->required(),
                              "feature store directory");
+}
+
+// --genotypes G --individual ID: a person's window instead of the reference's.
+void AddPersonOptions(CommandSpec& spec) {
+  spec.options.add_options()("genotypes", po::value<std::string>(),
+                             "genotype store (getps genotypes import): a person's window")(
+      "individual", po::value<std::string>(), "sample ID of the person (with --genotypes)");
+}
+
+void ApplyPerson(const po::variables_map& vm, const StoreReader& store, Batch* batch) {
+  if (!vm.count("genotypes") && !vm.count("individual")) return;
+  if (!vm.count("genotypes") || !vm.count("individual"))
+    throw Error(ErrorCode::kInvalidArgument, "--genotypes and --individual go together");
+  auto genotypes = GenotypeReader::Open(vm["genotypes"].as<std::string>());
+  const auto who = genotypes->IndividualIndex(vm["individual"].as<std::string>());
+  GenotypeOverlay(store, *genotypes, who).Apply(batch);
 }
 
 std::unique_ptr<StoreReader> OpenStore(const po::variables_map& vm) {
@@ -178,6 +195,7 @@ int StoreWindow(const std::vector<std::string>& args) {
                             "window stride")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "quantitative or binary");
+  AddPersonOptions(spec);
   spec.ranges = WindowRanges();
   auto vm = Parse(args, spec);
   if (!vm) return 0;
@@ -203,6 +221,7 @@ int StoreWindow(const std::vector<std::string>& args) {
   Batch batch;
   Window win{static_cast<std::uint16_t>(ct), static_cast<std::uint16_t>(chrom), index * stride};
   assembler.Assemble({&win, 1}, &batch);
+  ApplyPerson(*vm, *store, &batch);
   PrintWindow(*store, batch, -1);
   return 0;
 }
@@ -219,6 +238,7 @@ int StoreGene(const std::vector<std::string>& args) {
       "regions per window")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "quantitative or binary");
+  AddPersonOptions(spec);
   spec.ranges = WindowRanges();
   spec.positional.add("gene", 1);
   auto vm = Parse(args, spec);
@@ -237,6 +257,7 @@ int StoreGene(const std::vector<std::string>& args) {
   BatchAssembler assembler(*store, {size, ParseAtacMode((*vm)["atac"].as<std::string>())});
   Batch batch;
   assembler.Assemble({&gw.window, 1}, &batch);
+  ApplyPerson(*vm, *store, &batch);
   const auto id = static_cast<std::uint32_t>(gene->region_id);
   std::cout << "# gene " << name << " (" << gene->strand << " strand, TSS " << tss << ") in region "
             << store->regions().Describe(id) << ", row " << gw.row << " of the window\n";

@@ -33,6 +33,7 @@ GETPS_APT_PACKAGES=(
   "python3-dev=3.11.2-1+b1"
   "bedtools=2.30.0+dfsg-3"
   "tabix=1.16+ds-3"
+  "bcftools=1.16-1"                    # writes and indexes the VCF/BCF inputs of the genotype tests
   "samtools=1.16.1-1"
   "chromium=156.0.8078.114-1~deb12u1"  # renders the HTML report in its test
   "libhdf5-dev=1.10.8+repack1-1"       # --rna: 10x .h5 and AnnData .h5ad (HDF5 C API)

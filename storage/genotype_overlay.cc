@@ -1,0 +1,46 @@
+#include "storage/genotype_overlay.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/fp16.h"
+#include "storage/store_reader.h"
+
+namespace getps {
+
+GenotypeOverlay::GenotypeOverlay(const StoreReader& store, const GenotypeReader& genotypes,
+                                 std::uint16_t individual)
+    : store_(store), individual_(individual) {
+  if (genotypes.metadata().store_fingerprint != store.fingerprint())
+    throw Error(ErrorCode::kInvalidArgument,
+                "genotype store " + genotypes.path() + " was imported against another store (" +
+                    genotypes.metadata().store + "), not " + store.path());
+  for (auto& [region, delta] : genotypes.PersonDeltas(individual))
+    deltas_.emplace(region, std::move(delta));
+}
+
+void GenotypeOverlay::Apply(Batch* batch) const {
+  if (deltas_.empty()) return;
+  const std::size_t w = batch->window_size, f = batch->num_features, m = store_.num_motifs();
+  for (std::size_t slot = 0; slot < batch->size; ++slot) {
+    const Window& window = batch->windows[slot];
+    const float* scale = store_.MotifScale(window.celltype).data();
+    const MotifRows& rows = store_.Motifs(window.chrom);
+    for (std::size_t r = 0; r < w; ++r) {
+      const auto it = deltas_.find(batch->region_ids[slot * w + r]);
+      if (it == deltas_.end()) continue;
+      // Only the person's changed features differ from what the assembler wrote.
+      const std::size_t row = static_cast<std::size_t>(it->first - rows.first_id) * m;
+      float* dst = batch->features.data() + (slot * w + r) * f;
+      const SparseDelta& d = it->second;
+      for (std::size_t k = 0; k < d.features.size(); ++k) {
+        const std::size_t j = d.features[k];
+        const float raw = rows.dtype == MotifDtype::kFloat16 ? HalfToFloat(rows.half[row + j])
+                                                             : rows.full[row + j];
+        dst[j] = std::min((raw + d.deltas[k]) * scale[j], 1.0f);
+      }
+    }
+  }
+}
+
+}  // namespace getps

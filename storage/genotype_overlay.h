@@ -1,0 +1,43 @@
+// GenotypeOverlay: one individual's features on top of the reference
+// batches. BatchAssembler builds a window from the reference store; the
+// overlay then rewrites the motif columns of every region where the person
+// differs: (reference raw row + their delta) / the cell type's per-motif
+// maximum of the reference, clipped to 1 as the reference's are. Only the
+// changed features are rewritten; regions where the person is the
+// reference cost one hash lookup.
+//
+// The person's deltas are loaded once (one range scan) and kept; an overlay
+// is immutable and may be shared by threads.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+
+#include "storage/batch.h"
+#include "storage/genotype_store.h"
+
+namespace getps {
+
+class StoreReader;
+
+class GenotypeOverlay {
+ public:
+  // Throws Error(kInvalidArgument) when `genotypes` was imported against
+  // another store than `store` (fingerprints differ). Both must outlive it.
+  GenotypeOverlay(const StoreReader& store, const GenotypeReader& genotypes,
+                  std::uint16_t individual);
+
+  std::uint16_t individual() const { return individual_; }
+  std::size_t changed_regions() const { return deltas_.size(); }
+
+  // Rewrites the person's changed regions in `batch`, which BatchAssembler
+  // made from the same store.
+  void Apply(Batch* batch) const;
+
+ private:
+  const StoreReader& store_;
+  std::uint16_t individual_;
+  std::unordered_map<std::uint32_t, SparseDelta> deltas_;
+};
+
+}  // namespace getps

@@ -1,0 +1,80 @@
+#include "storage/genotype_store.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "test_store.h"
+
+namespace getps {
+namespace {
+
+using testing_util::TempDir;
+
+TEST(SparseDelta, KeepsOnlyTheChangedFeatures) {
+  const std::vector<float> before{1, 2, 3, 4}, after{1, 2.5f, 3, 0};
+  const SparseDelta d = SparseDelta::Between(before, after);
+  EXPECT_EQ(d.features, (std::vector<std::uint16_t>{1, 3}));
+  EXPECT_EQ(d.deltas, (std::vector<float>{0.5f, -4}));
+  std::vector<float> row = before;
+  d.AddTo(row);
+  EXPECT_EQ(row, after);
+  EXPECT_TRUE(SparseDelta::Between(before, before).empty());
+}
+
+TEST(GenotypeStore, WhatIsWrittenReadsBack) {
+  TempDir dir("genotype_store");
+  const std::string path = dir.Sub("g");
+  auto writer = GenotypeWriter::Create(path, false);
+  EXPECT_THROW(GenotypeReader::Open(path), Error);  // not finished: nothing to read
+  writer->PutPersonDelta(1, 7, {{0, 4}, {0.25f, -1}});
+  writer->PutPersonDelta(1, 300, {{2}, {3}});
+  writer->PutPersonDelta(0, 7, {{4}, {0.125f}});
+  writer->PutAlleleDelta(7, 0, {{0}, {0.5f}});
+  writer->PutAlleleDelta(7, 2, {{4}, {-2}});
+  writer->PutVariant(0, {"chr1", 99, "A", "G", 7}, std::vector<std::uint8_t>{1, 2});
+  GenotypeMetadata meta;
+  meta.store = "S";
+  meta.store_fingerprint = "fp";
+  meta.vcf = "v.vcf";
+  meta.individuals = {"A", "B"};
+  meta.num_features = 5;
+  meta.counts = {{"alleles_stored", 3}};
+  writer->Finish(meta);
+
+  auto reader = GenotypeReader::Open(path);
+  EXPECT_EQ(reader->metadata().individuals, meta.individuals);
+  EXPECT_EQ(reader->metadata().store_fingerprint, "fp");
+  EXPECT_EQ(reader->IndividualIndex("B"), 1);
+  EXPECT_THROW(reader->IndividualIndex("Q"), Error);
+  EXPECT_EQ(reader->PersonDelta(1, 7).features, (std::vector<std::uint16_t>{0, 4}));
+  EXPECT_EQ(reader->PersonDelta(1, 7).deltas, (std::vector<float>{0.25f, -1}));
+  EXPECT_TRUE(reader->PersonDelta(0, 300).empty());
+  EXPECT_EQ(reader->ChangedRegions(1), (std::vector<std::uint32_t>{7, 300}));
+  EXPECT_EQ(reader->ChangedRegions(0), (std::vector<std::uint32_t>{7}));
+  const auto alleles = reader->AlleleDeltas(7);
+  ASSERT_EQ(alleles.size(), 2u);
+  EXPECT_EQ(alleles[1].first, 2u);
+  EXPECT_EQ(alleles[1].second.deltas, (std::vector<float>{-2}));
+  const auto v = reader->Variant(0);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->alt, "G");
+  EXPECT_EQ(v->region, 7u);
+  EXPECT_FALSE(reader->Variant(1).has_value());
+  EXPECT_EQ(reader->Dosages(0), (std::vector<std::uint8_t>{1, 2}));
+  EXPECT_EQ(reader->NumVariants(), 3u);
+}
+
+TEST(GenotypeStore, RefusesToReplaceWithoutOverwrite) {
+  TempDir dir("genotype_overwrite");
+  const std::string path = dir.Sub("g");
+  GenotypeWriter::Create(path, false)->Finish({});
+  EXPECT_THROW(GenotypeWriter::Create(path, false), Error);
+  GenotypeMetadata meta;
+  meta.individuals = {"X"};
+  GenotypeWriter::Create(path, true)->Finish(meta);
+  EXPECT_EQ(GenotypeReader::Open(path)->metadata().individuals, meta.individuals);
+  EXPECT_THROW(GenotypeReader::Open(dir.Sub("none")), Error);
+}
+
+}  // namespace
+}  // namespace getps
