@@ -5,11 +5,14 @@ A `getps simulate` world is featurized; a phased VCF of N individuals is
 written with V biallelic variants (70 % SNVs, 30 % indels of 1-10 bases;
 half of them inside peaks, the rest anywhere), allele frequencies from a
 Beta(0.5, 2) spectrum, bgzipped and indexed by bcftools. Timed, each once:
-`bcftools view -R peaks.bed` (reading what the import reads) and the
-import with --threads 1 and 2. Prints one line per figure.
+`bcftools view -R peaks.bed` (reading what the import reads), the import
+with --threads 1 and 2, and with --rescan whole (every base of an edited
+region scanned, as before local_rescan.h) on 1 thread. With --motifs-dir
+(../shared/data/motifs/vierstra-v1.0) the store and the import use the
+real 2,179 motifs and 282 cluster features instead of the world's own.
 
   python bench/genotypes_bench.py GETPS_BIN [--scale small] [--variants 100000]
-                                  [--individuals 100] [--out DIR]"""
+                                  [--individuals 100] [--motifs-dir DIR] [--out DIR]"""
 import argparse
 import os
 import random
@@ -75,15 +78,23 @@ def main():
     ap.add_argument("--scale", default="small")
     ap.add_argument("--variants", type=int, default=100000)
     ap.add_argument("--individuals", type=int, default=100)
+    ap.add_argument("--motifs-dir", default="")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     d = a.out or tempfile.mkdtemp(prefix="getps_genotypes_bench_")
     os.makedirs(d, exist_ok=True)
     world, store = os.path.join(d, "world"), os.path.join(d, "store")
     cfg = os.path.join(world, "featurize.cfg")
+    motifs = []
+    if a.motifs_dir:
+        m = a.motifs_dir
+        motifs = ["--motifs", ",".join(sorted(os.path.join(m, f) for f in os.listdir(m) if f.endswith(".meme"))),
+                  "--clusters", os.path.join(m, "clusters.0.70.txt"),
+                  "--cluster-names", os.path.join(m, "motif_annotations.csv")]
     if not os.path.exists(store):
-        subprocess.run([a.getps, "simulate", "--out", world, "--scale", a.scale, "--quiet"], check=True)
-        subprocess.run([a.getps, "featurize", "--config", cfg, "--out", store, "--quiet"], check=True)
+        if not os.path.exists(cfg):
+            subprocess.run([a.getps, "simulate", "--out", world, "--scale", a.scale, "--quiet"], check=True)
+        subprocess.run([a.getps, "featurize", "--config", cfg, "--out", store, "--quiet", *motifs], check=True)
     genome = read_fasta(os.path.join(world, "genome.fa"), upper=True)
     peaks = [(c, int(s), int(e)) for c, s, e, *_ in (l.split("\t") for l in open(os.path.join(world, "peaks.bed")))]
     vcf = os.path.join(d, "cohort.vcf")
@@ -94,15 +105,16 @@ def main():
     t_ref, _ = timed(["bcftools", "view", "-H", "-R", bed, vcf + ".gz", "-o", os.devnull])
     print(f"world {a.scale}: {len(peaks)} peaks; cohort: {a.variants} variants x {a.individuals} individuals")
     print(f"bcftools view -R peaks.bed (reference): {t_ref:.2f} s")
-    for threads in (1, 2):
-        out = os.path.join(d, f"g{threads}")
+    for threads, rescan in ((1, "local"), (2, "local"), (1, "whole")):
+        out = os.path.join(d, f"g{threads}{rescan}")
         t, p = timed([a.getps, "genotypes", "import", "--config", cfg, "--store", store, "--vcf", vcf + ".gz",
-                      "--out", out, "--overwrite", "--threads", str(threads), "--quiet"])
+                      "--out", out, "--overwrite", "--threads", str(threads), "--rescan", rescan, "--quiet",
+                      *motifs])
         info = dict(l.split("\t") for l in subprocess.run([a.getps, "genotypes", "info", out], capture_output=True,
                                                             text=True, check=True).stdout.splitlines() if "\t" in l)
         alleles = int(info["alleles_in_regions"])
         size = du(out)
-        print(f"import --threads {threads}: {t:.2f} s ({t / t_ref:.1f}x bcftools); {int(info['records'])} records "
+        print(f"import --threads {threads} --rescan {rescan}: {t:.2f} s ({t / t_ref:.1f}x bcftools); {int(info['records'])} records "
               f"read, {alleles} alleles in {info['regions_changed']} regions, {alleles / t / threads:.0f} "
               f"alleles/s per core; {t * 1e6 / a.variants:.1f} s per 1 M variants, "
               f"{t * 100 / a.individuals:.2f} s per 100 individuals (at this variant count); store "

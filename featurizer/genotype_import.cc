@@ -12,178 +12,67 @@
 #include "common/parallel.h"
 #include "common/progress.h"
 #include "featurizer/cluster_scores.h"
+#include "featurizer/cohort_reader.h"
 #include "featurizer/haplotype.h"
+#include "featurizer/local_rescan.h"
 #include "featurizer/motif_scanner.h"
 #include "storage/store_reader.h"
 
 namespace getps {
 namespace {
 
-// One ALT allele that changes a region.
-struct Allele {
-  std::uint32_t variant = 0;  // its id in the genotype store
-  std::uint32_t site = 0;     // index into Cohort::sites
-  int index = 0;              // allele index at its site (1: the first ALT)
-  SequenceEdit edit;
-};
-
-struct SiteCalls {
-  std::vector<std::int8_t> alleles;  // 2 per individual
-  std::vector<std::uint8_t> phased;
-};
-
-struct Cohort {
-  std::vector<std::string> individuals;
-  std::vector<SiteCalls> sites;
-  std::vector<GenotypeVariant> variants;  // by id
-  std::map<std::uint32_t, std::vector<Allele>> of_region;
-  std::map<std::string, std::uint64_t> counts;
-};
-
-// The store's chromosomes under the names a VCF may use: the store's own
-// and the genome's (through the chromosome map).
-struct ChromosomeNames {
-  std::map<std::string, int> store_of;  // VCF name -> store chromosome
-  std::vector<std::string> genome;      // per store chromosome
-
-  ChromosomeNames(const RegionIndex& regions, const std::map<std::string, std::string>& map) {
-    for (std::size_t c = 0; c < regions.chromosomes().size(); ++c) {
-      const std::string& name = regions.chromosomes()[c].name;
-      auto it = map.find(name);
-      genome.push_back(it == map.end() ? name : it->second);
-      store_of[name] = static_cast<int>(c);
-      store_of[genome.back()] = static_cast<int>(c);
-    }
-  }
-};
-
-// The regions to read from an indexed VCF, under both names.
-std::vector<Region> QueryRegions(const RegionIndex& regions, const ChromosomeNames& names) {
-  std::vector<Region> out;
-  for (std::size_t c = 0; c < regions.chromosomes().size(); ++c) {
-    const ChromosomeRange& range = regions.chromosomes()[c];
-    for (std::uint32_t id = range.first_id; id < range.first_id + range.count; ++id) {
-      out.push_back({names.genome[c], regions.start(id), regions.end(id)});
-      if (names.genome[c] != range.name)
-        out.push_back({range.name, regions.start(id), regions.end(id)});
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const Region& a, const Region& b) {
-    return a.chrom != b.chrom ? a.chrom < b.chrom : a.start < b.start;
-  });
-  return out;
-}
-
-void CheckReference(const VcfSite& site, const Genome& genome, const std::string& chrom) {
-  const auto end = site.pos + static_cast<std::int64_t>(site.ref.size());
-  if (end > genome.Length(chrom))
-    throw Error(ErrorCode::kOutOfRange, site.where + ": REF ends past " + chrom + " (" +
-                                            std::to_string(genome.Length(chrom)) + " bp)");
-  const std::string bases = genome.Fetch(chrom, site.pos, end);
-  for (std::size_t i = 0; i < bases.size(); ++i) {
-    const char g = static_cast<char>(std::toupper(static_cast<unsigned char>(bases[i])));
-    const char r = static_cast<char>(std::toupper(static_cast<unsigned char>(site.ref[i])));
-    if (g != r && g != 'N' && r != 'N')
-      throw Error(ErrorCode::kInvalidArgument, site.where + ": REF " + site.ref +
-                                                   " is not the genome's " + bases + " at " +
-                                                   chrom + ":" + std::to_string(site.pos + 1) +
-                                                   " (is the VCF on another build?)");
-  }
-}
-
-// Adds the site's alleles that change a region of chromosome `chrom`.
-void AddSite(const VcfSite& site, int chrom, const RegionIndex& regions, std::uint32_t max_indel,
-             Cohort* cohort) {
-  auto& counts = cohort->counts;
-  bool kept = false;
-  for (std::size_t a = 0; a < site.alts.size(); ++a) {
-    ++counts["alleles"];
-    if (site.symbolic[a]) {
-      ++counts["alleles_symbolic"];
-      continue;
-    }
-    const SequenceEdit edit = EditOf(site.pos, site.ref, site.alts[a]);
-    if (std::max<std::size_t>(edit.ref_length, edit.alt.size()) > max_indel) {
-      ++counts["alleles_too_long"];
-      continue;
-    }
-    const auto from = static_cast<std::uint32_t>(std::max<std::int64_t>(edit.pos - 1, 0));
-    const auto [first, last] =
-        regions.Overlapping(chrom, from, static_cast<std::uint32_t>(edit.end() + 1));
-    const auto id = static_cast<std::uint32_t>(cohort->variants.size());
-    bool applied = false, crosses = false;
-    for (std::uint32_t r = first; r < last; ++r) {
-      const EditFit fit = FitOf(edit, regions.start(r), regions.end(r));
-      crosses |= fit == EditFit::kCrossesBoundary;
-      if (fit != EditFit::kApplied) continue;
-      if (!applied) cohort->variants.push_back({site.chrom, site.pos, site.ref, site.alts[a], r});
-      applied = true;
-      cohort->of_region[r].push_back(
-          {id, static_cast<std::uint32_t>(cohort->sites.size()), static_cast<int>(a + 1), edit});
-    }
-    ++counts[applied   ? "alleles_in_regions"
-             : crosses ? "alleles_crossing_a_region_end"
-                       : "alleles_outside_regions"];
-    kept |= applied;
-  }
-  if (!kept) return;
-  for (std::size_t k = 0; k < site.phased.size(); ++k)
-    counts["calls_missing"] += site.alleles[2 * k] < 0 || site.alleles[2 * k + 1] < 0;
-  cohort->sites.push_back({site.alleles, site.phased});
-}
-
-Cohort ReadCohort(const GenotypeImportOptions& o, const RegionIndex& regions,
-                  const ChromosomeNames& names, const Genome& genome) {
-  auto vcf = VcfReader::Open(o.vcf, o.vcf_options, QueryRegions(regions, names));
-  Cohort cohort;
-  cohort.individuals = vcf->samples();
-  if (cohort.individuals.size() > 65535)
-    throw Error(ErrorCode::kInvalidArgument,
-                o.vcf + ": " + std::to_string(cohort.individuals.size()) +
-                    " samples; a genotype store holds at most 65,535 (give --samples)");
-  ProgressMeter meter("vcf", -1, "records", o.progress);
-  VcfSite site;
-  while (vcf->Next(&site)) {
-    meter.Advance(1);
-    ++cohort.counts["sites"];
-    auto it = names.store_of.find(site.chrom);
-    if (it == names.store_of.end()) {
-      ++cohort.counts["sites_on_other_chromosomes"];
-      continue;
-    }
-    CheckReference(site, genome, names.genome[static_cast<std::size_t>(it->second)]);
-    AddSite(site, it->second, regions, o.max_indel, &cohort);
-  }
-  meter.Finish();
-  cohort.counts["records"] = vcf->counts().read;
-  cohort.counts["sites_low_qual"] = vcf->counts().low_qual;
-  cohort.counts["sites_not_passed"] = vcf->counts().not_passed;
-  LogInfo("vcf: " + std::to_string(vcf->counts().read) + " records of " + o.vcf +
-          (vcf->indexed() ? " (index: the store's regions only)" : " (streamed: no index)") + ", " +
-          std::to_string(cohort.variants.size()) + " alleles change a region");
-  return cohort;
-}
-
 // Motif rows of sequences, the featurizer's rule; one per worker thread.
+// A region's reference is scanned whole (Reference); a person's sequence of
+// it only near their edits (Edited, local_rescan.h).
 class RowScanner {
  public:
-  RowScanner(const MotifScanner& scanner, const MotifSet& motifs)
-      : scanner_(scanner), motifs_(motifs) {}
-  std::vector<float> Row(std::string_view sequence) {
-    EncodeSequence(sequence, &encoded_);
-    matches_.clear();
-    scanner_.Scan(encoded_, &matches_, &scratch_);
-    std::vector<float> row(motifs_.feature_names.size());
-    ClusterScores(matches_, motifs_.pssms, motifs_.feature_of_pssm, row, &sorted_);
-    return row;
+  RowScanner(const MotifScanner& scanner, const LocalRescanner& local, const MotifSet& motifs,
+             bool whole)
+      : scanner_(scanner), local_(local), motifs_(motifs), whole_(whole) {}
+
+  // The row of a region's reference bases; keeps their matches for Edited.
+  std::vector<float> Reference(std::string_view bases, std::int64_t start) {
+    start_ = start;
+    end_ = start + static_cast<std::int64_t>(bases.size());
+    EncodeSequence(bases, &encoded_);
+    reference_.clear();
+    scanner_.Scan(encoded_, &reference_, &scratch_.scan);
+    return RowOf(reference_);
+  }
+  // The rows of `sequences`, which ApplyEdits made of the last Reference's
+  // bases.
+  std::vector<std::vector<float>> Edited(std::span<const EditedSequence> sequences) {
+    std::vector<std::vector<float>> rows;
+    if (!whole_) {
+      local_.Scan(reference_, sequences, &batch_, &scratch_);
+      for (const auto& matches : batch_) rows.push_back(RowOf(matches));
+      return rows;
+    }
+    for (const EditedSequence& s : sequences) {
+      EncodeSequence(s.sequence, &encoded_);
+      matches_.clear();
+      scanner_.Scan(encoded_, &matches_, &scratch_.scan);
+      rows.push_back(RowOf(matches_));
+    }
+    return rows;
   }
 
  private:
+  std::vector<float> RowOf(std::span<const MotifMatch> matches) {
+    std::vector<float> row(motifs_.feature_names.size());
+    ClusterScores(matches, motifs_.pssms, motifs_.feature_of_pssm, row, &sorted_);
+    return row;
+  }
+
   const MotifScanner& scanner_;
+  const LocalRescanner& local_;
   const MotifSet& motifs_;
+  bool whole_;  // scan edited sequences whole (the check of the local rescan)
+  std::int64_t start_ = 0, end_ = 0;
   std::vector<std::uint8_t> encoded_;
-  std::vector<MotifMatch> matches_, sorted_;
-  ScanScratch scratch_;
+  std::vector<MotifMatch> reference_, matches_, sorted_;
+  std::vector<std::vector<MotifMatch>> batch_;
+  LocalRescanScratch scratch_;
 };
 
 struct ImportContext {
@@ -224,59 +113,97 @@ void CheckMotifSet(const ImportContext& c, std::uint32_t region, const std::vect
   }
 }
 
-// Each ALT allele alone on the reference row.
-void ImportAlleles(ImportContext& c, std::uint32_t region, const std::string& ref,
-                   const std::vector<float>& ref_row, const std::vector<Allele>& alleles,
-                   RowScanner& rows) {
-  std::vector<EditFit> fits;
-  const std::int64_t start = c.store.regions().start(region);
-  for (const Allele& a : alleles) {
-    const SequenceEdit* one[] = {&a.edit};
-    const auto row = rows.Row(ApplyEdits(ref, start, one, &fits));
-    c.writer.PutAlleleDelta(region, a.variant, SparseDelta::Between(ref_row, row));
-  }
-}
+// The distinct edited sequences of one region (each allele alone, each
+// person's two), each built and scanned once.
+struct RegionSequences {
+  std::int64_t start = 0, end = 0;
+  std::map<std::vector<std::uint32_t>, std::size_t> index;  // allele ids -> sequence
+  std::vector<std::vector<const SequenceEdit*>> edits;
+  std::vector<std::vector<EditFit>> fits;
+  std::vector<std::string> bases;
 
-// Every individual's two sequences of the region, rescanned (each distinct
-// sequence once), and their mean's delta; the alleles' dosages.
-void ImportPeople(ImportContext& c, std::uint32_t region, const std::string& ref,
-                  const std::vector<float>& ref_row, const std::vector<Allele>& alleles,
-                  RowScanner& rows) {
-  const std::size_t n = c.cohort.individuals.size(), width = ref_row.size();
-  const std::int64_t start = c.store.regions().start(region);
-  std::map<std::vector<std::uint32_t>, std::pair<std::vector<float>, bool>> seen;
-  std::vector<std::vector<std::uint8_t>> dosages(alleles.size(), std::vector<std::uint8_t>(n, 0));
-  std::vector<EditFit> fits;
+  // The sequence carrying `on` (sorted by position); -1 for the reference.
+  long Add(const std::vector<const Allele*>& on, const std::string& ref) {
+    if (on.empty()) return -1;
+    std::vector<std::uint32_t> key;
+    std::vector<const SequenceEdit*> applied;
+    for (const Allele* a : on) {
+      key.push_back(a->variant);
+      applied.push_back(&a->edit);
+    }
+    const auto [it, added] = index.emplace(std::move(key), bases.size());
+    if (added) {
+      fits.emplace_back();
+      bases.push_back(ApplyEdits(ref, start, applied, &fits.back()));
+      edits.push_back(std::move(applied));
+    }
+    return static_cast<long>(it->second);
+  }
+  std::vector<EditedSequence> Views() const {
+    std::vector<EditedSequence> out;
+    for (std::size_t i = 0; i < bases.size(); ++i)
+      out.push_back({start, end, edits[i], fits[i], bases[i]});
+    return out;
+  }
+  bool Skipped(long i) const {
+    return i >= 0 && std::count(fits[static_cast<std::size_t>(i)].begin(),
+                                fits[static_cast<std::size_t>(i)].end(), EditFit::kOverlapsEarlier);
+  }
+};
+
+// Sequence `which` of every individual (its index in `seqs`, 2 per
+// individual) and the alleles' dosages.
+std::vector<long> PeoplesSequences(const ImportContext& c, const std::string& ref,
+                                   const std::vector<Allele>& alleles, RegionSequences* seqs,
+                                   std::vector<std::vector<std::uint8_t>>* dosages) {
+  const std::size_t n = c.cohort.individuals.size();
+  dosages->assign(alleles.size(), std::vector<std::uint8_t>(n, 0));
+  std::vector<long> of_person(2 * n);
   for (std::size_t k = 0; k < n; ++k) {
-    std::vector<float> person(width, 0.0f);
     for (int which = 0; which < 2; ++which) {
       std::vector<const Allele*> on;
       for (std::size_t j = 0; j < alleles.size(); ++j) {
-        const SiteCalls& calls = c.cohort.sites[alleles[j].site];
-        if (AlleleOnSequence(calls, k, which) != alleles[j].index) continue;
+        if (AlleleOnSequence(c.cohort.sites[alleles[j].site], k, which) != alleles[j].index)
+          continue;
         on.push_back(&alleles[j]);
-        ++dosages[j][k];
+        ++(*dosages)[j][k];
       }
       std::sort(on.begin(), on.end(), [](const Allele* a, const Allele* b) {
         return std::pair(a->edit.pos, a->edit.ref_length > 0) <
                std::pair(b->edit.pos, b->edit.ref_length > 0);
       });
-      std::vector<std::uint32_t> key;
-      std::vector<const SequenceEdit*> edits;
-      for (const Allele* a : on) {
-        key.push_back(a->variant);
-        edits.push_back(&a->edit);
-      }
-      auto it = seen.find(key);
-      if (it == seen.end()) {
-        const std::string sequence = ApplyEdits(ref, start, edits, &fits);
-        const bool skipped = std::count(fits.begin(), fits.end(), EditFit::kOverlapsEarlier) > 0;
-        it = seen.emplace(key, std::pair(on.empty() ? ref_row : rows.Row(sequence), skipped)).first;
-      }
-      c.overlapping += it->second.second;
-      for (std::size_t f = 0; f < width; ++f) person[f] += it->second.first[f];
+      of_person[2 * k + static_cast<std::size_t>(which)] = seqs->Add(on, ref);
     }
-    for (float& v : person) v *= 0.5f;
+  }
+  return of_person;
+}
+
+// The region's alleles alone and every individual's two sequences, scanned
+// in one batch; writes each allele's delta, each person's (their mean's)
+// delta where it is not zero, and the alleles' dosages.
+void ImportRegion(ImportContext& c, std::uint32_t region, const std::string& ref,
+                  const std::vector<float>& ref_row, const std::vector<Allele>& alleles,
+                  RowScanner& rows) {
+  RegionSequences seqs;
+  seqs.start = c.store.regions().start(region);
+  seqs.end = c.store.regions().end(region);
+  std::vector<long> of_allele;
+  for (const Allele& a : alleles) of_allele.push_back(seqs.Add({&a}, ref));
+  std::vector<std::vector<std::uint8_t>> dosages;
+  const std::vector<long> of_person = PeoplesSequences(c, ref, alleles, &seqs, &dosages);
+  const std::vector<std::vector<float>> scanned = rows.Edited(seqs.Views());
+  auto row = [&](long i) -> const std::vector<float>& {
+    return i < 0 ? ref_row : scanned[static_cast<std::size_t>(i)];
+  };
+  for (std::size_t j = 0; j < alleles.size(); ++j)
+    c.writer.PutAlleleDelta(region, alleles[j].variant,
+                            SparseDelta::Between(ref_row, row(of_allele[j])));
+  const std::size_t n = c.cohort.individuals.size(), width = ref_row.size();
+  std::vector<float> person(width);
+  for (std::size_t k = 0; k < n; ++k) {
+    const long a = of_person[2 * k], b = of_person[2 * k + 1];
+    c.overlapping += seqs.Skipped(a) + seqs.Skipped(b);
+    for (std::size_t f = 0; f < width; ++f) person[f] = 0.5f * (row(a)[f] + row(b)[f]);
     const SparseDelta delta = SparseDelta::Between(ref_row, person);
     if (delta.empty()) continue;
     c.writer.PutPersonDelta(static_cast<std::uint16_t>(k), region, delta);
@@ -311,7 +238,9 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
   for (const auto& entry : cohort.of_region) work.push_back(&entry);
   const MotifScanner scanner(motifs.pssms);
   const int threads = ResolveThreads(o.threads);
-  std::vector<RowScanner> rows(static_cast<std::size_t>(threads), RowScanner(scanner, motifs));
+  const LocalRescanner local(scanner);
+  std::vector<RowScanner> rows(static_cast<std::size_t>(threads),
+                               RowScanner(scanner, local, motifs, o.rescan == RescanMode::kWhole));
   ProgressMeter meter("rescan", static_cast<std::int64_t>(work.size()), "regions", o.progress);
   std::mutex meter_mu;
   ParallelFor(work.size(), threads, [&](std::size_t i, int worker) {
@@ -321,10 +250,9 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
         genome.Fetch(names.genome[static_cast<std::size_t>(chrom)], store->regions().start(region),
                      store->regions().end(region));
     RowScanner& scan = rows[static_cast<std::size_t>(worker)];
-    const std::vector<float> ref_row = scan.Row(ref);
+    const std::vector<float> ref_row = scan.Reference(ref, store->regions().start(region));
     CheckMotifSet(c, region, ref_row);
-    ImportAlleles(c, region, ref, ref_row, alleles, scan);
-    ImportPeople(c, region, ref, ref_row, alleles, scan);
+    ImportRegion(c, region, ref, ref_row, alleles, scan);
     std::lock_guard<std::mutex> lock(meter_mu);
     meter.Advance(1);
   });

@@ -2,7 +2,8 @@
 // of personal motif features against a finished feature store.
 //
 // For every store region a variant allele changes, each individual's two
-// sequences are built (haplotype.h) and rescanned with the store's own
+// sequences are built (haplotype.h) and rescanned (near their edits only:
+// local_rescan.h) with the store's own
 // motif set (the same files, p-value, background and cluster table as
 // featurize; checked by rescanning each changed region's reference bases,
 // which must give the stored row). A person's value is the mean over their
@@ -23,12 +24,19 @@
 #include <map>
 #include <string>
 
+#include "common/enum_names.h"
 #include "featurizer/genome.h"
 #include "featurizer/region_scan.h"
 #include "featurizer/vcf_reader.h"
 #include "storage/genotype_store.h"
 
 namespace getps {
+
+// How an edited sequence is scanned: near its edits only (local_rescan.h),
+// or whole (the same features, slower: the check of the local rescan).
+enum class RescanMode { kLocal, kWhole };
+inline constexpr EnumNames<RescanMode, 2> kRescanModes{
+    {{{RescanMode::kLocal, "local"}, {RescanMode::kWhole, "whole"}}}};
 
 struct GenotypeImportOptions {
   std::string store;  // the feature store (read only)
@@ -38,6 +46,7 @@ struct GenotypeImportOptions {
   VcfOptions vcf_options;
   std::map<std::string, std::string> chrom_map;  // store chromosome -> genome sequence name
   std::uint32_t max_indel = 50;
+  RescanMode rescan = RescanMode::kLocal;
   int threads = 0;
   bool progress = true;
 };

@@ -52,7 +52,10 @@ int Import(const std::vector<std::string>& args) {
       "file of sample IDs, one per line (default: every sample of the VCF)")(
       "min-qual", po::value<double>(), "skip sites with QUAL below (a missing QUAL is kept)")(
       "pass-only", po::bool_switch(), "skip sites whose FILTER is neither PASS nor '.'")(
-      "max-indel", Defaulted(d.max_indel), "longest allele change applied, bases");
+      "max-indel", Defaulted(d.max_indel), "longest allele change applied, bases")(
+      "rescan", po::value<std::string>()->default_value(kRescanModes.Name(d.rescan)),
+      "local (the bases within a motif's width of each edit) or whole (every base of an edited "
+      "region: the same features, slower; a check)");
   AddMotifOptions(spec.options);
   AddMotifOptionRanges(spec);
   spec.ranges["min-qual"] = Finite();
@@ -74,6 +77,7 @@ int Import(const std::vector<std::string>& args) {
   o.vcf_options.pass_only = (*vm)["pass-only"].as<bool>();
   if (!get("chrom-map").empty()) o.chrom_map = ReadChromMap(get("chrom-map"));
   o.max_indel = (*vm)["max-indel"].as<std::uint32_t>();
+  o.rescan = kRescanModes.Parse("--rescan", get("rescan"));
   o.threads = (*vm)["threads"].as<int>();
   o.progress = !(*vm)["quiet"].as<bool>();
   auto genome = Genome::Open(get("genome"));

@@ -209,6 +209,42 @@ class GenotypesTest(unittest.TestCase):
         self.assertGreater(index, 0)
         self.assertTrue(seen, "no window held a changed region")
 
+    def test_rescanning_near_the_edits_equals_rescanning_whole_regions(self):
+        import random
+        rng = random.Random(5)
+        genome = read_fasta(os.path.join(self.world, "genome.fa"))["chr1"]
+        with open(os.path.join(self.world, "peaks.bed")) as f:
+            peaks = sorted((int(s), int(e)) for c, s, e, *_ in (l.split("\t") for l in f) if c == "chr1")
+        lines, used = [], set()
+        for start, end in peaks[:60]:
+            for _ in range(rng.randint(1, 6)):  # SNVs, insertions, deletions; some reach past the ends
+                pos = rng.randrange(start - 5, end + 5)
+                if pos in used or pos < 1:
+                    continue
+                used.add(pos)
+                kind = rng.random()
+                if kind < 0.4:
+                    ref = genome[pos]
+                    alt = rng.choice([b for b in "ACGT" if b != ref.upper()])
+                elif kind < 0.7:
+                    ref = genome[pos]
+                    alt = ref + "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 8)))
+                else:
+                    ref = genome[pos:pos + 1 + rng.randint(1, 8)]
+                    alt = ref[0]
+                calls = [rng.choice(["0|1", "1|0", "1|1", "0/1", "1/1", "0/0"]) for _ in SAMPLES]
+                lines.append((pos, ref, alt, calls))
+        lines.sort()
+        vcf = self.write_vcf("indels.vcf", lines, CALLS)
+        local = self.imported(vcf, "g_local")
+        whole = self.imported(vcf, "g_whole", "--rescan", "whole")
+        for who in SAMPLES:
+            self.assertEqual(self.person(local, who), self.person(whole, who), who)
+        info = self.info(local)
+        self.assertGreater(info["person_rows_changed"], 50)
+        self.assertGreater(info["sequences_with_overlapping_calls"], 0)  # deletions over other calls
+        print(f"checked: {len(lines)} variants, {info['person_rows_changed']} changed person rows: local = whole")
+
     def test_bad_input_names_the_file_the_line_and_the_problem(self):
         pos, ref, alt = self.snvs[0]
         wrong = "A" if ref != "A" else "C"
