@@ -16,6 +16,7 @@
 #include "featurizer/haplotype.h"
 #include "featurizer/local_rescan.h"
 #include "featurizer/motif_scanner.h"
+#include "featurizer/vcf_reader.h"
 #include "storage/store_reader.h"
 
 namespace getps {
@@ -231,8 +232,24 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
                     " that differ in name or order: give the --motifs, --clusters and "
                     "--cluster-names featurize used");
   const ChromosomeNames names(store->regions(), o.chrom_map);
+  std::vector<IndividualExpression> expression;
+  const std::vector<std::string> samples = VcfReader::Open(o.vcf, o.vcf_options)->samples();
+  for (const auto& input : o.expression)
+    expression.push_back(ReadIndividualExpression(input, *store, samples, o.log_expression));
   Cohort cohort = ReadCohort(o, store->regions(), names, genome);
   auto writer = GenotypeWriter::Create(o.out, o.overwrite);
+  GenotypeMetadata meta;
+  for (std::size_t e = 0; e < expression.size(); ++e) {
+    for (std::size_t k = 0; k < samples.size(); ++k)
+      writer->PutExpression(expression[e].celltype, static_cast<std::uint16_t>(k),
+                            expression[e].of_individual[k]);
+    meta.expression_celltypes.push_back(o.expression[e].celltype);
+    meta.options["expression:" + o.expression[e].celltype] = o.expression[e].path;
+    meta.counts["expression_genes_matched:" + o.expression[e].celltype] =
+        expression[e].genes_matched;
+    meta.counts["expression_genes_unknown:" + o.expression[e].celltype] =
+        expression[e].genes_unknown;
+  }
   ImportContext c{o, *store, genome, names, cohort, *writer};
   std::vector<const std::pair<const std::uint32_t, std::vector<Allele>>*> work;
   for (const auto& entry : cohort.of_region) work.push_back(&entry);
@@ -257,21 +274,22 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
     meter.Advance(1);
   });
   meter.Finish();
-  GenotypeMetadata meta;
   meta.store = o.store;
   meta.store_fingerprint = store->fingerprint();
   meta.vcf = o.vcf;
   meta.individuals = cohort.individuals;
   meta.num_features = store->num_motifs();
-  meta.counts = cohort.counts;
+  meta.counts.insert(cohort.counts.begin(), cohort.counts.end());
   meta.counts["regions_changed"] = work.size();
   meta.counts["alleles_stored"] = cohort.variants.size();
   meta.counts["person_rows_changed"] = c.changed;
   meta.counts["sequences_with_overlapping_calls"] = c.overlapping;
-  meta.options = {
-      {"max_indel", std::to_string(o.max_indel)},
-      {"pass_only", o.vcf_options.pass_only ? "true" : "false"},
-      {"min_qual", o.vcf_options.min_qual ? std::to_string(*o.vcf_options.min_qual) : ""}};
+  meta.options.insert(
+      {{"max_indel", std::to_string(o.max_indel)},
+       {"rescan", kRescanModes.Name(o.rescan)},
+       {"log_expression", o.log_expression ? "true" : "false"},
+       {"pass_only", o.vcf_options.pass_only ? "true" : "false"},
+       {"min_qual", o.vcf_options.min_qual ? std::to_string(*o.vcf_options.min_qual) : ""}});
   meta.created_by = "getps genotypes import";
   writer->Finish(meta);
   return meta;

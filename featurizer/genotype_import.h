@@ -26,6 +26,7 @@
 
 #include "common/enum_names.h"
 #include "featurizer/genome.h"
+#include "featurizer/individual_expression.h"
 #include "featurizer/region_scan.h"
 #include "featurizer/vcf_reader.h"
 #include "storage/genotype_store.h"
@@ -47,6 +48,10 @@ struct GenotypeImportOptions {
   std::map<std::string, std::string> chrom_map;  // store chromosome -> genome sequence name
   std::uint32_t max_indel = 50;
   RescanMode rescan = RescanMode::kLocal;
+  // Per-individual expression: genes x individuals tables per store cell
+  // type (individual_expression.h), log10(x + 1) of them with log_expression.
+  std::vector<IndividualExpressionInput> expression;
+  bool log_expression = false;
   int threads = 0;
   bool progress = true;
 };
@@ -54,7 +59,8 @@ struct GenotypeImportOptions {
 // Writes the genotype store and returns its metadata. Throws Error naming
 // the file and record for bad input: a REF that is not the genome's bases
 // (another build?), a motif set that does not reproduce the store, more
-// than 65,535 individuals.
+// than 65,535 individuals, an expression table without a column for every
+// individual (checked before the VCF's records are read).
 GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& options, const Genome& genome,
                                  const MotifSet& motifs);
 

@@ -1,6 +1,6 @@
 // `getps genotypes import | info | region`: a cohort's personal motif
 // features against a feature store (featurizer/genotype_import.h).
-#include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -53,6 +53,10 @@ int Import(const std::vector<std::string>& args) {
       "min-qual", po::value<double>(), "skip sites with QUAL below (a missing QUAL is kept)")(
       "pass-only", po::bool_switch(), "skip sites whose FILTER is neither PASS nor '.'")(
       "max-indel", Defaulted(d.max_indel), "longest allele change applied, bases")(
+      "expression-individuals", po::value<std::string>()->default_value(""),
+      "CELLTYPE=FILE[,...]: genes x individuals expression tables (gene, then a sample ID per "
+      "column) for store cell types")("log-expression", po::bool_switch(),
+                                      "take log10(x + 1) of the expression tables")(
       "rescan", po::value<std::string>()->default_value(kRescanModes.Name(d.rescan)),
       "local (the bases within a motif's width of each edit) or whole (every base of an edited "
       "region: the same features, slower; a check)");
@@ -63,7 +67,7 @@ int Import(const std::vector<std::string>& args) {
   spec.path_options = {"store",   "vcf",    "genome",   "chrom-map",    "out",
                        "samples", "motifs", "clusters", "cluster-names"};
   spec.config_of_another_command = true;
-  spec.command_line_only = {"out", "overwrite", "store", "vcf", "samples"};
+  spec.command_line_only = {"out", "overwrite", "store", "vcf", "samples", "log-expression"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   auto get = [&](const char* k) { return (*vm)[k].as<std::string>(); };
@@ -78,6 +82,8 @@ int Import(const std::vector<std::string>& args) {
   if (!get("chrom-map").empty()) o.chrom_map = ReadChromMap(get("chrom-map"));
   o.max_indel = (*vm)["max-indel"].as<std::uint32_t>();
   o.rescan = kRescanModes.Parse("--rescan", get("rescan"));
+  o.expression = ParseIndividualExpression(get("expression-individuals"));
+  o.log_expression = (*vm)["log-expression"].as<bool>();
   o.threads = (*vm)["threads"].as<int>();
   o.progress = !(*vm)["quiet"].as<bool>();
   auto genome = Genome::Open(get("genome"));
@@ -104,6 +110,7 @@ int Info(const std::vector<std::string>& args) {
   std::cout << "genotypes    " << g->path() << "\nstore        " << m.store << " ("
             << m.store_fingerprint << ")\nvcf          " << m.vcf << "\nindividuals  "
             << m.individuals.size() << "\nfeatures     " << m.num_features << "\n";
+  for (const auto& ct : m.expression_celltypes) std::cout << "expression   " << ct << "\n";
   for (const auto& [name, value] : m.counts) std::cout << name << "\t" << value << "\n";
   return 0;
 }
@@ -147,11 +154,49 @@ int RegionRows(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Every individual's expression of one gene in one cell type.
+int GeneExpression(const std::vector<std::string>& args) {
+  CommandSpec spec(
+      "genotypes expression", "GENE --genotypes G --store S --celltype X",
+      "Each individual's expression of GENE in cell type X, as the import was given it\n"
+      "(--expression-individuals), with the individual's sample ID, as TSV.");
+  spec.options.add_options()("gene", po::value<std::string>()->required(), "gene name")(
+      "genotypes", po::value<std::string>()->required(), "genotype store")(
+      "store", po::value<std::string>()->required(), "the feature store it was imported against")(
+      "celltype", po::value<std::string>()->required(), "cell type of the store");
+  spec.positional.add("gene", 1);
+  auto vm = Parse(args, spec);
+  if (!vm) return 0;
+  auto g = GenotypeReader::Open((*vm)["genotypes"].as<std::string>());
+  auto store = StoreReader::Open((*vm)["store"].as<std::string>());
+  const std::string name = (*vm)["gene"].as<std::string>();
+  const std::vector<GeneRecord> genes = store->Genes();
+  const auto gene =
+      std::find_if(genes.begin(), genes.end(), [&](const GeneRecord& r) { return r.name == name; });
+  if (gene == genes.end())
+    throw Error(ErrorCode::kNotFound, "store " + store->path() + " has no gene '" + name + "'");
+  const auto ct =
+      static_cast<std::uint16_t>(store->CellTypeIndex((*vm)["celltype"].as<std::string>()));
+  std::cout << "individual\texpression\n";
+  std::cout.precision(std::numeric_limits<float>::max_digits10);
+  const auto& people = g->metadata().individuals;
+  for (std::size_t k = 0; k < people.size(); ++k) {
+    const std::vector<float> values = g->Expression(ct, static_cast<std::uint16_t>(k));
+    if (values.empty())
+      throw Error(ErrorCode::kNotFound, "genotype store " + g->path() + " has no expression for " +
+                                            (*vm)["celltype"].as<std::string>());
+    std::cout << people[k] << "\t" << values[static_cast<std::size_t>(gene - genes.begin())]
+              << "\n";
+  }
+  return 0;
+}
+
 void PrintUsage() {
   std::cout << "usage: getps genotypes <subcommand> [options]   (each takes --help)\n\n"
                "  import   a VCF's individuals -> a genotype store of personal motif features\n"
                "  info     what a genotype store holds and what its import skipped\n"
-               "  region   an individual's motif features of the regions at a locus\n";
+               "  region   an individual's motif features of the regions at a locus\n"
+               "  expression  every individual's expression of a gene in a cell type\n";
 }
 
 }  // namespace
@@ -165,6 +210,7 @@ int RunGenotypes(const std::vector<std::string>& args) {
   if (args[0] == "import") return Import(rest);
   if (args[0] == "info") return Info(rest);
   if (args[0] == "region") return RegionRows(rest);
+  if (args[0] == "expression") return GeneExpression(rest);
   throw Error(ErrorCode::kInvalidArgument,
               "unknown subcommand 'genotypes " + args[0] + "' (see getps genotypes --help)");
 }

@@ -31,6 +31,9 @@ std::string AlleleKey(std::uint32_t region, std::uint32_t variant) {
 }
 std::string VariantKey(std::uint32_t variant) { return "v" + schema::BigEndian32(variant); }
 std::string DosageKey(std::uint32_t variant) { return "g" + schema::BigEndian32(variant); }
+std::string ExpressionKey(std::uint16_t celltype, std::uint16_t individual) {
+  return "x" + BigEndian16(celltype) + BigEndian16(individual);
+}
 
 // u32 n, u16 features[n], f32 deltas[n] (little-endian, as the store's rows).
 std::string Encode(const SparseDelta& d) {
@@ -66,7 +69,8 @@ Json ToJson(const GenotypeMetadata& m) {
           {"num_features", m.num_features},
           {"options", m.options},
           {"counts", m.counts},
-          {"created_by", m.created_by}};
+          {"created_by", m.created_by},
+          {"expression_celltypes", m.expression_celltypes}};
 }
 
 GenotypeMetadata FromJson(const Json& j) {
@@ -80,6 +84,7 @@ GenotypeMetadata FromJson(const Json& j) {
   m.options = j.at("options").get<std::map<std::string, std::string>>();
   m.counts = j.at("counts").get<std::map<std::string, std::uint64_t>>();
   m.created_by = j.at("created_by").get<std::string>();
+  m.expression_celltypes = j.value("expression_celltypes", std::vector<std::string>{});
   return m;
 }
 
@@ -152,6 +157,12 @@ void GenotypeWriter::PutVariant(std::uint32_t variant, const GenotypeVariant& v,
       {"chrom", v.chrom}, {"pos", v.pos}, {"ref", v.ref}, {"alt", v.alt}, {"region", v.region}};
   s_->Put(VariantKey(variant), j.dump());
   s_->Put(DosageKey(variant), std::string(dosages.begin(), dosages.end()));
+}
+
+void GenotypeWriter::PutExpression(std::uint16_t celltype, std::uint16_t individual,
+                                   std::span<const float> per_gene) {
+  s_->Put(ExpressionKey(celltype, individual),
+          std::string(reinterpret_cast<const char*>(per_gene.data()), per_gene.size_bytes()));
 }
 
 void GenotypeWriter::Finish(const GenotypeMetadata& metadata) {
@@ -286,6 +297,19 @@ std::vector<std::uint8_t> GenotypeReader::Dosages(std::uint32_t variant) const {
   const auto value = s_->Get(DosageKey(variant));
   if (!value) return {};
   return {value->begin(), value->end()};
+}
+
+std::vector<float> GenotypeReader::Expression(std::uint16_t celltype,
+                                              std::uint16_t individual) const {
+  const auto value = s_->Get(ExpressionKey(celltype, individual));
+  if (!value) return {};
+  if (value->size() % sizeof(float))
+    throw Error(ErrorCode::kCorruption, "genotype store " + s_->path + ": expression of " +
+                                            std::to_string(individual) + " is " +
+                                            std::to_string(value->size()) + " bytes");
+  std::vector<float> out(value->size() / sizeof(float));
+  std::memcpy(out.data(), value->data(), value->size());
+  return out;
 }
 
 }  // namespace getps

@@ -11,6 +11,9 @@
 //   v<variant u32>                 the allele: chrom, pos, REF, ALT, region
 //   g<variant u32>                 its dosage per individual (0, 1, 2; 255:
 //                                  missing)
+//   x<celltype u16><individual u16> the person's expression of every store
+//                                  gene (f32, StoreReader::Genes() order; NaN:
+//                                  not given)
 // Ids are big-endian, so one person's regions are one range scan. Values
 // are raw motif scores (not normalised): a person's row is the reference
 // row plus their delta, normalised by the reference cell type's maxima.
@@ -54,8 +57,9 @@ struct GenotypeMetadata {
   std::string vcf;
   std::vector<std::string> individuals;
   std::size_t num_features = 0;
-  std::map<std::string, std::string> options;   // the import's options, as given
-  std::map<std::string, std::uint64_t> counts;  // what the import read, applied and skipped
+  std::map<std::string, std::string> options;     // the import's options, as given
+  std::map<std::string, std::uint64_t> counts;    // what the import read, applied and skipped
+  std::vector<std::string> expression_celltypes;  // store cell types with per-person expression
   std::string created_by;
 };
 
@@ -76,6 +80,8 @@ class GenotypeWriter {
   void PutAlleleDelta(std::uint32_t region, std::uint32_t variant, const SparseDelta& delta);
   void PutVariant(std::uint32_t variant, const GenotypeVariant& record,
                   std::span<const std::uint8_t> dosages);
+  void PutExpression(std::uint16_t celltype, std::uint16_t individual,
+                     std::span<const float> per_gene);
   // Writes the metadata, flushes, compacts and moves the store into place.
   void Finish(const GenotypeMetadata& metadata);
 
@@ -110,6 +116,9 @@ class GenotypeReader {
   std::vector<std::pair<std::uint32_t, SparseDelta>> AlleleDeltas(std::uint32_t region) const;
   std::optional<GenotypeVariant> Variant(std::uint32_t variant) const;
   std::vector<std::uint8_t> Dosages(std::uint32_t variant) const;
+  // The person's expression of every store gene in cell type `celltype`
+  // (a store index); empty when the import was given none for it.
+  std::vector<float> Expression(std::uint16_t celltype, std::uint16_t individual) const;
   std::uint32_t NumVariants() const;
 
  private:

@@ -39,6 +39,8 @@ TEST(GenotypeStore, WhatIsWrittenReadsBack) {
   meta.individuals = {"A", "B"};
   meta.num_features = 5;
   meta.counts = {{"alleles_stored", 3}};
+  meta.expression_celltypes = {"blood"};
+  writer->PutExpression(0, 1, std::vector<float>{1.5f, -2});
   writer->Finish(meta);
 
   auto reader = GenotypeReader::Open(path);
@@ -62,6 +64,9 @@ TEST(GenotypeStore, WhatIsWrittenReadsBack) {
   EXPECT_FALSE(reader->Variant(1).has_value());
   EXPECT_EQ(reader->Dosages(0), (std::vector<std::uint8_t>{1, 2}));
   EXPECT_EQ(reader->NumVariants(), 3u);
+  EXPECT_EQ(reader->metadata().expression_celltypes, std::vector<std::string>{"blood"});
+  EXPECT_EQ(reader->Expression(0, 1), (std::vector<float>{1.5f, -2}));
+  EXPECT_TRUE(reader->Expression(0, 0).empty());
 }
 
 TEST(GenotypeStore, RefusesToReplaceWithoutOverwrite) {

@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 from fasta_io import read_fasta, write_fasta
-from getps_cli import run
+from getps_cli import run, world_genes
 
 SAMPLES = ["HOM", "HET", "PHASED", "REF", "MISS"]
 CALLS = ["1/1", "0/1", "0|1", "0/0", "./."]
@@ -244,6 +244,41 @@ class GenotypesTest(unittest.TestCase):
         self.assertGreater(info["person_rows_changed"], 50)
         self.assertGreater(info["sequences_with_overlapping_calls"], 0)  # deletions over other calls
         print(f"checked: {len(lines)} variants, {info['person_rows_changed']} changed person rows: local = whole")
+
+    def test_per_individual_expression_is_kept_per_person_and_checked_against_the_vcf(self):
+        import math
+        celltype = run("store", "celltypes", "--store", self.store).stdout.splitlines()[1].split("\t")[0]
+        genes = world_genes(self.world)[:10]
+        table = os.path.join(self.dir, "people_expression.tsv")
+        value = {(g, who): round(0.5 * i + 0.25 * k, 3) for i, g in enumerate(genes) for k, who in enumerate(SAMPLES)}
+        with open(table, "w") as f:
+            f.write("gene\t" + "\t".join(SAMPLES) + "\tNOT_GENOTYPED\n")
+            for g in genes + ["NOT_A_GENE"]:
+                f.write(g + "\t" + "\t".join(str(value.get((g, w), 1)) for w in SAMPLES) + "\t7\n")
+        for log in (False, True):
+            g = self.imported(self.vcf, f"g_expression_{log}", "--expression-individuals", f"{celltype}={table}",
+                              *(["--log-expression"] if log else []))
+            for gene in genes[:3]:
+                text = run("genotypes", "expression", gene, "--genotypes", g, "--store", self.store,
+                           "--celltype", celltype).stdout
+                got = {l.split("\t")[0]: float(l.split("\t")[1]) for l in text.splitlines()[1:]}
+                want = {w: math.log10(value[(gene, w)] + 1) if log else value[(gene, w)] for w in SAMPLES}
+                self.assertEqual(set(got), set(SAMPLES))
+                for w in SAMPLES:
+                    self.assertAlmostEqual(got[w], want[w], places=5)
+        info = self.info(g)
+        self.assertEqual(info[f"expression_genes_matched:{celltype}"], len(genes))
+        self.assertEqual(info[f"expression_genes_unknown:{celltype}"], 1)
+        self.assertIn(f"expression   {celltype}", run("genotypes", "info", g).stdout)
+        # A table without a column for every individual is refused before the VCF is read.
+        short = os.path.join(self.dir, "short_expression.tsv")
+        with open(short, "w") as f:
+            f.write("gene\tHOM\tHET\n" + "".join(f"{g}\t1\t2\n" for g in genes))
+        p = run("genotypes", "import", "--config", self.cfg, "--background", "uniform", "--store", self.store,
+                "--vcf", self.vcf, "--out", os.path.join(self.dir, "g_short"), "--quiet",
+                "--expression-individuals", f"{celltype}={short}", check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"{short}: no column for 3 of the 5 individuals of the VCF (PHASED, REF, MISS)", p.stderr)
 
     def test_bad_input_names_the_file_the_line_and_the_problem(self):
         pos, ref, alt = self.snvs[0]
