@@ -193,9 +193,9 @@ int GeneExpression(const std::vector<std::string>& args) {
 
 void PrintUsage() {
   std::cout << "usage: getps genotypes <subcommand> [options]   (each takes --help)\n\n"
-               "  import   a VCF's individuals -> a genotype store of personal motif features\n"
-               "  info     what a genotype store holds and what its import skipped\n"
-               "  region   an individual's motif features of the regions at a locus\n"
+               "  import      a VCF's individuals -> a genotype store of personal motif features\n"
+               "  info        what a genotype store holds and what its import skipped\n"
+               "  region      an individual's motif features of the regions at a locus\n"
                "  expression  every individual's expression of a gene in a cell type\n";
 }
 
