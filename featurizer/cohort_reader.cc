@@ -86,11 +86,32 @@ void AddSite(const VcfSite& site, int chrom, const RegionIndex& regions, std::ui
   cohort->sites.push_back({site.alleles, site.phased});
 }
 
+// Refuses a VCF none of whose header contigs the store has under either
+// name (e.g. "1" against "chr1"): nothing of it would be imported.
+void CheckContigs(const VcfReader& vcf, const ChromosomeNames& names) {
+  const std::vector<std::string> contigs = vcf.contigs();
+  if (contigs.empty()) return;  // a header without contig lines: checked per record
+  for (const auto& c : contigs)
+    if (names.store_of.count(c)) return;
+  auto some = [](const std::vector<std::string>& all) {
+    std::string out;
+    for (std::size_t i = 0; i < all.size() && i < 5; ++i) out += (i ? ", " : "") + all[i];
+    return out + (all.size() > 5 ? ", ..." : "");
+  };
+  std::vector<std::string> ours;
+  for (const auto& [name, chrom] : names.store_of) ours.push_back(name);
+  throw Error(ErrorCode::kInvalidArgument,
+              vcf.path() + ": none of its " + std::to_string(contigs.size()) + " contigs (" +
+                  some(contigs) + ") is a chromosome of the store or its genome (" + some(ours) +
+                  "); rename them, e.g. with bcftools annotate --rename-chrs");
+}
+
 }  // namespace
 
 Cohort ReadCohort(const GenotypeImportOptions& o, const RegionIndex& regions,
                   const ChromosomeNames& names, const Genome& genome) {
   auto vcf = VcfReader::Open(o.vcf, o.vcf_options, QueryRegions(regions, names));
+  CheckContigs(*vcf, names);
   Cohort cohort;
   cohort.individuals = vcf->samples();
   if (cohort.individuals.size() > 65535)
@@ -111,6 +132,9 @@ Cohort ReadCohort(const GenotypeImportOptions& o, const RegionIndex& regions,
     AddSite(site, it->second, regions, o.max_indel, &cohort);
   }
   meter.Finish();
+  if (const auto other = cohort.counts["sites_on_other_chromosomes"])
+    LogWarning(o.vcf + ": " + std::to_string(other) +
+               " sites on chromosomes the store does not have (not imported)");
   cohort.counts["records"] = vcf->counts().read;
   cohort.counts["sites_low_qual"] = vcf->counts().low_qual;
   cohort.counts["sites_not_passed"] = vcf->counts().not_passed;

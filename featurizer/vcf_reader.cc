@@ -161,6 +161,14 @@ const std::vector<std::string>& VcfReader::samples() const { return s_->samples;
 bool VcfReader::indexed() const { return s_->indexed; }
 const VcfFilterCounts& VcfReader::counts() const { return s_->counts; }
 
+std::vector<std::string> VcfReader::contigs() const {
+  int n = 0;
+  const char** names = bcf_hdr_seqnames(s_->header, &n);
+  std::vector<std::string> out(names, names + n);
+  std::free(names);
+  return out;
+}
+
 namespace {
 
 std::string RecordProblem(int errcode) {

@@ -63,6 +63,7 @@ class VcfReader {
   const std::string& path() const;
   const std::vector<std::string>& samples() const;  // the chosen ones, in output order
   bool indexed() const;                             // whether regions restrict the reading
+  std::vector<std::string> contigs() const;         // the header's contig names
   const VcfFilterCounts& counts() const;
 
   // The next site passing the filters into `site`; false at the end.

@@ -294,6 +294,17 @@ class GenotypesTest(unittest.TestCase):
                 "--out", os.path.join(self.dir, "g_bad"), "--quiet", "--pvalue", "1e-3", check=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("do not reproduce store", p.stderr)
+        # A VCF whose chromosomes the store does not have ("1" for "chr1").
+        with open(self.vcf) as f:
+            text = f.read().replace("##contig=<ID=chr", "##contig=<ID=").replace("\nchr1\t", "\n1\t")
+        renamed = os.path.join(self.dir, "renamed.vcf")
+        with open(renamed, "w") as f:
+            f.write(text)
+        p = run("genotypes", "import", "--config", self.cfg, "--background", "uniform", "--store", self.store,
+                "--vcf", renamed, "--out", os.path.join(self.dir, "g_bad"), "--quiet", check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"{renamed}: none of its {len(self.contigs)} contigs (1, 2", p.stderr)
+        self.assertIn("bcftools annotate --rename-chrs", p.stderr)
         p = run("genotypes", "import", "--config", self.cfg, "--background", "uniform", "--store", self.store,
                 "--vcf", self.vcf, "--out", self.genotypes, "--quiet", check=False)
         self.assertEqual(p.returncode, 2, p.stderr)

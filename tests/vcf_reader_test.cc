@@ -77,6 +77,7 @@ TEST(VcfReader, FiltersBySampleQualityAndFilter) {
   options.pass_only = true;
   auto reader = VcfReader::Open(path, options);
   EXPECT_EQ(reader->samples(), (std::vector<std::string>{"C", "A"}));
+  EXPECT_EQ(reader->contigs(), std::vector<std::string>{"chr1"});
   VcfSite site;
   ASSERT_TRUE(reader->Next(&site));
   EXPECT_EQ(site.pos, 99);
