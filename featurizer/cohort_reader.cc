@@ -1,7 +1,6 @@
 #include "featurizer/cohort_reader.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -35,9 +34,7 @@ void CheckReference(const VcfSite& site, const Genome& genome, const std::string
                                             std::to_string(genome.Length(chrom)) + " bp)");
   const std::string bases = genome.Fetch(chrom, site.pos, end);
   for (std::size_t i = 0; i < bases.size(); ++i) {
-    const char g = static_cast<char>(std::toupper(static_cast<unsigned char>(bases[i])));
-    const char r = static_cast<char>(std::toupper(static_cast<unsigned char>(site.ref[i])));
-    if (g != r && g != 'N' && r != 'N')
+    if (!SameBase(bases[i], site.ref[i]) && !SameBase(bases[i], 'N') && !SameBase(site.ref[i], 'N'))
       throw Error(ErrorCode::kInvalidArgument, site.where + ": REF " + site.ref +
                                                    " is not the genome's " + bases + " at " +
                                                    chrom + ":" + std::to_string(site.pos + 1) +
@@ -108,19 +105,24 @@ void CheckContigs(const VcfReader& vcf, const ChromosomeNames& names) {
 
 }  // namespace
 
-Cohort ReadCohort(const GenotypeImportOptions& o, const RegionIndex& regions,
-                  const ChromosomeNames& names, const Genome& genome) {
+std::unique_ptr<VcfReader> OpenCohortVcf(const GenotypeImportOptions& o, const RegionIndex& regions,
+                                         const ChromosomeNames& names) {
   auto vcf = VcfReader::Open(o.vcf, o.vcf_options, QueryRegions(regions, names));
   CheckContigs(*vcf, names);
+  return vcf;
+}
+
+Cohort ReadCohort(VcfReader& vcf, const GenotypeImportOptions& o, const RegionIndex& regions,
+                  const ChromosomeNames& names, const Genome& genome) {
   Cohort cohort;
-  cohort.individuals = vcf->samples();
+  cohort.individuals = vcf.samples();
   if (cohort.individuals.size() > 65535)
     throw Error(ErrorCode::kInvalidArgument,
                 o.vcf + ": " + std::to_string(cohort.individuals.size()) +
                     " samples; a genotype store holds at most 65,535 (give --samples)");
   ProgressMeter meter("vcf", -1, "records", o.progress);
   VcfSite site;
-  while (vcf->Next(&site)) {
+  while (vcf.Next(&site)) {
     meter.Advance(1);
     ++cohort.counts["sites"];
     auto it = names.store_of.find(site.chrom);
@@ -135,11 +137,11 @@ Cohort ReadCohort(const GenotypeImportOptions& o, const RegionIndex& regions,
   if (const auto other = cohort.counts["sites_on_other_chromosomes"])
     LogWarning(o.vcf + ": " + std::to_string(other) +
                " sites on chromosomes the store does not have (not imported)");
-  cohort.counts["records"] = vcf->counts().read;
-  cohort.counts["sites_low_qual"] = vcf->counts().low_qual;
-  cohort.counts["sites_not_passed"] = vcf->counts().not_passed;
-  LogInfo("vcf: " + std::to_string(vcf->counts().read) + " records of " + o.vcf +
-          (vcf->indexed() ? " (index: the store's regions only)" : " (streamed: no index)") + ", " +
+  cohort.counts["records"] = vcf.counts().read;
+  cohort.counts["sites_low_qual"] = vcf.counts().low_qual;
+  cohort.counts["sites_not_passed"] = vcf.counts().not_passed;
+  LogInfo("vcf: " + std::to_string(vcf.counts().read) + " records of " + o.vcf +
+          (vcf.indexed() ? " (index: the store's regions only)" : " (streamed: no index)") + ", " +
           std::to_string(cohort.variants.size()) + " alleles change a region");
   return cohort;
 }

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "featurizer/genome.h"
 #include "featurizer/genotype_import.h"
 #include "featurizer/haplotype.h"
+#include "featurizer/vcf_reader.h"
 #include "storage/genotype_store.h"
 #include "storage/region_index.h"
 
@@ -55,10 +57,16 @@ struct ChromosomeNames {
   }
 };
 
-// Reads the VCF of `options` (only the store's regions when it is indexed).
-// Throws Error naming the file and record for a REF that is not the
-// genome's, and for more than 65,535 individuals.
-Cohort ReadCohort(const GenotypeImportOptions& options, const RegionIndex& regions,
+// Opens the VCF of `options` (to read only the store's regions when it is
+// indexed). Throws Error when none of its contigs is a chromosome of the
+// store under either name.
+std::unique_ptr<VcfReader> OpenCohortVcf(const GenotypeImportOptions& options,
+                                         const RegionIndex& regions, const ChromosomeNames& names);
+
+// Reads the sites of `vcf` (from OpenCohortVcf). Throws Error naming the
+// file and record for a REF that is not the genome's, and for more than
+// 65,535 individuals.
+Cohort ReadCohort(VcfReader& vcf, const GenotypeImportOptions& options, const RegionIndex& regions,
                   const ChromosomeNames& names, const Genome& genome);
 
 }  // namespace getps

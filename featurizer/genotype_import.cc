@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <map>
 #include <mutex>
 
@@ -32,9 +31,7 @@ class RowScanner {
       : scanner_(scanner), local_(local), motifs_(motifs), whole_(whole) {}
 
   // The row of a region's reference bases; keeps their matches for Edited.
-  std::vector<float> Reference(std::string_view bases, std::int64_t start) {
-    start_ = start;
-    end_ = start + static_cast<std::int64_t>(bases.size());
+  std::vector<float> Reference(std::string_view bases) {
     EncodeSequence(bases, &encoded_);
     reference_.clear();
     scanner_.Scan(encoded_, &reference_, &scratch_.scan);
@@ -69,7 +66,6 @@ class RowScanner {
   const LocalRescanner& local_;
   const MotifSet& motifs_;
   bool whole_;  // scan edited sequences whole (the check of the local rescan)
-  std::int64_t start_ = 0, end_ = 0;
   std::vector<std::uint8_t> encoded_;
   std::vector<MotifMatch> reference_, matches_, sorted_;
   std::vector<std::vector<MotifMatch>> batch_;
@@ -77,10 +73,7 @@ class RowScanner {
 };
 
 struct ImportContext {
-  const GenotypeImportOptions& options;
   const StoreReader& store;
-  const Genome& genome;
-  const ChromosomeNames& names;
   const Cohort& cohort;
   GenotypeWriter& writer;
   std::atomic<std::uint64_t> overlapping{0};  // person sequences with a call skipped
@@ -232,11 +225,12 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
                     " that differ in name or order: give the --motifs, --clusters and "
                     "--cluster-names featurize used");
   const ChromosomeNames names(store->regions(), o.chrom_map);
+  auto vcf = OpenCohortVcf(o, store->regions(), names);
+  const std::vector<std::string>& samples = vcf->samples();
   std::vector<IndividualExpression> expression;
-  const std::vector<std::string> samples = VcfReader::Open(o.vcf, o.vcf_options)->samples();
   for (const auto& input : o.expression)
     expression.push_back(ReadIndividualExpression(input, *store, samples, o.log_expression));
-  Cohort cohort = ReadCohort(o, store->regions(), names, genome);
+  Cohort cohort = ReadCohort(*vcf, o, store->regions(), names, genome);
   auto writer = GenotypeWriter::Create(o.out, o.overwrite);
   GenotypeMetadata meta;
   for (std::size_t e = 0; e < expression.size(); ++e) {
@@ -250,7 +244,7 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
     meta.counts["expression_genes_unknown:" + o.expression[e].celltype] =
         expression[e].genes_unknown;
   }
-  ImportContext c{o, *store, genome, names, cohort, *writer};
+  ImportContext c{*store, cohort, *writer};
   std::vector<const std::pair<const std::uint32_t, std::vector<Allele>>*> work;
   for (const auto& entry : cohort.of_region) work.push_back(&entry);
   const MotifScanner scanner(motifs.pssms);
@@ -267,7 +261,7 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
         genome.Fetch(names.genome[static_cast<std::size_t>(chrom)], store->regions().start(region),
                      store->regions().end(region));
     RowScanner& scan = rows[static_cast<std::size_t>(worker)];
-    const std::vector<float> ref_row = scan.Reference(ref, store->regions().start(region));
+    const std::vector<float> ref_row = scan.Reference(ref);
     CheckMotifSet(c, region, ref_row);
     ImportRegion(c, region, ref, ref_row, alleles, scan);
     std::lock_guard<std::mutex> lock(meter_mu);

@@ -4,13 +4,10 @@
 #include <cctype>
 
 namespace getps {
-namespace {
 
 bool SameBase(char a, char b) {
   return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
 }
-
-}  // namespace
 
 EditFit FitOf(const SequenceEdit& e, std::int64_t start, std::int64_t end) {
   if (e.ref_length == 0) {  // an insertion before e.pos

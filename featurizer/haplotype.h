@@ -21,6 +21,9 @@ struct SequenceEdit {
   std::int64_t end() const { return pos + ref_length; }
 };
 
+// Whether two bases are the same letter, ignoring case.
+bool SameBase(char a, char b);
+
 // The edit of VCF allele `alt` against `ref` at 0-based `pos`: the shared
 // suffix, then the shared prefix, trimmed (so "A" -> "AT" at 99 is an
 // insertion of "T" before 100). Bases are compared ignoring case.

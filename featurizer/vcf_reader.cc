@@ -56,16 +56,28 @@ std::string WriteRegionsBed(const std::vector<Region>& regions) {
   return name;
 }
 
+// Calls fn(line) for the lines of a (possibly compressed) text file, in
+// order, until it returns false; nothing when the file cannot be opened.
+template <typename Fn>
+void ForEachLine(const std::string& path, Fn&& fn) {
+  htsFile* file = hts_open(path.c_str(), "r");
+  if (!file) return;
+  kstring_t line{0, 0, nullptr};
+  while (hts_getline(file, '\n', &line) >= 0 && fn(std::string_view(line.s, line.l))) {
+  }
+  std::free(line.s);
+  hts_close(file);
+}
+
 // The lines of a VCF text file before its first record (htslib's own header
 // text has lines it adds, such as FILTER=PASS).
 std::uint64_t HeaderLines(const std::string& path) {
-  htsFile* file = hts_open(path.c_str(), "r");
-  if (!file) return 0;
-  kstring_t line{0, 0, nullptr};
   std::uint64_t lines = 0;
-  while (hts_getline(file, '\n', &line) >= 0 && line.l > 0 && line.s[0] == '#') ++lines;
-  std::free(line.s);
-  hts_close(file);
+  ForEachLine(path, [&](std::string_view line) {
+    if (line.empty() || line[0] != '#') return false;
+    ++lines;
+    return true;
+  });
   return lines;
 }
 
@@ -102,17 +114,13 @@ bool SequenceAllele(const std::string& allele, const std::string& where, bool is
 
 // Line `number` of a VCF text file ("" past its end).
 std::string LineOf(const std::string& path, std::uint64_t number) {
-  htsFile* file = hts_open(path.c_str(), "r");
-  if (!file) return "";
-  kstring_t line{0, 0, nullptr};
   std::string out;
-  for (std::uint64_t n = 1; hts_getline(file, '\n', &line) >= 0; ++n) {
-    if (n < number) continue;
-    out.assign(line.s, line.l);
-    break;
-  }
-  std::free(line.s);
-  hts_close(file);
+  std::uint64_t n = 0;
+  ForEachLine(path, [&](std::string_view line) {
+    if (++n < number) return true;
+    out.assign(line);
+    return false;
+  });
   return out;
 }
 

@@ -1,4 +1,4 @@
-// `getps genotypes import | info | region`: a cohort's personal motif
+// `getps genotypes import | info | region | expression`: a cohort's personal motif
 // features against a feature store (featurizer/genotype_import.h).
 #include <algorithm>
 #include <fstream>
@@ -131,10 +131,7 @@ int RegionRows(const std::vector<std::string>& args) {
   if (!vm) return 0;
   auto g = GenotypeReader::Open((*vm)["genotypes"].as<std::string>());
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
-  if (store->fingerprint() != g->metadata().store_fingerprint)
-    throw Error(ErrorCode::kInvalidArgument, "genotype store " + g->path() +
-                                                 " was imported against another store (" +
-                                                 g->metadata().store + "), not " + store->path());
+  g->RequireStore(*store);
   const std::uint16_t who = g->IndividualIndex((*vm)["individual"].as<std::string>());
   const Locus locus = ParseLocus((*vm)["locus"].as<std::string>());
   const auto [first, last] =

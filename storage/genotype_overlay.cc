@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "common/error.h"
 #include "common/fp16.h"
 #include "storage/store_reader.h"
 
@@ -11,10 +10,7 @@ namespace getps {
 GenotypeOverlay::GenotypeOverlay(const StoreReader& store, const GenotypeReader& genotypes,
                                  std::uint16_t individual)
     : store_(store), individual_(individual) {
-  if (genotypes.metadata().store_fingerprint != store.fingerprint())
-    throw Error(ErrorCode::kInvalidArgument,
-                "genotype store " + genotypes.path() + " was imported against another store (" +
-                    genotypes.metadata().store + "), not " + store.path());
+  genotypes.RequireStore(store);
   for (auto& [region, delta] : genotypes.PersonDeltas(individual))
     deltas_.emplace(region, std::move(delta));
 }

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "storage/rocksdb_env.h"
+#include "storage/store_reader.h"
 #include "storage/store_schema.h"
 #include "storage/store_staging.h"
 
@@ -248,17 +249,16 @@ std::uint16_t GenotypeReader::IndividualIndex(std::string_view name) const {
                                         std::to_string(all.size()) + ")");
 }
 
+void GenotypeReader::RequireStore(const StoreReader& store) const {
+  if (s_->metadata.store_fingerprint != store.fingerprint())
+    throw Error(ErrorCode::kInvalidArgument, "genotype store " + s_->path +
+                                                 " was imported against another store (" +
+                                                 s_->metadata.store + "), not " + store.path());
+}
+
 SparseDelta GenotypeReader::PersonDelta(std::uint16_t individual, std::uint32_t region) const {
   const auto value = s_->Get(PersonKey(individual, region));
   return value ? Decode(*value, s_->path) : SparseDelta{};
-}
-
-std::vector<std::uint32_t> GenotypeReader::ChangedRegions(std::uint16_t individual) const {
-  std::vector<std::uint32_t> out;
-  s_->Scan("p" + BigEndian16(individual), [&](std::string_view key, std::string_view) {
-    out.push_back(schema::DecodeBigEndian32(key.substr(3)));
-  });
-  return out;
 }
 
 std::vector<std::pair<std::uint32_t, SparseDelta>> GenotypeReader::PersonDeltas(

@@ -33,6 +33,8 @@
 
 namespace getps {
 
+class StoreReader;
+
 // The features of one row that differ from the reference, and by how much.
 struct SparseDelta {
   std::vector<std::uint16_t> features;  // ascending
@@ -105,12 +107,14 @@ class GenotypeReader {
   const GenotypeMetadata& metadata() const;
   // Index of an individual by sample ID; throws Error(kNotFound).
   std::uint16_t IndividualIndex(std::string_view name) const;
+  // Throws Error(kInvalidArgument) unless this was imported against `store`
+  // (by fingerprint): deltas, regions and genes are the store's.
+  void RequireStore(const StoreReader& store) const;
 
   // The person's delta of one region (empty: the reference row).
   SparseDelta PersonDelta(std::uint16_t individual, std::uint32_t region) const;
   // The regions where the person differs from the reference, ascending,
-  // without and with their deltas.
-  std::vector<std::uint32_t> ChangedRegions(std::uint16_t individual) const;
+  // with their deltas.
   std::vector<std::pair<std::uint32_t, SparseDelta>> PersonDeltas(std::uint16_t individual) const;
   // Every allele changing `region`, with its delta alone.
   std::vector<std::pair<std::uint32_t, SparseDelta>> AlleleDeltas(std::uint32_t region) const;

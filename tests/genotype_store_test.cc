@@ -51,8 +51,14 @@ TEST(GenotypeStore, WhatIsWrittenReadsBack) {
   EXPECT_EQ(reader->PersonDelta(1, 7).features, (std::vector<std::uint16_t>{0, 4}));
   EXPECT_EQ(reader->PersonDelta(1, 7).deltas, (std::vector<float>{0.25f, -1}));
   EXPECT_TRUE(reader->PersonDelta(0, 300).empty());
-  EXPECT_EQ(reader->ChangedRegions(1), (std::vector<std::uint32_t>{7, 300}));
-  EXPECT_EQ(reader->ChangedRegions(0), (std::vector<std::uint32_t>{7}));
+  auto regions = [&](std::uint16_t who) {
+    std::vector<std::uint32_t> out;
+    for (const auto& [region, delta] : reader->PersonDeltas(who)) out.push_back(region);
+    return out;
+  };
+  EXPECT_EQ(regions(1), (std::vector<std::uint32_t>{7, 300}));
+  EXPECT_EQ(regions(0), (std::vector<std::uint32_t>{7}));
+  EXPECT_EQ(reader->PersonDeltas(1)[1].second.deltas, (std::vector<float>{3}));
   const auto alleles = reader->AlleleDeltas(7);
   ASSERT_EQ(alleles.size(), 2u);
   EXPECT_EQ(alleles[1].first, 2u);
