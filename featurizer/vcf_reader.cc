@@ -103,7 +103,10 @@ void ChooseSamples(VcfReader::State& s) {
 // "A", "ACGTN" (any case): a sequence allele; '*', "<...>", breakends and
 // '.' are symbolic. Anything else is an error.
 bool SequenceAllele(const std::string& allele, const std::string& where, bool is_ref) {
-  if (allele.find_first_not_of("ACGTNacgtn") == std::string::npos && !allele.empty()) return true;
+  if (allele.empty())
+    throw Error(ErrorCode::kInvalidArgument, where + ": an empty " + (is_ref ? "REF" : "ALT") +
+                                                 ": expected bases A, C, G, T or N");
+  if (allele.find_first_not_of("ACGTNacgtn") == std::string::npos) return true;
   const bool symbolic = allele == "*" || allele == "." || allele.front() == '<' ||
                         allele.find_first_of("[]") != std::string::npos;
   if (symbolic && !is_ref) return false;

@@ -166,6 +166,7 @@ int GeneExpression(const std::vector<std::string>& args) {
   if (!vm) return 0;
   auto g = GenotypeReader::Open((*vm)["genotypes"].as<std::string>());
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
+  g->RequireStore(*store);  // the values are in this store's gene order
   const std::string name = (*vm)["gene"].as<std::string>();
   const std::vector<GeneRecord> genes = store->Genes();
   const auto gene =

@@ -270,6 +270,11 @@ class GenotypesTest(unittest.TestCase):
         self.assertEqual(info[f"expression_genes_matched:{celltype}"], len(genes))
         self.assertEqual(info[f"expression_genes_unknown:{celltype}"], 1)
         self.assertIn(f"expression   {celltype}", run("genotypes", "info", g).stdout)
+        # Another feature store's genes are not these values' genes.
+        p = run("genotypes", "expression", genes[0], "--genotypes", g, "--store", self.edited_store,
+                "--celltype", celltype, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("was imported against another store", p.stderr)
         # A table without a column for every individual is refused before the VCF is read.
         short = os.path.join(self.dir, "short_expression.tsv")
         with open(short, "w") as f:
