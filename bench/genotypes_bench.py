@@ -26,7 +26,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from fasta_io import read_fasta  # noqa: E402
 
 
-def write_vcf(path, genome, peaks, variants, individuals, rng):
+def pick_sites(genome, peaks, variants, rng):
+    """`variants` distinct (chrom, 0-based pos): half inside peaks, half
+    anywhere, each an ACGT base followed by 11 bases without N."""
     sites = set()
     chroms = list(genome)
     while len(sites) < variants:
@@ -38,6 +40,11 @@ def write_vcf(path, genome, peaks, variants, individuals, rng):
             pos = rng.randrange(1, len(genome[c]) - 20)
         if genome[c][pos] in "ACGT" and genome[c][pos + 1:pos + 12].count("N") == 0:
             sites.add((c, pos))
+    return sorted(sites, key=lambda x: (chroms.index(x[0]), x[1]))
+
+
+def write_vcf(path, genome, peaks, variants, individuals, rng):
+    sites = pick_sites(genome, peaks, variants, rng)
     with open(path, "w") as f:
         f.write("##fileformat=VCFv4.2\n")
         for c, s in genome.items():
@@ -45,7 +52,7 @@ def write_vcf(path, genome, peaks, variants, individuals, rng):
         f.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
         f.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" +
                 "\t".join(f"P{i:04d}" for i in range(individuals)) + "\n")
-        for c, pos in sorted(sites, key=lambda x: (chroms.index(x[0]), x[1])):
+        for c, pos in sites:
             seq, kind = genome[c], rng.random()
             ref = seq[pos]
             if kind < 0.7:

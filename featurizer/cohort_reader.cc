@@ -42,20 +42,29 @@ void CheckReference(const VcfSite& site, const Genome& genome, const std::string
   }
 }
 
+// Keeps a record of an allele not applied, with why, when every allele is
+// listed; counts it either way.
+void Skip(const VcfSite& site, std::size_t a, const std::string& status, bool every_allele,
+          Cohort* cohort) {
+  ++cohort->counts["alleles_" + status];
+  if (every_allele)
+    cohort->variants.push_back({site.chrom, site.pos, site.ref, site.alts[a], kNoRegion, status});
+}
+
 // Adds the site's alleles that change a region of chromosome `chrom`.
-void AddSite(const VcfSite& site, int chrom, const RegionIndex& regions, std::uint32_t max_indel,
-             Cohort* cohort) {
+void AddSite(const VcfSite& site, int chrom, const RegionIndex& regions,
+             const GenotypeImportOptions& o, Cohort* cohort) {
   auto& counts = cohort->counts;
   bool kept = false;
   for (std::size_t a = 0; a < site.alts.size(); ++a) {
     ++counts["alleles"];
     if (site.symbolic[a]) {
-      ++counts["alleles_symbolic"];
+      Skip(site, a, "symbolic", o.every_allele, cohort);
       continue;
     }
     const SequenceEdit edit = EditOf(site.pos, site.ref, site.alts[a]);
-    if (std::max<std::size_t>(edit.ref_length, edit.alt.size()) > max_indel) {
-      ++counts["alleles_too_long"];
+    if (std::max<std::size_t>(edit.ref_length, edit.alt.size()) > o.max_indel) {
+      Skip(site, a, "too_long", o.every_allele, cohort);
       continue;
     }
     const auto from = static_cast<std::uint32_t>(std::max<std::int64_t>(edit.pos - 1, 0));
@@ -67,14 +76,16 @@ void AddSite(const VcfSite& site, int chrom, const RegionIndex& regions, std::ui
       const EditFit fit = FitOf(edit, regions.start(r), regions.end(r));
       crosses |= fit == EditFit::kCrossesBoundary;
       if (fit != EditFit::kApplied) continue;
-      if (!applied) cohort->variants.push_back({site.chrom, site.pos, site.ref, site.alts[a], r});
+      if (!applied)
+        cohort->variants.push_back({site.chrom, site.pos, site.ref, site.alts[a], r, ""});
       applied = true;
       cohort->of_region[r].push_back(
           {id, static_cast<std::uint32_t>(cohort->sites.size()), static_cast<int>(a + 1), edit});
     }
-    ++counts[applied   ? "alleles_in_regions"
-             : crosses ? "alleles_crossing_a_region_end"
-                       : "alleles_outside_regions"];
+    if (applied)
+      ++counts["alleles_in_regions"];
+    else
+      Skip(site, a, crosses ? "crossing_a_region_end" : "outside_regions", o.every_allele, cohort);
     kept |= applied;
   }
   if (!kept) return;
@@ -107,7 +118,8 @@ void CheckContigs(const VcfReader& vcf, const ChromosomeNames& names) {
 
 std::unique_ptr<VcfReader> OpenCohortVcf(const GenotypeImportOptions& o, const RegionIndex& regions,
                                          const ChromosomeNames& names) {
-  auto vcf = VcfReader::Open(o.vcf, o.vcf_options, QueryRegions(regions, names));
+  auto vcf = VcfReader::Open(o.vcf, o.vcf_options,
+                             o.every_allele ? std::vector<Region>{} : QueryRegions(regions, names));
   CheckContigs(*vcf, names);
   return vcf;
 }
@@ -128,10 +140,14 @@ Cohort ReadCohort(VcfReader& vcf, const GenotypeImportOptions& o, const RegionIn
     auto it = names.store_of.find(site.chrom);
     if (it == names.store_of.end()) {
       ++cohort.counts["sites_on_other_chromosomes"];
+      if (o.every_allele)
+        for (const auto& alt : site.alts)
+          cohort.variants.push_back(
+              {site.chrom, site.pos, site.ref, alt, kNoRegion, "other_chromosome"});
       continue;
     }
     CheckReference(site, genome, names.genome[static_cast<std::size_t>(it->second)]);
-    AddSite(site, it->second, regions, o.max_indel, &cohort);
+    AddSite(site, it->second, regions, o, &cohort);
   }
   meter.Finish();
   if (const auto other = cohort.counts["sites_on_other_chromosomes"])

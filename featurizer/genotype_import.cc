@@ -268,6 +268,9 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
     meter.Advance(1);
   });
   meter.Finish();
+  for (std::size_t id = 0; id < cohort.variants.size(); ++id)
+    if (cohort.variants[id].region == kNoRegion)
+      writer->PutVariant(static_cast<std::uint32_t>(id), cohort.variants[id], {});
   meta.store = o.store;
   meta.store_fingerprint = store->fingerprint();
   meta.vcf = o.vcf;
@@ -281,6 +284,7 @@ GenotypeMetadata ImportGenotypes(const GenotypeImportOptions& o, const Genome& g
   meta.options.insert(
       {{"max_indel", std::to_string(o.max_indel)},
        {"rescan", kRescanModes.Name(o.rescan)},
+       {"every_allele", o.every_allele ? "true" : "false"},
        {"log_expression", o.log_expression ? "true" : "false"},
        {"pass_only", o.vcf_options.pass_only ? "true" : "false"},
        {"min_qual", o.vcf_options.min_qual ? std::to_string(*o.vcf_options.min_qual) : ""}});

@@ -48,6 +48,9 @@ struct GenotypeImportOptions {
   std::map<std::string, std::string> chrom_map;  // store chromosome -> genome sequence name
   std::uint32_t max_indel = 50;
   RescanMode rescan = RescanMode::kLocal;
+  // Read the whole VCF (not only the store's regions) and keep a variant
+  // record of every allele not applied, with its status (variant effects).
+  bool every_allele = false;
   // Per-individual expression: genes x individuals tables per store cell
   // type (individual_expression.h), log10(x + 1) of them with log_expression.
   std::vector<IndividualExpressionInput> expression;

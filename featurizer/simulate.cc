@@ -372,6 +372,12 @@ class WorldBuilder {
       }
     }
     truth["planted"] = planted;
+    // Genes: [name, chromosome, promoter region index, strand, domain state
+    // per cell type] (the cohort's effects follow LogTpm's rule from them).
+    nlohmann::json genes = nlohmann::json::array();
+    for (const SimGene& g : genes_)
+      genes.push_back({g.name, g.chrom, g.region, std::string(1, g.strand), g.domain_state});
+    truth["genes"] = genes;
     std::ofstream(Path("truth.json")) << truth.dump() << "\n";
     std::ofstream cfg(Path("featurize.cfg"));
     cfg << "# getps featurize --config " << Path("featurize.cfg") << " --out STORE\n"

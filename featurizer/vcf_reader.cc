@@ -83,6 +83,7 @@ std::uint64_t HeaderLines(const std::string& path) {
 
 void ChooseSamples(VcfReader::State& s) {
   const int n = bcf_hdr_nsamples(s.header);
+  if (s.options.sites_only) return;
   if (s.options.samples.empty()) {
     for (int i = 0; i < n; ++i) {
       s.columns.push_back(i);

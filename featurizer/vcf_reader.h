@@ -28,6 +28,7 @@ struct VcfOptions {
   std::vector<std::string> samples;  // empty: every sample of the file, in its order
   std::optional<double> min_qual;    // drop sites with QUAL below (a missing QUAL is kept)
   bool pass_only = false;            // drop sites whose FILTER is neither PASS nor '.'
+  bool sites_only = false;           // read no sample (samples() is empty)
 };
 
 struct VcfSite {

@@ -21,5 +21,6 @@ int RunLaunch(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
 int RunGenotypes(const std::vector<std::string>& args);
+int RunVariantEffect(const std::vector<std::string>& args);
 
 }  // namespace getps::cli

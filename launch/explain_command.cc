@@ -5,7 +5,6 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "common/error.h"
@@ -14,6 +13,7 @@
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/explain_distributed.h"
+#include "launch/gene_tasks.h"
 #include "launch/mpi_session.h"
 #include "storage/store_reader.h"
 #include "worker/model/checkpoint.h"
@@ -21,45 +21,6 @@
 
 namespace getps::cli {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::string> GeneNames(const po::variables_map& vm) {
-  const auto list = vm["genes"].as<std::string>();
-  const auto file = vm["genes-file"].as<std::string>();
-  if (!list.empty() && !file.empty())
-    throw Error(ErrorCode::kInvalidArgument, "explain: give --genes or --genes-file, not both");
-  if (file.empty()) return list == "all" ? std::vector<std::string>{} : SplitList(list);
-  std::ifstream in(file);
-  if (!in) throw Error(ErrorCode::kNotFound, "cannot read --genes-file " + file);
-  std::vector<std::string> names;
-  for (std::string line; std::getline(in, line);) {
-    const auto end = line.find_first_of(" \t\r#");
-    if (end != 0 && !line.empty()) names.push_back(line.substr(0, end));
-  }
-  if (names.empty()) throw Error(ErrorCode::kInvalidArgument, file + " lists no gene");
-  return names;
-}
-
-// Every (gene, cell type) with a window: cell types in the order given,
-// genes in the order asked (the store's when all).
-std::vector<GeneTask> Tasks(const StoreReader& store, const std::vector<int>& celltypes,
-                            const std::vector<std::string>& names, bool quiet) {
-  std::vector<GeneTask> tasks;
-  std::size_t skipped = 0;
-  for (const int ct : celltypes) {
-    std::vector<std::string> why;
-    for (auto& [gene, window] : GeneWindows(store, ct, names, kRegionsPerWindow, &why))
-      tasks.push_back({gene, ct, window});
-    skipped += why.size();
-    if (!names.empty() && !quiet)
-      for (const auto& w : why) std::cerr << "getps explain: skipped: " << w << "\n";
-  }
-  if (!quiet && skipped > 0)
-    std::cerr << "getps explain: " << skipped
-              << " genes x cell types skipped (TSS not accessible or in no region)\n";
-  return tasks;
-}
 
 void AddExplainOptions(CommandSpec& spec) {
   const GeneExplainerOptions e;
@@ -92,17 +53,6 @@ void AddExplainOptions(CommandSpec& spec) {
                  {"ism-batch", Between(1, 1 << 20)},
                  {"shard-genes", Between(1, 1 << 24)},
                  {"top-k", Between(1, 1 << 16)}};
-}
-
-std::vector<int> CellTypes(const StoreReader& store, const std::string& text) {
-  std::vector<int> out;
-  if (text == "all") {
-    for (std::size_t i = 0; i < store.celltypes().size(); ++i) out.push_back(static_cast<int>(i));
-    return out;
-  }
-  for (const auto& name : SplitList(text)) out.push_back(store.CellTypeIndex(name));
-  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, "--celltypes names no cell type");
-  return out;
 }
 
 int RunShow(const std::vector<std::string>& args) {
@@ -152,7 +102,7 @@ int RunExplain(const std::vector<std::string>& args) {
   auto store = StoreReader::Open((*vm)["store"].as<std::string>());
   const auto celltypes = CellTypes(*store, (*vm)["celltypes"].as<std::string>());
   ExplainRun run;
-  run.tasks = Tasks(*store, celltypes, GeneNames(*vm), quiet);
+  run.tasks = GeneTasks(*store, celltypes, GeneNames(*vm), "explain", quiet);
   const auto& tasks = run.tasks;
   if (tasks.empty())
     throw Error(ErrorCode::kInvalidArgument, "explain: no gene has a window in those cell types");

@@ -40,6 +40,8 @@ constexpr Subcommand kSubcommands[] = {
     {"store", "build, inspect, query, export and verify a feature store", getps::cli::RunStore},
     {"sweep", "leave-one-chromosome/cell-type-out fine-tuning sweeps with a summary table",
      getps::cli::RunSweep},
+    {"variant-effect", "what each variant allele does to the predicted expression of nearby genes",
+     getps::cli::RunVariantEffect},
     {"worker", "join a --sync ps training run from outside mpirun", getps::cli::RunWorker},
 };
 
@@ -48,7 +50,7 @@ void PrintUsage() {
       << "usage: getps <command> [options]   (getps <command> --help for details)\n\n"
          "getps trains GET-style regulatory foundation models from a RocksDB feature store.\n\n"
          "commands:\n";
-  for (const auto& c : kSubcommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kSubcommands) std::printf("  %-14s %s\n", c.name, c.summary);
   std::cout << "\noptions:\n  -h, --help     this help\n  --version      print the version\n";
 }
 

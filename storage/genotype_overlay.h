@@ -20,6 +20,12 @@ namespace getps {
 
 class StoreReader;
 
+// Rewrites `dst`, the row BatchAssembler made of region `region` in
+// `window`, for the region's raw motif scores plus `delta` (normalised by
+// the window's cell type's maxima): only the delta's features change.
+void ApplyRowDelta(const StoreReader& store, const Window& window, std::uint32_t region,
+                   const SparseDelta& delta, float* dst);
+
 class GenotypeOverlay {
  public:
   // Throws Error(kInvalidArgument) when `genotypes` was imported against

@@ -154,8 +154,8 @@ void GenotypeWriter::PutAlleleDelta(std::uint32_t region, std::uint32_t variant,
 
 void GenotypeWriter::PutVariant(std::uint32_t variant, const GenotypeVariant& v,
                                 std::span<const std::uint8_t> dosages) {
-  const Json j{
-      {"chrom", v.chrom}, {"pos", v.pos}, {"ref", v.ref}, {"alt", v.alt}, {"region", v.region}};
+  Json j{{"chrom", v.chrom}, {"pos", v.pos}, {"ref", v.ref}, {"alt", v.alt}, {"region", v.region}};
+  if (!v.status.empty()) j["status"] = v.status;
   s_->Put(VariantKey(variant), j.dump());
   s_->Put(DosageKey(variant), std::string(dosages.begin(), dosages.end()));
 }
@@ -279,14 +279,23 @@ std::vector<std::pair<std::uint32_t, SparseDelta>> GenotypeReader::AlleleDeltas(
   return out;
 }
 
+std::vector<GenotypeReader::RegionAllele> GenotypeReader::AllAlleleDeltas() const {
+  std::vector<RegionAllele> out;
+  s_->Scan("a", [&](std::string_view key, std::string_view value) {
+    out.push_back({schema::DecodeBigEndian32(key.substr(1)),
+                   schema::DecodeBigEndian32(key.substr(5)), Decode(value, s_->path)});
+  });
+  return out;
+}
+
 std::optional<GenotypeVariant> GenotypeReader::Variant(std::uint32_t variant) const {
   const auto value = s_->Get(VariantKey(variant));
   if (!value) return std::nullopt;
   try {
     const Json j = Json::parse(*value);
-    return GenotypeVariant{j.at("chrom").get<std::string>(), j.at("pos").get<std::int64_t>(),
-                           j.at("ref").get<std::string>(), j.at("alt").get<std::string>(),
-                           j.at("region").get<std::uint32_t>()};
+    return GenotypeVariant{j.at("chrom").get<std::string>(),    j.at("pos").get<std::int64_t>(),
+                           j.at("ref").get<std::string>(),      j.at("alt").get<std::string>(),
+                           j.at("region").get<std::uint32_t>(), j.value("status", "")};
   } catch (const Json::exception& e) {
     throw Error(ErrorCode::kCorruption, "genotype store " + s_->path + ": variant " +
                                             std::to_string(variant) + ": " + e.what());

@@ -9,6 +9,8 @@
 //   a<region u32><variant u32>     one ALT allele's delta on the reference
 //                                  row, the allele alone (variant effects)
 //   v<variant u32>                 the allele: chrom, pos, REF, ALT, region
+//                                  (kNoRegion and why, for an import of
+//                                  every allele)
 //   g<variant u32>                 its dosage per individual (0, 1, 2; 255:
 //                                  missing)
 //   x<celltype u16><individual u16> the person's expression of every store
@@ -45,11 +47,15 @@ struct SparseDelta {
   void AddTo(std::span<float> row) const;
 };
 
+// The region of an allele that changes none.
+inline constexpr std::uint32_t kNoRegion = 0xffffffffu;
+
 struct GenotypeVariant {
   std::string chrom;
   std::int64_t pos = 0;  // 0-based, as the VCF's POS - 1
   std::string ref, alt;
-  std::uint32_t region = 0;  // the store region it changes
+  std::uint32_t region = 0;  // the first store region it changes, or kNoRegion
+  std::string status;        // "" (applied), or why it was not (kNoRegion)
 };
 
 struct GenotypeMetadata {
@@ -118,6 +124,12 @@ class GenotypeReader {
   std::vector<std::pair<std::uint32_t, SparseDelta>> PersonDeltas(std::uint16_t individual) const;
   // Every allele changing `region`, with its delta alone.
   std::vector<std::pair<std::uint32_t, SparseDelta>> AlleleDeltas(std::uint32_t region) const;
+  // Every allele's delta of every region it changes, by region then variant.
+  struct RegionAllele {
+    std::uint32_t region = 0, variant = 0;
+    SparseDelta delta;
+  };
+  std::vector<RegionAllele> AllAlleleDeltas() const;
   std::optional<GenotypeVariant> Variant(std::uint32_t variant) const;
   std::vector<std::uint8_t> Dosages(std::uint32_t variant) const;
   // The person's expression of every store gene in cell type `celltype`

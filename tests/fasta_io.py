@@ -23,3 +23,20 @@ def write_fasta(path, seqs, width=60):
             f.write(f">{name}\n")
             for i in range(0, len(seq), width):
                 f.write(seq[i:i + width] + "\n")
+
+
+def read_world(world):
+    """A `getps simulate` world's genome {name: sequence}, truth.json and
+    regions {chrom: [(start, end), ...] sorted} (what region index i of a
+    planted instance refers to)."""
+    import json
+    import os
+    genome = read_fasta(os.path.join(world, "genome.fa"))
+    with open(os.path.join(world, "truth.json")) as f:
+        truth = json.load(f)
+    regions = {}
+    with open(os.path.join(world, "peaks.bed")) as f:
+        for line in f:
+            c, s, e = line.split("\t")[:3]
+            regions.setdefault(c, []).append((int(s), int(e)))
+    return genome, truth, {c: sorted(r) for c, r in regions.items()}

@@ -31,7 +31,9 @@ TEST(GenotypeStore, WhatIsWrittenReadsBack) {
   writer->PutPersonDelta(0, 7, {{4}, {0.125f}});
   writer->PutAlleleDelta(7, 0, {{0}, {0.5f}});
   writer->PutAlleleDelta(7, 2, {{4}, {-2}});
-  writer->PutVariant(0, {"chr1", 99, "A", "G", 7}, std::vector<std::uint8_t>{1, 2});
+  writer->PutAlleleDelta(300, 2, {{1}, {0.75f}});
+  writer->PutVariant(0, {"chr1", 99, "A", "G", 7, ""}, std::vector<std::uint8_t>{1, 2});
+  writer->PutVariant(1, {"chrX", 5, "C", "<DEL>", kNoRegion, "symbolic"}, {});
   GenotypeMetadata meta;
   meta.store = "S";
   meta.store_fingerprint = "fp";
@@ -67,7 +69,18 @@ TEST(GenotypeStore, WhatIsWrittenReadsBack) {
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->alt, "G");
   EXPECT_EQ(v->region, 7u);
-  EXPECT_FALSE(reader->Variant(1).has_value());
+  EXPECT_EQ(v->status, "");
+  const auto skipped = reader->Variant(1);
+  ASSERT_TRUE(skipped.has_value());
+  EXPECT_EQ(skipped->region, kNoRegion);
+  EXPECT_EQ(skipped->status, "symbolic");
+  EXPECT_FALSE(reader->Variant(2).has_value());
+  const auto all = reader->AllAlleleDeltas();  // by region, then variant
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(std::make_pair(all[0].region, all[0].variant), std::make_pair(7u, 0u));
+  EXPECT_EQ(std::make_pair(all[1].region, all[1].variant), std::make_pair(7u, 2u));
+  EXPECT_EQ(std::make_pair(all[2].region, all[2].variant), std::make_pair(300u, 2u));
+  EXPECT_EQ(all[2].delta.deltas, (std::vector<float>{0.75f}));
   EXPECT_EQ(reader->Dosages(0), (std::vector<std::uint8_t>{1, 2}));
   EXPECT_EQ(reader->NumVariants(), 3u);
   EXPECT_EQ(reader->metadata().expression_celltypes, std::vector<std::string>{"blood"});

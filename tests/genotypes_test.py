@@ -4,14 +4,13 @@ unphased, heterozygous phased, reference, missing) written as VCF text and
 by bcftools as indexed VCF.gz and BCF. The oracle for the homozygous person
 is `getps featurize` of the genome with the SNVs edited in: every region of
 the chromosome must match it; a heterozygous person must sit halfway."""
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 import unittest
 
-from fasta_io import read_fasta, write_fasta
+from fasta_io import read_fasta, read_world, write_fasta
 from getps_cli import run, world_genes
 
 SAMPLES = ["HOM", "HET", "PHASED", "REF", "MISS"]
@@ -40,12 +39,8 @@ class GenotypesTest(unittest.TestCase):
         cls.cfg = os.path.join(cls.world, "featurize.cfg")
         cls.store = os.path.join(d, "store")
         run("featurize", "--config", cls.cfg, "--out", cls.store, *FLOAT_STORE)
-        genome = read_fasta(os.path.join(cls.world, "genome.fa"))
-        with open(os.path.join(cls.world, "truth.json")) as f:
-            truth = json.load(f)
-        with open(os.path.join(cls.world, "peaks.bed")) as f:
-            peaks = [l.split("\t")[:3] for l in f]
-        chr1 = sorted((int(s), int(e)) for c, s, e in peaks if c == "chr1")
+        genome, truth, regions = read_world(cls.world)
+        chr1 = regions["chr1"]
         # One SNV inside a planted instance in each of 8 regions of chr1.
         cls.snvs, used = [], set()
         for k, i, tf, offset in truth["planted"]:

@@ -86,6 +86,7 @@ Attributions Attribute(RegionModel& model, const torch::Tensor& x,
   Attributions a;
   a.output = e.detach();
   a.region_norm = grads[1].norm(2, -1).detach();
+  a.input_grad = grads[0].detach();
   switch (options.method) {
     case AttributionMethod::kGrad:
       a.motif = grads[0].sum(1).detach();

@@ -49,6 +49,7 @@ struct Attributions {
   torch::Tensor output;       // [G]     E_g
   torch::Tensor motif;        // [G, F]
   torch::Tensor region_norm;  // [G, R]
+  torch::Tensor input_grad;   // [G, R, F] dE_g/dX[g], whatever the method
 };
 
 // `x` [G, R, F] in the model's dtype and on its device, one target per

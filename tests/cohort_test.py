@@ -1,0 +1,158 @@
+"""`getps simulate --individuals` (issue 21's test data) and what is built on
+it:
+- the cohort's VCF is BGZF with a tabix index that bcftools reads (every
+  variant of the truth, phased, one column per individual);
+- each gene's realised heritability, recomputed here from the VCF, the
+  truth's effects and the people's expression tables, is the one the truth
+  states, and the mean per level is near the target (0.1, 0.3, 0.6);
+- all-reference genotypes give every person the reference store's features
+  exactly, and the imported cohort's causal alleles change their TF's
+  feature the way the truth says (destroy: down, create: up);
+- `getps variant-effect` with a quickly trained model ranks the causal
+  variants above the neutral ones by the largest |delta| over the genes it
+  scores (AUROC; the model matters little here: neutral variants avoid the
+  planted instances, so most change no motif score)."""
+import csv
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import unittest
+
+import numpy as np
+
+from getps_cli import run, SimulatedStoreTest, train_one_epoch
+
+PEOPLE = 40
+
+
+def auroc(positive, negative):
+    """P(a positive scores above a negative), ties counting half."""
+    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
+    return wins / (len(positive) * len(negative))
+
+
+class Cohort(SimulatedStoreTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()  # a world and its store, without a cohort
+        run("simulate", "--out", cls.world, "--scale", "tiny", "--seed", "1", "--individuals", str(PEOPLE),
+            "--quiet")  # the same world again (deterministic), now with its cohort
+        cls.cfg = os.path.join(cls.world, "featurize.cfg")
+        cls.vcf = os.path.join(cls.world, "cohort.vcf.gz")
+        with open(os.path.join(cls.world, "cohort_truth.json")) as f:
+            cls.truth = json.load(f)
+        with gzip.open(cls.vcf, "rt") as f:
+            lines = [l.rstrip("\n").split("\t") for l in f if not l.startswith("##")]
+        cls.header, cls.records = lines[0], lines[1:]
+
+    def test_the_vcf_is_indexed_and_read_by_bcftools(self):
+        if not shutil.which("bcftools"):
+            self.skipTest("bcftools is not installed (launch/setup.sh installs it)")
+        self.assertTrue(os.path.exists(self.vcf + ".tbi"))
+        out = subprocess.run(["bcftools", "view", "-H", self.vcf], check=True, capture_output=True, text=True)
+        self.assertEqual(len(out.stdout.splitlines()), len(self.truth["variants"]))
+        region = subprocess.run(["bcftools", "view", "-H", "-r", "chr2", self.vcf], check=True,
+                                capture_output=True, text=True).stdout.splitlines()
+        self.assertEqual(len(region), sum(v["chrom"] == "chr2" for v in self.truth["variants"]))
+        self.assertEqual(self.header[9:], self.truth["individuals"])
+        self.assertEqual(len(self.header), 9 + PEOPLE)
+        self.assertTrue(all("|" in g for r in self.records for g in r[9:]))
+
+    def test_realised_heritability_is_what_the_truth_says_and_near_the_target(self):
+        celltypes = self.truth["celltypes"]
+        dosage = {(r[0], int(r[1]), r[3], r[4]): np.array([int(g[0]) + int(g[2]) for g in r[9:]])
+                  for r in self.records}
+        genetic = {}
+        for v in self.truth["variants"]:
+            if v["causal"]:
+                d = dosage[(v["chrom"], v["pos"], v["ref"], v["alt"])]
+                for c in range(len(celltypes)):
+                    genetic[(v["gene"], c)] = genetic.get((v["gene"], c), 0) + 0.5 * v["beta"][c] * d
+        by_level = {}
+        for c, ct in enumerate(celltypes):
+            with open(os.path.join(self.world, "people", ct + ".tsv")) as f:
+                rows = list(csv.reader(f, delimiter="\t"))
+            self.assertEqual(rows[0][1:], self.truth["individuals"])
+            for r in rows[1:]:
+                gene, y = r[0], np.array([float(v) for v in r[1:]])
+                want = self.truth["genes"][gene]
+                if want["h2"] == 0:
+                    self.assertNotIn((gene, c), genetic)
+                    continue
+                g = genetic[(gene, c)]
+                got = np.corrcoef(g, y)[0, 1] ** 2 if g.std() > 0 else 0.0
+                self.assertAlmostEqual(got, want["realised_h2"][c], delta=1e-4, msg=(gene, ct))
+                by_level.setdefault(want["h2"], []).append(got)
+        for h2, values in by_level.items():
+            self.assertLess(abs(np.mean(values) - h2), 0.1, (h2, np.mean(values)))
+        print("realised h2 by level: " + ", ".join(f"{h}: {np.mean(v):.3f} ({len(v)})" for h, v in sorted(by_level.items())))
+
+    def test_all_reference_genotypes_give_the_reference_features(self):
+        path = os.path.join(self.tmp.name, "all_ref.vcf")
+        with gzip.open(self.vcf, "rt") as f, open(path, "w") as out:
+            for line in f:
+                if line.startswith("#"):
+                    out.write(line)
+                    continue
+                r = line.rstrip("\n").split("\t")
+                out.write("\t".join(r[:9] + ["0|0"] * (len(r) - 9)) + "\n")
+        g = os.path.join(self.tmp.name, "g_ref")
+        run("genotypes", "import", "--config", self.cfg, "--store", self.store, "--vcf", path, "--out", g, "--quiet")
+        info = run("genotypes", "info", g).stdout
+        self.assertIn("person_rows_changed\t0\n", info)
+        ref = run("store", "region", "chr1", "--store", self.store).stdout.splitlines()
+        for who in ("IND0001", f"IND{PEOPLE:04d}"):
+            person = run("genotypes", "region", "chr1", "--genotypes", g, "--store", self.store,
+                         "--individual", who).stdout.splitlines()
+            # genotypes region prints every digit, store region six.
+            self.assertEqual(len(person), len(ref))
+            self.assertEqual(person[0], ref[0])
+            for p, r in zip(person[1:], ref[1:]):
+                p = p.split("\t")
+                self.assertEqual(p[:2] + [f"{float(v):.6g}" for v in p[2:]], r.split("\t"))
+
+    def test_variant_effect_ranks_the_causal_variants_first(self):
+        run_dir = os.path.join(self.tmp.name, "run")
+        train_one_epoch(self.store, run_dir)
+        # chr1's variants, scored on the genes of its first 16 causal ones
+        # (every gene would be some 40 windows per variant).
+        variants = [v for v in self.truth["variants"] if v["chrom"] == "chr1"]
+        genes = [v["gene"] for v in variants if v["causal"]][:16]
+        variants = [v for v in variants if not v["causal"] or v["gene"] in genes]
+        vcf = os.path.join(self.tmp.name, "chr1.vcf")
+        with gzip.open(self.vcf, "rt") as f, open(vcf, "w") as out:
+            wanted = {(v["chrom"], str(v["pos"])) for v in variants}
+            out.writelines(l for l in f if l.startswith("#") or tuple(l.split("\t")[:2]) in wanted)
+        out = os.path.join(self.tmp.name, "effects.tsv")
+        run("variant-effect", "--config", self.cfg, "--checkpoint", run_dir, "--store", self.store,
+            "--vcf", vcf, "--celltype", "celltype_0", "--genes", ",".join(genes), "--out", out, "--quiet")
+        with open(out) as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        effect, changed = {}, {}
+        for r in rows:
+            key = (r["chrom"], int(r["pos"]), r["ref"], r["alt"])
+            size = abs(float(r["delta"])) if r["status"] == "scored" else 0.0
+            effect[key] = max(effect.get(key, 0.0), size)
+            changed[key] = r["features_changed"]
+        causal = [v for v in variants if v["causal"]]
+        keys = lambda vs: [(v["chrom"], v["pos"], v["ref"], v["alt"]) for v in vs]
+        self.assertEqual(set(effect), set(keys(variants)))
+        # The causal allele changes its TF's feature as the truth says.
+        agree = 0
+        for v, key in zip(causal, keys(causal)):
+            tf = f"TF{v['tf'] + 1:02d}"
+            deltas = {c.rsplit(":", 1)[0]: float(c.rsplit(":", 1)[1])
+                      for c in changed[key].split(",") if c != "."}
+            agree += (deltas.get(tf, 0) < 0) if v["kind"] == "destroy" else (deltas.get(tf, 0) > 0)
+        self.assertGreaterEqual(agree / len(causal), 0.8, (agree, len(causal)))
+        neutral = [v for v in variants if not v["causal"]]
+        score = auroc([effect[k] for k in keys(causal)], [effect[k] for k in keys(neutral)])
+        self.assertGreaterEqual(score, 0.9)
+        print(f"checked: {agree}/{len(causal)} causal alleles move their TF's feature as planted; "
+              f"AUROC causal vs {len(neutral)} neutral: {score:.3f}")
+
+
+if __name__ == "__main__":
+    unittest.main()
