@@ -85,4 +85,6 @@ Digest FileDigest(const std::filesystem::path& path, DigestKind kind) {
   return d;
 }
 
+std::uint64_t TextDigest(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
 }  // namespace getps

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace getps {
 
@@ -20,6 +21,9 @@ struct Digest {
   std::uint64_t hash = 0;
   std::string Hex() const;  // 16 lower-case hex digits of `hash`
 };
+
+// XXH3 (64 bits, seed 0) of `text`'s bytes: the same on every host.
+std::uint64_t TextDigest(std::string_view text);
 
 // Throws Error(kIOError) naming the file when it cannot be read.
 Digest FileDigest(const std::filesystem::path& path, DigestKind kind = DigestKind::kXxh3);

@@ -1,11 +1,15 @@
 #include "launch/gene_tasks.h"
 
+#include <torch/torch.h>
+
 #include <fstream>
 #include <iostream>
 
 #include "common/error.h"
 #include "launch/command_line.h"
 #include "storage/gene_window.h"
+#include "worker/model/checkpoint.h"
+#include "worker/model/initial_model.h"
 
 namespace getps::cli {
 
@@ -54,6 +58,21 @@ std::vector<GeneTask> GeneTasks(const StoreReader& store, const std::vector<int>
     std::cerr << "getps " << command << ": " << skipped
               << " genes x cell types skipped (TSS not accessible or in no region)\n";
   return tasks;
+}
+
+FineTunedModel LoadFineTunedModel(const std::string& checkpoint, const StoreReader& store,
+                                  const std::string& atac) {
+  FineTunedModel m;
+  m.weights = CheckpointWeightsPath(checkpoint);
+  m.model = CheckpointModel(m.weights, static_cast<std::int64_t>(store.num_motifs() + 1));
+  if (m.model->task() == RegionTask::kPretrain)
+    throw Error(ErrorCode::kInvalidArgument,
+                m.weights + " is a pretraining checkpoint: give a fine-tuned one");
+  m.device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  m.model->module().to(m.device);
+  m.atac = m.model->task() == RegionTask::kAccessibility ? AtacMode::kBinary
+                                                         : kAtacModes.Parse("--atac", atac);
+  return m;
 }
 
 }  // namespace getps::cli

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "storage/store_reader.h"
 #include "worker/gene_explainer.h"
+#include "worker/model/region_model.h"
 
 namespace getps::cli {
 
@@ -26,5 +28,18 @@ std::vector<int> CellTypes(const StoreReader& store, const std::string& text);
 std::vector<GeneTask> GeneTasks(const StoreReader& store, const std::vector<int>& celltypes,
                                 const std::vector<std::string>& names, const std::string& command,
                                 bool quiet);
+
+// A fine-tuned model for the store's features, in eval mode, on the GPU when
+// there is one: `checkpoint` as CheckpointWeightsPath takes it, `atac` the
+// --atac text (an accessibility model's is binary, whatever it says).
+struct FineTunedModel {
+  std::string weights;  // the weights file read
+  std::unique_ptr<RegionModel> model;
+  torch::Device device = torch::kCPU;
+  AtacMode atac = AtacMode::kQuantitative;
+};
+// Throws Error(kInvalidArgument) for a pretraining checkpoint.
+FineTunedModel LoadFineTunedModel(const std::string& checkpoint, const StoreReader& store,
+                                  const std::string& atac);
 
 }  // namespace getps::cli

@@ -11,6 +11,7 @@
 #include "featurizer/motif_options.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
+#include "launch/genotypes_commands.h"
 #include "launch/option_values.h"
 #include "storage/genotype_store.h"
 #include "storage/store_reader.h"
@@ -190,11 +191,13 @@ int GeneExpression(const std::vector<std::string>& args) {
 }
 
 void PrintUsage() {
-  std::cout << "usage: getps genotypes <subcommand> [options]   (each takes --help)\n\n"
-               "  import      a VCF's individuals -> a genotype store of personal motif features\n"
-               "  info        what a genotype store holds and what its import skipped\n"
-               "  region      an individual's motif features of the regions at a locus\n"
-               "  expression  every individual's expression of a gene in a cell type\n";
+  std::cout
+      << "usage: getps genotypes <subcommand> [options]   (each takes --help)\n\n"
+         "  import      a VCF's individuals -> a genotype store of personal motif features\n"
+         "  info        what a genotype store holds and what its import skipped\n"
+         "  region      an individual's motif features of the regions at a locus\n"
+         "  expression  every individual's expression of a gene in a cell type\n"
+         "  evaluate    a model's accuracy across held-out people, beside a cis ridge baseline\n";
 }
 
 }  // namespace
@@ -209,6 +212,7 @@ int RunGenotypes(const std::vector<std::string>& args) {
   if (args[0] == "info") return Info(rest);
   if (args[0] == "region") return RegionRows(rest);
   if (args[0] == "expression") return GeneExpression(rest);
+  if (args[0] == "evaluate") return GenotypesEvaluate(rest);
   throw Error(ErrorCode::kInvalidArgument,
               "unknown subcommand 'genotypes " + args[0] + "' (see getps genotypes --help)");
 }

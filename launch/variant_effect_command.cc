@@ -3,8 +3,6 @@
 // alleles are imported with the store's own motif set first (every allele,
 // with the status of those not applied: featurizer/genotype_import.h), then
 // scored (launch/variant_effects.h).
-#include <torch/torch.h>
-
 #include <filesystem>
 #include <iostream>
 
@@ -18,8 +16,6 @@
 #include "launch/option_values.h"
 #include "launch/variant_effects.h"
 #include "storage/store_reader.h"
-#include "worker/model/checkpoint.h"
-#include "worker/model/initial_model.h"
 
 namespace getps::cli {
 namespace {
@@ -101,17 +97,11 @@ int RunVariantEffect(const std::vector<std::string>& args) {
   run.store = store.get();
   run.celltypes = CellTypes(*store, (*vm)["celltype"].as<std::string>());
   run.tasks = GeneTasks(*store, run.celltypes, GeneNames(*vm), "variant-effect", quiet);
-  const std::string weights = CheckpointWeightsPath((*vm)["checkpoint"].as<std::string>());
-  auto model = CheckpointModel(weights, static_cast<std::int64_t>(store->num_motifs() + 1));
-  if (model->task() == RegionTask::kPretrain)
-    throw Error(ErrorCode::kInvalidArgument,
-                weights + " is a pretraining checkpoint: variant effects need a fine-tuned one");
-  run.device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
-  model->module().to(run.device);
-  run.model = model.get();
-  run.options.atac = model->task() == RegionTask::kAccessibility
-                         ? AtacMode::kBinary
-                         : kAtacModes.Parse("--atac", (*vm)["atac"].as<std::string>());
+  const FineTunedModel model = LoadFineTunedModel((*vm)["checkpoint"].as<std::string>(), *store,
+                                                  (*vm)["atac"].as<std::string>());
+  run.model = model.model.get();
+  run.device = model.device;
+  run.options.atac = model.atac;
   run.options.batch_size = (*vm)["batch-size"].as<std::size_t>();
   run.quiet = quiet;
 

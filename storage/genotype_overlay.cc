@@ -30,16 +30,25 @@ void ApplyRowDelta(const StoreReader& store, const Window& window, std::uint32_t
 
 void GenotypeOverlay::Apply(Batch* batch) const {
   if (deltas_.empty()) return;
+  for (std::size_t slot = 0; slot < batch->size; ++slot) ApplyToSlot(batch, slot);
+}
+
+void GenotypeOverlay::ApplyToSlot(Batch* batch, std::size_t slot) const {
   const std::size_t w = batch->window_size, f = batch->num_features;
-  for (std::size_t slot = 0; slot < batch->size; ++slot) {
-    for (std::size_t r = 0; r < w; ++r) {
-      const auto it = deltas_.find(batch->region_ids[slot * w + r]);
-      if (it == deltas_.end()) continue;
-      // Only the person's changed features differ from what the assembler wrote.
-      ApplyRowDelta(store_, batch->windows[slot], it->first, it->second,
-                    batch->features.data() + (slot * w + r) * f);
-    }
+  for (std::size_t r = 0; r < w; ++r) {
+    const auto it = deltas_.find(batch->region_ids[slot * w + r]);
+    if (it == deltas_.end()) continue;
+    // Only the person's changed features differ from what the assembler wrote.
+    ApplyRowDelta(store_, batch->windows[slot], it->first, it->second,
+                  batch->features.data() + (slot * w + r) * f);
   }
+}
+
+bool GenotypeOverlay::Changes(const Batch& batch, std::size_t slot) const {
+  const std::size_t w = batch.window_size;
+  for (std::size_t r = 0; r < w; ++r)
+    if (deltas_.count(batch.region_ids[slot * w + r])) return true;
+  return false;
 }
 
 }  // namespace getps

@@ -39,6 +39,10 @@ class GenotypeOverlay {
   // Rewrites the person's changed regions in `batch`, which BatchAssembler
   // made from the same store.
   void Apply(Batch* batch) const;
+  // The same for one window of it.
+  void ApplyToSlot(Batch* batch, std::size_t slot) const;
+  // Whether the person differs from the reference in window `slot`.
+  bool Changes(const Batch& batch, std::size_t slot) const;
 
  private:
   const StoreReader& store_;

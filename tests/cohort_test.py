@@ -8,6 +8,11 @@ it:
 - all-reference genotypes give every person the reference store's features
   exactly, and the imported cohort's causal alleles change their TF's
   feature the way the truth says (destroy: down, create: up);
+- `getps genotypes evaluate` holds out the people of a fold (every person
+  in exactly one of K), its per-gene Pearsons are numpy's over the
+  held-out people of its own predictions table, and the cis ridge's R2
+  follows the simulated heritability (high for h2 = 0.6 genes, near zero
+  for h2 = 0);
 - `getps variant-effect` with a quickly trained model ranks the causal
   variants above the neutral ones by the largest |delta| over the genes it
   scores (AUROC; the model matters little here: neutral variants avoid the
@@ -24,7 +29,7 @@ import numpy as np
 
 from getps_cli import run, SimulatedStoreTest, train_one_epoch
 
-PEOPLE = 40
+PEOPLE = 100
 
 
 def auroc(positive, negative):
@@ -46,6 +51,8 @@ class Cohort(SimulatedStoreTest):
         with gzip.open(cls.vcf, "rt") as f:
             lines = [l.rstrip("\n").split("\t") for l in f if not l.startswith("##")]
         cls.header, cls.records = lines[0], lines[1:]
+        cls.run_dir = os.path.join(cls.tmp.name, "run")
+        train_one_epoch(cls.store, cls.run_dir)
 
     def test_the_vcf_is_indexed_and_read_by_bcftools(self):
         if not shutil.which("bcftools"):
@@ -114,8 +121,7 @@ class Cohort(SimulatedStoreTest):
                 self.assertEqual(p[:2] + [f"{float(v):.6g}" for v in p[2:]], r.split("\t"))
 
     def test_variant_effect_ranks_the_causal_variants_first(self):
-        run_dir = os.path.join(self.tmp.name, "run")
-        train_one_epoch(self.store, run_dir)
+        run_dir = self.run_dir
         # chr1's variants, scored on the genes of its first 16 causal ones
         # (every gene would be some 40 windows per variant).
         variants = [v for v in self.truth["variants"] if v["chrom"] == "chr1"]
@@ -152,6 +158,64 @@ class Cohort(SimulatedStoreTest):
         self.assertGreaterEqual(score, 0.9)
         print(f"checked: {agree}/{len(causal)} causal alleles move their TF's feature as planted; "
               f"AUROC causal vs {len(neutral)} neutral: {score:.3f}")
+
+    def evaluate(self, out, genes, fold=0):
+        run("genotypes", "evaluate", "--checkpoint", self.run_dir, "--store", self.store, "--genotypes",
+            self.genotypes(), "--celltype", "celltype_0", "--genes", ",".join(genes), "--individual-folds",
+            "5", "--fold", str(fold), "--out", out, "--quiet")
+        with open(os.path.join(out, "predictions.tsv")) as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        with open(os.path.join(out, "genes.tsv")) as f:
+            genes = {r["gene"]: r for r in csv.DictReader(f, delimiter="\t")}
+        return rows, genes
+
+    @classmethod
+    def genotypes(cls):
+        path = os.path.join(cls.tmp.name, "g_people")
+        if not os.path.exists(path):
+            run("genotypes", "import", "--config", cls.cfg, "--store", cls.store, "--vcf", cls.vcf,
+                "--expression-individuals", "celltype_0=" + os.path.join(cls.world, "people", "celltype_0.tsv"),
+                "--out", path, "--quiet")
+        return path
+
+    def test_evaluate_holds_out_a_fold_and_its_ridge_follows_heritability(self):
+        by_h2 = {}
+        for name, g in self.truth["genes"].items():
+            by_h2.setdefault(g["h2"], []).append(name)
+        genes = by_h2[0.0][:12] + by_h2[0.6][:12]
+        rows, table = self.evaluate(os.path.join(self.tmp.name, "eval0"), genes)
+        held = {r["individual"] for r in rows if r["split"] == "test"}
+        self.assertTrue(10 <= len(held) <= 30, len(held))
+        for gene in genes:
+            mine = [r for r in rows if r["gene"] == gene and r["split"] == "test"]
+            obs = np.array([float(r["observed"]) for r in mine])
+            for column, metric in (("predicted", "pearson"), ("ridge", "ridge_pearson")):
+                x = np.array([float(r[column]) for r in mine])
+                want = table[gene][metric]
+                if x.std() == 0:
+                    self.assertEqual(want, "nan")
+                else:
+                    self.assertAlmostEqual(float(want), np.corrcoef(x, obs)[0, 1], delta=1e-4)
+        with open(os.path.join(self.tmp.name, "eval0", "evaluation.html")) as f:
+            page = f.read()
+        for plot, points in (("distribution", 2 * len(genes)), ("versus-cis", len(genes))):
+            self.assertIn(f'id="plot-{plot}" data-points="{points}"', page)
+        self.assertIn('id="plot-bins"', page)
+        with open(os.path.join(self.tmp.name, "eval0", "summary.tsv")) as f:
+            summary = {r["cis_r2_bin"]: r for r in csv.DictReader(f, delimiter="\t")}
+        self.assertEqual(int(summary["all"]["genes"]), len(genes))
+        self.assertEqual(sum(int(summary[b]["genes"]) for b in summary if b != "all"), len(genes))
+        cis = {h2: np.mean([float(table[g]["cis_r2"]) for g in by_h2[h2][:12] if table[g]["cis_r2"] != "nan"])
+               for h2 in (0.0, 0.6)}
+        self.assertGreater(cis[0.6], 0.3, cis)
+        self.assertGreater(cis[0.6] - cis[0.0], 0.2, cis)
+        # Every person is held out in exactly one of the five folds.
+        seen = []
+        for fold in range(5):
+            rows, _ = self.evaluate(os.path.join(self.tmp.name, f"fold{fold}"), genes[:1], fold)
+            seen += [r["individual"] for r in rows if r["split"] == "test"]
+        self.assertEqual(sorted(seen), sorted(self.truth["individuals"]))
+        print(f"checked: {len(held)} held out; mean cis R2 {cis[0.0]:.3f} (h2 0) vs {cis[0.6]:.3f} (h2 0.6)")
 
 
 if __name__ == "__main__":

@@ -44,5 +44,13 @@ TEST(FileDigest, IsXxh3OfTheBytesAndCatchesWhatTheLegacyDigestMissed) {
   }
 }
 
+TEST(TextDigest, IsXxh3OfTheBytesAndFixed) {
+  const std::string id = "IND0001";
+  EXPECT_EQ(TextDigest(id), XXH3_64bits(id.data(), id.size()));
+  // A published constant: XXH3-64 of the empty input (seed 0).
+  EXPECT_EQ(TextDigest(""), 0x2d06800538d394c2ULL);
+  EXPECT_NE(TextDigest("IND0001"), TextDigest("IND0002"));
+}
+
 }  // namespace
 }  // namespace getps

@@ -75,6 +75,37 @@ TEST(GenotypeOverlay, RewritesThePersonsRegionsWithTheReferenceNormalisation) {
   EXPECT_EQ(rewritten, 2u);  // region 5 in window 0 (cell type "all"); 1003 in window 1
 }
 
+TEST(GenotypeOverlay, SaysWhichWindowsItChangesAndRewritesOneAlone) {
+  TempDir dir("genotype_overlay_slot");
+  testing_util::WriteHandStore(dir.Sub("store"));
+  auto store = StoreReader::Open(dir.Sub("store"));
+  auto genotypes = GenotypeReader::Open(WriteGenotypes(dir, *store, store->fingerprint()));
+  const BatchAssembler assembler(*store, {10, AtacMode::kQuantitative});
+  // chr1 regions 0-9 (holds 5), chr2 1000-1009 (holds 1003), chr1's regions
+  // of cell type "third" (ids divisible by 3: not 5).
+  const std::vector<Window> windows{{0, 0, 0}, {0, 1, 0}, {1, 0, 0}};
+  Batch reference, one, all;
+  assembler.Assemble(windows, &reference);
+  assembler.Assemble(windows, &one);
+  assembler.Assemble(windows, &all);
+  const GenotypeOverlay alt(*store, *genotypes, 1), ref(*store, *genotypes, 0);
+  EXPECT_TRUE(alt.Changes(reference, 0));
+  EXPECT_TRUE(alt.Changes(reference, 1));
+  EXPECT_FALSE(alt.Changes(reference, 2));
+  EXPECT_FALSE(ref.Changes(reference, 0));
+  alt.ApplyToSlot(&one, 1);
+  alt.Apply(&all);
+  const std::size_t per_window = 10 * one.num_features;
+  auto window = [&](const Batch& b, std::size_t slot) {
+    return std::vector<float>(b.features.begin() + slot * per_window,
+                              b.features.begin() + (slot + 1) * per_window);
+  };
+  EXPECT_EQ(window(one, 0), window(reference, 0));  // only slot 1 rewritten
+  EXPECT_EQ(window(one, 1), window(all, 1));
+  EXPECT_NE(window(one, 1), window(reference, 1));
+  EXPECT_EQ(window(one, 2), window(reference, 2));
+}
+
 TEST(GenotypeOverlay, RefusesAGenotypeStoreOfAnotherStore) {
   TempDir dir("genotype_overlay_other");
   testing_util::WriteHandStore(dir.Sub("store"));

@@ -61,4 +61,11 @@ RegressionMetrics ComputeRegressionMetrics(const std::vector<double>& predicted,
   return m;
 }
 
+double Median(std::vector<double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
 }  // namespace getps
