@@ -29,7 +29,7 @@
 
 #include "coordinator/work_queue.h"
 #include "protocol/control_channel.h"
-#include "protocol/messages.h"
+#include "protocol/work_messages.h"
 
 namespace getps {
 

@@ -21,8 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kFrameNames[] = {"output", "motif", "region_norm", "score", "region_ids"};
-
 std::vector<GeneTask> Part(const std::vector<GeneTask>& tasks, std::size_t first,
                            std::size_t count) {
   return {tasks.begin() + static_cast<std::ptrdiff_t>(first),
@@ -30,23 +28,25 @@ std::vector<GeneTask> Part(const std::vector<GeneTask>& tasks, std::size_t first
 }
 
 std::vector<TensorFrame> Frames(const GeneExplanations& e) {
-  const torch::Tensor t[] = {e.output, e.motif, e.region_norm, e.score, e.region_ids};
+  const auto arrays = e.Arrays();
   std::vector<TensorFrame> out;
-  for (std::size_t i = 0; i < 5; ++i) out.push_back(FrameOf(kFrameNames[i], t[i]));
+  for (std::size_t i = 0; i < arrays.size(); ++i)
+    out.push_back(FrameOf(GeneExplanations::kArrayNames[i], arrays[i]));
   return out;
 }
 
 // Throws Error(kFormatMismatch) naming `who` when a frame is missing.
 GeneExplanations Explanations(const std::vector<TensorFrame>& frames, const std::string& who) {
-  torch::Tensor t[5];
+  const auto& names = GeneExplanations::kArrayNames;
+  std::array<torch::Tensor, GeneExplanations::kArrays> t;
   for (const auto& f : frames)
-    for (std::size_t i = 0; i < 5; ++i)
-      if (f.name == kFrameNames[i]) t[i] = TensorOf(f);
-  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t i = 0; i < t.size(); ++i)
+      if (f.name == names[i]) t[i] = TensorOf(f);
+  for (std::size_t i = 0; i < t.size(); ++i)
     if (!t[i].defined())
       throw Error(ErrorCode::kFormatMismatch,
-                  who + "'s result lacks its " + std::string(kFrameNames[i]) + " array");
-  return {t[0], t[1], t[2], t[3], t[4]};
+                  who + "'s result lacks its " + std::string(names[i]) + " array");
+  return GeneExplanations::FromArrays(t);
 }
 
 // The shards of `job` not in its folder yet; says so when some are.

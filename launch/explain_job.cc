@@ -161,7 +161,8 @@ void ExplainJob::WriteShard(std::size_t k, const GeneExplanations& e) const {
   const auto path = ShardPath(k);
   ExpectShape(k, e, "shard " + std::to_string(k));
   const auto partial = fs::path(path.string() + ".partial");
-  std::vector<torch::Tensor> tensors{e.output, e.motif, e.region_norm, e.score, e.region_ids};
+  const auto arrays = e.Arrays();
+  std::vector<torch::Tensor> tensors(arrays.begin(), arrays.end());
   try {
     torch::save(tensors, partial.string());
   } catch (const c10::Error& err) {
@@ -180,10 +181,13 @@ GeneExplanations ExplainJob::ReadShard(std::size_t k) const {
   } catch (const c10::Error& err) {
     throw Error(ErrorCode::kCorruption, path.string() + ": unreadable shard: " + err.what());
   }
-  if (t.size() != 5)
-    throw Error(ErrorCode::kCorruption,
-                path.string() + ": expected 5 arrays, found " + std::to_string(t.size()));
-  const GeneExplanations e{t[0], t[1], t[2], t[3], t[4]};
+  if (t.size() != GeneExplanations::kArrays)
+    throw Error(ErrorCode::kCorruption, path.string() + ": expected " +
+                                            std::to_string(GeneExplanations::kArrays) +
+                                            " arrays, found " + std::to_string(t.size()));
+  std::array<torch::Tensor, GeneExplanations::kArrays> arrays;
+  std::copy(t.begin(), t.end(), arrays.begin());
+  const GeneExplanations e = GeneExplanations::FromArrays(arrays);
   ExpectShape(k, e, path.string());
   return e;
 }

@@ -115,6 +115,7 @@ struct GenotypeWriter::State {
   std::unique_ptr<StagingRegistry> staging;  // before db: the database closes first
   storage_internal::DatabaseHandles db;
   rocksdb::WriteOptions write_options;
+  bool finished = false;
 
   void Put(const std::string& key, const std::string& value) {
     ThrowIfError(db.db->Put(write_options, db.families[0], key, value), "genotype store " + path);
@@ -122,7 +123,14 @@ struct GenotypeWriter::State {
 };
 
 GenotypeWriter::GenotypeWriter(std::unique_ptr<State> state) : s_(std::move(state)) {}
-GenotypeWriter::~GenotypeWriter() = default;
+// A writer that never finished (its import failed) removes what it wrote:
+// PATH.writing is left only by a process that died.
+GenotypeWriter::~GenotypeWriter() {
+  if (!s_ || s_->finished) return;
+  s_->db.Close();
+  std::error_code ignored;
+  std::filesystem::remove_all(StagingPath(s_->path), ignored);
+}
 
 std::unique_ptr<GenotypeWriter> GenotypeWriter::Create(const std::string& path, bool overwrite) {
   PrepareStaging(path, overwrite);
@@ -176,6 +184,7 @@ void GenotypeWriter::Finish(const GenotypeMetadata& metadata) {
       "genotype store " + s.path + ": compacting");
   s.db.Close();
   PublishStaging(s.path, s.overwrite);
+  s.finished = true;
 }
 
 struct GenotypeReader::State {

@@ -21,7 +21,8 @@
 // row plus their delta, normalised by the reference cell type's maxima.
 //
 // The writer builds the store at PATH.writing and renames it into place in
-// Finish (store_staging.h), so a reader sees a finished store or none.
+// Finish (store_staging.h), so a reader sees a finished store or none; a
+// writer destroyed before Finish (a failed import) removes PATH.writing.
 #pragma once
 
 #include <cstdint>

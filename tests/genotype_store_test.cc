@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "common/error.h"
 #include "test_store.h"
 
@@ -98,6 +100,21 @@ TEST(GenotypeStore, RefusesToReplaceWithoutOverwrite) {
   GenotypeWriter::Create(path, true)->Finish(meta);
   EXPECT_EQ(GenotypeReader::Open(path)->metadata().individuals, meta.individuals);
   EXPECT_THROW(GenotypeReader::Open(dir.Sub("none")), Error);
+}
+
+TEST(GenotypeStore, AWriterThatNeverFinishesLeavesNothingAndTheStoreBeforeIt) {
+  TempDir dir("genotype_unfinished");
+  const std::string path = dir.Sub("g");
+  GenotypeMetadata meta;
+  meta.individuals = {"KEPT"};
+  GenotypeWriter::Create(path, false)->Finish(meta);
+  {
+    auto writer = GenotypeWriter::Create(path, true);  // e.g. an import that then fails
+    writer->PutPersonDelta(0, 1, {{0}, {1}});
+    EXPECT_TRUE(std::filesystem::exists(path + ".writing"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + ".writing"));
+  EXPECT_EQ(GenotypeReader::Open(path)->metadata().individuals, meta.individuals);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -51,6 +52,17 @@ struct GeneExplanations {
   torch::Tensor region_norm;  // [n, R]  float32, max-normalised
   torch::Tensor score;        // [n, R]  float32, sum-normalised
   torch::Tensor region_ids;   // [n, R]  int64: the window's regions
+
+  // The arrays in the one order files and messages keep them in, by name.
+  static constexpr std::size_t kArrays = 5;
+  static constexpr std::array<const char*, kArrays> kArrayNames{"output", "motif", "region_norm",
+                                                                "score", "region_ids"};
+  std::array<torch::Tensor, kArrays> Arrays() const {
+    return {output, motif, region_norm, score, region_ids};
+  }
+  static GeneExplanations FromArrays(const std::array<torch::Tensor, kArrays>& a) {
+    return {a[0], a[1], a[2], a[3], a[4]};
+  }
 };
 
 struct GeneExplainerOptions {

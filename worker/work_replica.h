@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "protocol/control_channel.h"
-#include "protocol/messages.h"
+#include "protocol/work_messages.h"
 
 namespace getps {
 
