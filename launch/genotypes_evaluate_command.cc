@@ -1,8 +1,6 @@
 // `getps genotypes evaluate`: a model's accuracy across held-out people and
 // the cis ridge baseline (launch/people_evaluation.h).
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "common/error.h"
@@ -10,23 +8,12 @@
 #include "launch/command_line.h"
 #include "launch/gene_tasks.h"
 #include "launch/genotypes_commands.h"
+#include "launch/individual_options.h"
 #include "launch/option_values.h"
 #include "launch/people_evaluation.h"
 
 namespace getps::cli {
 namespace {
-
-// --leave-out-individuals: a file of sample IDs (one per line) when one
-// exists at that path, else a comma-separated list.
-std::vector<std::string> LeftOut(const std::string& text) {
-  if (text.empty() || !std::filesystem::is_regular_file(text)) return SplitList(text);
-  std::ifstream in(text);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] != '#') out.push_back(line.substr(0, line.find_first_of(" \t\r")));
-  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, text + ": no sample IDs");
-  return out;
-}
 
 CommandSpec EvaluateSpec() {
   CommandSpec spec(
@@ -38,8 +25,9 @@ CommandSpec EvaluateSpec() {
       "people its Pearson and R2 (the square) against their expression; beside it the cis\n"
       "baseline, ridge on the dosages of the variants in the gene's window fitted on the\n"
       "training people (its R2: a proxy for cis heritability). A reference-trained model\n"
-      "gives the 'reference genome' comparison. Writes DIR/predictions.tsv, genes.tsv and\n"
-      "summary.tsv (the model's Pearson binned by cis R2). Folds: XXH3(sample ID) mod K.");
+      "gives the 'reference genome' comparison. Writes DIR/predictions.tsv, genes.tsv,\n"
+      "summary.tsv (the model's Pearson binned by cis R2) and evaluation.html (plots).\n"
+      "Folds: XXH3(sample ID) mod K.");
   spec.options.add_options()("checkpoint", po::value<std::string>()->required(),
                              "model.pt, a checkpoint folder or a run directory (its best)")(
       "store", po::value<std::string>()->required(), "the feature store")(
@@ -47,19 +35,14 @@ CommandSpec EvaluateSpec() {
       "celltype", po::value<std::string>()->required(), "comma-separated cell types, or all")(
       "genes", po::value<std::string>()->default_value(""), "comma-separated genes, or all")(
       "genes-file", po::value<std::string>()->default_value(""), "a file of gene names")(
-      "leave-out-individuals", po::value<std::string>()->default_value(""),
-      "held-out sample IDs: comma-separated, or a file of one per line")(
-      "individual-folds", po::value<int>()->default_value(0), "K folds of people by ID hash")(
-      "fold", po::value<int>()->default_value(0), "the held-out fold k (0 <= k < K)")(
       "out", po::value<std::string>()->required(), "output folder")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(AtacMode::kQuantitative)),
       "accessibility column: quantitative or binary (as the model was trained)")(
       "batch-size", po::value<std::size_t>()->default_value(64), "person windows per forward pass")(
       "quiet", po::bool_switch(), kQuietHelp);
   spec.path_options = {"checkpoint", "store", "genotypes", "genes-file", "out"};
-  spec.ranges = {{"individual-folds", Between(0, 1 << 16)},
-                 {"fold", Between(0, 1 << 16)},
-                 {"batch-size", Between(1, 1 << 16)}};
+  spec.ranges = {{"batch-size", Between(1, 1 << 16)}};
+  AddIndividualSplitOptions(spec);
   return spec;
 }
 
@@ -92,9 +75,7 @@ int GenotypesEvaluate(const std::vector<std::string>& args) {
                 genotypes->path() + " has per-person expression for none of --celltype " +
                     get("celltype") + " (genotypes import --expression-individuals)");
   run.tasks = GeneTasks(*store, celltypes, GeneNames(*vm), "genotypes evaluate", quiet);
-  run.split = SplitIndividuals(genotypes->metadata().individuals,
-                               {LeftOut(get("leave-out-individuals")),
-                                (*vm)["individual-folds"].as<int>(), (*vm)["fold"].as<int>()});
+  run.split = SplitIndividuals(genotypes->metadata().individuals, ReadIndividualSplit(*vm));
   const FineTunedModel model = LoadFineTunedModel(get("checkpoint"), *store, get("atac"));
   run.model = model.model.get();
   run.device = model.device;

@@ -1,5 +1,6 @@
-// `getps sweep loco|celltypes`: one fine-tuning per held-out chromosome (or
-// cell type), each a `getps train` child process in RUN/fold-NAME, run
+// `getps sweep loco|celltypes|fraction|individuals`: one fine-tuning per
+// held-out chromosome (or cell type, or fold of people), each a `getps train` child process in
+// RUN/fold-NAME, run
 // `--parallel` at a time; resumable and tolerant of failed folds; ends with
 // a per-fold table (RUN/sweep.csv, RUN/sweep.md).
 #include <sys/wait.h>
@@ -101,6 +102,9 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
   std::vector<Column> columns = {{"pearson", "Pearson", "pooled", "pearson"},
                                  {"spearman", "Spearman", "pooled", "spearman"},
                                  {"r2", "R²", "pooled", "r2"}};
+  if (!rows.empty() && rows.front().second.contains("across_people"))
+    columns.push_back({"median_pearson_across_people", "median Pearson across people",
+                       "across_people", "median_pearson"});
   if (!rows.empty() && rows.front().second.contains("reference_tss"))
     columns.insert(
         columns.end(),
@@ -118,10 +122,12 @@ void WriteTable(const fs::path& run_dir, const std::string& by,
   md << "\n| --- | --- |";
   for (std::size_t i = 0; i < columns.size(); ++i) md << " --- |";
   md << "\n";
-  // A group's pooled metrics: record["pooled"], or record[group]["pooled"].
+  // A group's metrics: record["pooled"], record[group]["pooled"], or
+  // record[group] when it has no pooled part (across_people).
   auto metrics = [](const nlohmann::json& record, const std::string& group) {
     if (group == "pooled") return record.value("pooled", nlohmann::json::object());
-    return record.value(group, nlohmann::json::object()).value("pooled", nlohmann::json::object());
+    const auto part = record.value(group, nlohmann::json::object());
+    return part.value("pooled", part);
   };
   std::vector<std::vector<double>> values(columns.size());
   char cell[64];
@@ -172,8 +178,9 @@ std::vector<std::string> FoldCommand(const Fold& f, const DeviceSlots& slots, Fo
 }
 
 void AddSweepOptions(CommandSpec& spec) {
+  const SweepPlan d;
   spec.options.add_options()("kind", po::value<std::string>()->required(),
-                             "loco, celltypes or fraction")(
+                             "loco, celltypes, fraction or individuals")(
       "store", po::value<std::string>()->required(), "feature store")(
       "run-dir", po::value<std::string>()->required(), "sweep directory")(
       "init", po::value<std::string>()->default_value(""), "pretrained checkpoint or run")(
@@ -182,7 +189,11 @@ void AddSweepOptions(CommandSpec& spec) {
       "what the folds fine-tune for: expression, or atac (accessibility; the table is then\n"
       "over held-out regions)")(
       "folds", po::value<std::string>()->default_value(""),
-      "chromosomes or cell types to hold out, comma-separated (default: all)")(
+      "chromosomes, cell types or people folds k to hold out, comma-separated (default: all)")(
+      "genotypes", po::value<std::string>()->default_value(d.genotypes),
+      "individuals: the cohort's genotype store (train --genotypes)")(
+      "individual-folds", po::value<int>()->default_value(d.individual_folds),
+      "individuals: K folds of people by sample-ID hash")(
       "chromosomes", po::value<std::string>()->default_value(""), "loco: the same as --folds")(
       "celltypes", po::value<std::string>()->default_value(""), "celltypes: the same as --folds")(
       "parallel", po::value<int>()->default_value(1), "CPU: folds trained at the same time")(
@@ -209,7 +220,7 @@ SweepPlan ReadPlan(const po::variables_map& vm) {
   const auto parsed = kSweepKinds.Find(kind);
   if (!parsed)
     throw Error(ErrorCode::kInvalidArgument,
-                "sweep: kind must be loco, celltypes or fraction, not '" + kind + "'");
+                "sweep: kind must be loco, celltypes, fraction or individuals, not '" + kind + "'");
   plan.kind = *parsed;
   plan.store = vm["store"].as<std::string>();
   plan.run_dir = vm["run-dir"].as<std::string>();
@@ -232,6 +243,8 @@ SweepPlan ReadPlan(const po::variables_map& vm) {
   plan.fractions = SplitList(vm["fractions"].as<std::string>());
   plan.seeds = SplitList(vm["seeds"].as<std::string>());
   plan.held_out = vm["leave-out-chromosomes"].as<std::string>();
+  plan.genotypes = vm["genotypes"].as<std::string>();
+  plan.individual_folds = vm["individual-folds"].as<int>();
   return plan;
 }
 
@@ -239,7 +252,7 @@ SweepPlan ReadPlan(const po::variables_map& vm) {
 
 int RunSweep(const std::vector<std::string>& args) {
   CommandSpec spec(
-      "sweep", "loco|celltypes|fraction --store S --run-dir R [--init C] [options]",
+      "sweep", "loco|celltypes|fraction|individuals --store S --run-dir R [--init C] [options]",
       "Leave-one-out fine-tuning sweeps: one `getps train --mode finetune` per held-out\n"
       "chromosome (loco) or cell type (celltypes), each in R/fold-NAME with its own log,\n"
       "--parallel at a time. Resumable: finished folds are skipped, interrupted ones resume\n"
@@ -249,12 +262,15 @@ int RunSweep(const std::vector<std::string>& args) {
       "fraction: the transfer-learning curve -- fine-tune on each --fractions share of the\n"
       "training windows, from --init and from scratch, for each of --seeds, with\n"
       "--leave-out-chromosomes held out; adds R/curve.csv and R/curve.md.\n"
+      "individuals: training by people (train --genotypes), one fold per fold k of\n"
+      "--individual-folds K, its people held out; the table adds each fold's median Pearson\n"
+      "across its held-out people.\n"
       "GPUs: --devices packs folds side by side, --gpus-per-fold each (CUDA_VISIBLE_DEVICES);\n"
       "inside a Slurm allocation each fold is a job step (srun --exact; see --launcher).\n"
       "R/fold-NAME/fold.json says where each fold ran. Every sweep ends with R/report.html.");
   AddSweepOptions(spec);
   spec.positional.add("kind", 1);
-  spec.path_options = {"store", "run-dir", "init"};
+  spec.path_options = {"store", "run-dir", "init", "genotypes"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const SweepPlan plan = ReadPlan(*vm);
@@ -287,9 +303,10 @@ int RunSweep(const std::vector<std::string>& args) {
   std::sort(results.done.begin(), results.done.end(),
             [&](const auto& a, const auto& b) { return place(a.first) < place(b.first); });
   WriteTable(plan.run_dir,
-             plan.kind == SweepKind::kLoco        ? "chromosome"
-             : plan.kind == SweepKind::kCelltypes ? "celltype"
-                                                  : "fold",
+             plan.kind == SweepKind::kLoco          ? "chromosome"
+             : plan.kind == SweepKind::kCelltypes   ? "celltype"
+             : plan.kind == SweepKind::kIndividuals ? "people_fold"
+                                                    : "fold",
              results.done);
   std::cout << std::ifstream(plan.run_dir / "sweep.md").rdbuf();
   if (plan.kind == SweepKind::kFraction) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 
@@ -39,6 +40,38 @@ std::vector<Fold> FractionFolds(const SweepPlan& plan) {
         folds.push_back(f);
       }
     }
+  }
+  return folds;
+}
+
+// One fold per fold of people k of K (default: every k), each holding out
+// the people whose sample ID hashes to k.
+std::vector<Fold> PeopleFolds(const SweepPlan& plan) {
+  if (plan.genotypes.empty())
+    throw Error(ErrorCode::kInvalidArgument, "sweep individuals needs --genotypes");
+  if (plan.individual_folds < 2)
+    throw Error(ErrorCode::kInvalidArgument, "sweep individuals: --individual-folds must be >= 2");
+  std::vector<std::string> ks = plan.folds;
+  if (ks.empty())
+    for (int k = 0; k < plan.individual_folds; ++k) ks.push_back(std::to_string(k));
+  std::vector<Fold> folds;
+  for (const auto& k : ks) {
+    int fold = -1;
+    const auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), fold);
+    if (ec != std::errc() || end != k.data() + k.size() || fold < 0 ||
+        fold >= plan.individual_folds)
+      throw Error(ErrorCode::kInvalidArgument, "sweep individuals: fold " + k + " is not in [0, " +
+                                                   std::to_string(plan.individual_folds) + ")");
+    Fold f;
+    f.name = k;
+    f.args = {"--genotypes",
+              plan.genotypes,
+              "--individual-folds",
+              std::to_string(plan.individual_folds),
+              "--fold",
+              k};
+    if (!plan.init.empty()) f.args.insert(f.args.end(), {"--init", plan.init});
+    folds.push_back(f);
   }
   return folds;
 }
@@ -101,8 +134,9 @@ pid_t StartFold(const Fold& fold, const std::vector<std::string>& args) {
 }  // namespace
 
 std::vector<Fold> PlanFolds(const SweepPlan& plan) {
-  std::vector<Fold> folds =
-      plan.kind == SweepKind::kFraction ? FractionFolds(plan) : LeaveOneOutFolds(plan);
+  std::vector<Fold> folds = plan.kind == SweepKind::kFraction      ? FractionFolds(plan)
+                            : plan.kind == SweepKind::kIndividuals ? PeopleFolds(plan)
+                                                                   : LeaveOneOutFolds(plan);
   for (Fold& f : folds) {
     f.dir = plan.run_dir / ("fold-" + f.name);
     if (plan.target != Target::kExpression)

@@ -23,10 +23,11 @@
 
 namespace getps::cli {
 
-enum class SweepKind { kLoco, kCelltypes, kFraction };
-inline constexpr EnumNames<SweepKind, 3> kSweepKinds{{{{SweepKind::kLoco, "loco"},
+enum class SweepKind { kLoco, kCelltypes, kFraction, kIndividuals };
+inline constexpr EnumNames<SweepKind, 4> kSweepKinds{{{{SweepKind::kLoco, "loco"},
                                                        {SweepKind::kCelltypes, "celltypes"},
-                                                       {SweepKind::kFraction, "fraction"}}}};
+                                                       {SweepKind::kFraction, "fraction"},
+                                                       {SweepKind::kIndividuals, "individuals"}}}};
 
 // How a fold's processes start: as children of the sweep (one process, or
 // mpirun for a fold of several GPUs), or as a Slurm job step of the
@@ -57,10 +58,15 @@ struct SweepPlan {
   std::vector<std::string> folds;             // held out (empty: all of the store's)
   std::vector<std::string> fractions, seeds;  // fraction sweeps
   std::string held_out;                       // fraction sweeps: the held-out chromosomes
+  std::string genotypes;                      // individuals: the cohort (train --genotypes)
+  int individual_folds = 5;                   // individuals: K (folds by sample-ID hash)
 };
 
-// The folds, in the order of the sweep's table. Throws
-// Error(kInvalidArgument) for a fraction sweep without held-out chromosomes.
+// The folds, in the order of the sweep's table: one per held-out
+// chromosome, cell type or people fold k of K (named "fold-k"), or the
+// fraction curve's. Throws Error(kInvalidArgument) for a fraction sweep
+// without held-out chromosomes, an individuals sweep without genotypes or
+// with a fold outside [0, K).
 std::vector<Fold> PlanFolds(const SweepPlan& plan);
 
 // `launcher` with auto resolved: srun when `in_slurm_job`, else local.

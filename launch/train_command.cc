@@ -11,6 +11,8 @@
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/distributed_train.h"
+#include "launch/gene_tasks.h"
+#include "launch/individual_options.h"
 #include "launch/report/run_report.h"
 #include "launch/slurm_env.h"
 #include "launch/status_endpoint.h"
@@ -86,7 +88,18 @@ void AddDataOptions(CommandSpec& spec) {
       "fine-tuning: expression (per strand, GETRegionFinetune) or atac (accessibility,\n"
       "GETRegionFinetuneATAC: the input's accessibility column is 1)")(
       "atac", po::value<std::string>()->default_value(kAtacModes.Name(d.atac)),
-      "accessibility column: quantitative or binary (1 whenever accessibility is the target)");
+      "accessibility column: quantitative or binary (1 whenever accessibility is the target)")(
+      "genotypes", Defaulted(d.genotypes),
+      "train by people: a genotype store of --store with per-person expression (genotypes "
+      "import --expression-individuals); windows are (person, gene window), labels the "
+      "person's; people held out by --leave-out-individuals or --individual-folds/--fold")(
+      "loss", po::value<std::string>()->default_value(kExpressionLosses.Name(d.loss)),
+      "expression loss: poisson (GET's, every entry) or variformer (with --genotypes: 0.5 MSE "
+      "+ 0.5 MSE of differences between the people of a batch, each batch one gene window)")(
+      "genes", Defaulted(std::string()),
+      "with --genotypes: train and test on these genes' windows only (comma list or all)")(
+      "genes-file", Defaulted(std::string()),
+      "with --genotypes: a file of gene names, one per line");
 }
 
 // The values the numeric training options take (checked by Parse).
@@ -155,6 +168,13 @@ TrainOptions ReadTrainOptions(const po::variables_map& vm) {
   o.precision = kPrecisions.Parse("--precision", get("precision"));
   o.drop_path = vm["drop-path"].as<double>();
   o.progress = !vm["quiet"].as<bool>();
+  o.genotypes = get("genotypes");
+  o.loss = kExpressionLosses.Parse("--loss", get("loss"));
+  o.genes = GeneNames(vm);
+  const IndividualSplitOptions people = ReadIndividualSplit(vm);
+  o.leave_out_individuals = people.leave_out;
+  o.individual_folds = people.folds;
+  o.fold = people.fold;
   return o;
 }
 
@@ -167,13 +187,16 @@ int RunTrain(const std::vector<std::string>& args) {
       "(Bernoulli 0.5 region masks, MSE on masked regions) or fine-tuning (Poisson NLL on\n"
       "expression per strand, stride-100 windows). AdamW (decay 0.05, none on 1-D/bias/\n"
       "cls_token), cosine schedule with warmup, lr scaled by batch/256; checkpoints in\n"
-      "R/checkpoints, evaluations in R/metrics.jsonl.");
+      "R/checkpoints, evaluations in R/metrics.jsonl. With --genotypes, fine-tuning by\n"
+      "people: each person's gene windows with their variants and expression, held-out\n"
+      "people tested by the Pearson across them of each TSS entry.");
   AddModelOptions(spec);
   AddDataOptions(spec);
   AddSchedulingOptions(spec);
   spec.ranges = TrainRanges();
+  AddIndividualSplitOptions(spec);
   AddDistributedOptions(spec);
-  spec.path_options = {"store", "run-dir", "init"};
+  spec.path_options = {"store", "run-dir", "init", "genotypes", "genes-file"};
   auto vm = Parse(args, spec);
   if (!vm) return 0;
   const TrainOptions o = ReadTrainOptions(*vm);
@@ -190,6 +213,9 @@ int RunTrain(const std::vector<std::string>& args) {
   if (held_out && o.pretraining()) {
     std::cout << "held-out masked MSE " << s.test_masked_mse << " (baseline: feature means "
               << s.test_baseline_mse << ")\n";
+  } else if (!o.genotypes.empty()) {
+    std::cout << "held-out people: median Pearson across them " << s.test_people_median_pearson
+              << " (pooled over entries and people " << s.test_pearson << ")\n";
   } else if (held_out) {
     std::cout << "held-out Pearson " << s.test_pearson << "\n";
   }

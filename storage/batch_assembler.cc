@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/fp16.h"
+#include "storage/people_source.h"
 #include "storage/store_reader.h"
 
 namespace getps {
@@ -28,7 +29,15 @@ void BatchAssembler::Assemble(std::span<const Window> windows, Batch* out) const
   out->atac.resize(b * w);
   out->region_ids.resize(b * w);
   out->windows.assign(windows.begin(), windows.end());
-  for (std::size_t i = 0; i < b; ++i) AssembleWindow(windows[i], out, i);
+  for (std::size_t i = 0; i < b; ++i) {
+    AssembleWindow(windows[i], out, i);
+    if (windows[i].individual == kReferenceIndividual) continue;
+    if (!options_.people)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "a window of individual " + std::to_string(windows[i].individual) +
+                      " but no genotype store to take the person's features from");
+    options_.people->Apply(out, i);
+  }
 }
 
 void BatchAssembler::AssembleWindow(const Window& win, Batch* out, std::size_t slot) const {

@@ -4,7 +4,8 @@
 // the cell type's per-motif maximum, clipped to 1; column M is accessibility,
 // either quantitative (the region's logCPM divided by the largest logCPM in
 // the window; 0 if that is 0) or binary (1: every region of a window is
-// accessible). Targets are copied from the store.
+// accessible). Targets are copied from the store. A person's window is then
+// rewritten by options.people (people_source.h).
 //
 // Allocation-free in steady state: Assemble() only grows the Batch's buffers
 // when it gets more windows than they have ever held. Const and re-entrant:
@@ -25,9 +26,15 @@ enum class AtacMode { kQuantitative, kBinary };
 inline constexpr EnumNames<AtacMode, 2> kAtacModes{
     {{{AtacMode::kQuantitative, "quantitative"}, {AtacMode::kBinary, "binary"}}}};
 
+class PeopleSource;
+
 struct BatchAssemblerOptions {
   std::uint32_t window_size = kRegionsPerWindow;
   AtacMode atac = AtacMode::kQuantitative;
+  // Where windows of people (Window::individual) get their features and
+  // labels (people_source.h); not owned, must outlive the assembler. Null:
+  // every window must be the reference's.
+  const PeopleSource* people = nullptr;
 };
 
 class BatchAssembler {

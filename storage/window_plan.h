@@ -21,10 +21,16 @@ inline constexpr std::uint32_t kRegionsPerWindow = 200;
 
 class StoreReader;
 
+// The individual of a window that is the reference genome's.
+inline constexpr std::uint16_t kReferenceIndividual = 0xffff;
+
 struct Window {
   std::uint16_t celltype = 0;
   std::uint16_t chrom = 0;
   std::uint32_t first = 0;  // index into Accessible(celltype, chrom)
+  // Training by people (storage/people_source.h): the person of a genotype
+  // store whose features and expression the window carries.
+  std::uint16_t individual = kReferenceIndividual;
   bool operator==(const Window&) const = default;
 };
 

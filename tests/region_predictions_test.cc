@@ -84,5 +84,37 @@ TEST(RegionPredictions, TheReferenceTssSetAndAccessibility) {
   EXPECT_EQ(merged.Metrics({"ct0"}), m);
 }
 
+TEST(TssPredictions, EachPersonsEntriesAreTheirOwnAndCorrelateAcrossPeople) {
+  // The same window for four people and the reference: region 10's
+  // observed values 1, 2, 3, 4 per person, predicted 1, 3, 2, 4 (Pearson
+  // 0.8); region 11's observed 1, 1, 1, 1 (constant: no Pearson).
+  TssPredictions t;
+  for (std::uint16_t k = 0; k < 5; ++k) {
+    Batch b = HandMadeBatch();
+    b.windows[0].individual = k == 4 ? kReferenceIndividual : k;
+    const float observed[] = {1, 2, 3, 4, 9};
+    const float predicted[] = {1, 3, 2, 4, 9};
+    b.expression = {observed[k], 0, 1, 0, 0, 0, 0, 0};
+    b.tss_mask = {1, 0, 1, 0, 0, 0, 0, 0};
+    const std::vector<float> p = {predicted[k], 0, 1.0f + k, 0, 0, 0, 0, 0};
+    t.Add(b, 1, p.data());
+  }
+  EXPECT_EQ(t.Metrics({"ct0"})["pooled"]["n"], 10);  // 2 entries x (4 people + reference)
+  int people = 0;
+  t.ForEachEntry([&](int, std::uint32_t region, int stored, double, double) {
+    const EntryColumn e = PersonOf(stored, 2);
+    EXPECT_EQ(e.column, 0);
+    if (e.individual != kReferenceIndividual) ++people;
+    EXPECT_TRUE(region == 10 || region == 11);
+  });
+  EXPECT_EQ(people, 8);
+  const auto across = AcrossPeopleMetrics(t, 2);
+  EXPECT_EQ(across["entries"], 1);
+  EXPECT_NEAR(across["median_pearson"].get<double>(), 0.8, 1e-12);
+  EXPECT_EQ(PersonOf(1, 2).individual, kReferenceIndividual);
+  EXPECT_EQ(PersonOf(2 * 8 + 1, 2).individual, 7);
+  EXPECT_EQ(PersonOf(2 * 8 + 1, 2).column, 1);
+}
+
 }  // namespace
 }  // namespace getps

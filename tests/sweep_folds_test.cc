@@ -48,6 +48,28 @@ TEST(PlanFolds, ExpressionFoldsCarryNoTargetAndCellTypeFoldsHoldOutCellTypes) {
   EXPECT_EQ(PlanFolds(plan).at(0).args, (Args{"--leave-out-celltypes", "celltype_2"}));
 }
 
+TEST(PlanFolds, PeopleFoldsHoldOutFoldKOfKOfTheCohort) {
+  SweepPlan plan;
+  plan.kind = SweepKind::kIndividuals;
+  plan.run_dir = "/r";
+  plan.genotypes = "/g";
+  plan.individual_folds = 3;
+  const auto folds = PlanFolds(plan);
+  ASSERT_EQ(folds.size(), 3u);
+  EXPECT_EQ(folds[2].name, "2");
+  EXPECT_EQ(folds[2].dir, fs::path("/r/fold-2"));
+  EXPECT_EQ(folds[2].args, (Args{"--genotypes", "/g", "--individual-folds", "3", "--fold", "2"}));
+  plan.folds = {"1"};
+  EXPECT_EQ(PlanFolds(plan).size(), 1u);
+  plan.folds = {"3"};
+  EXPECT_THROW(PlanFolds(plan), Error);  // outside [0, K)
+  plan.folds = {"x"};
+  EXPECT_THROW(PlanFolds(plan), Error);
+  plan.folds = {};
+  plan.genotypes = "";
+  EXPECT_THROW(PlanFolds(plan), Error);
+}
+
 TEST(PlanFolds, TheFractionCurveIsFractionTimesStartTimesSeed) {
   SweepPlan plan;
   plan.kind = SweepKind::kFraction;

@@ -18,7 +18,15 @@ GetOutputs Forward(RegionModel& model, const BatchTensors& t, const torch::Tenso
 
 struct LossOptions {
   double mask_ratio = 0.5;  // pretraining: Bernoulli region masks (torch's generator)
+  ExpressionLoss expression = ExpressionLoss::kPoisson;
 };
+
+// Variformer's loss over the entries where `mask` is 1 (all [B, R, 2]):
+// 0.5 x their MSE + 0.5 x the MSE over pairs of windows i < j of
+// (predicted_i - predicted_j) - (target_i - target_j) at each entry both
+// hold. A batch being one gene window's people, the pairs are people.
+torch::Tensor VariformerLoss(const torch::Tensor& predicted, const torch::Tensor& target,
+                             const torch::Tensor& mask);
 
 // Pretraining's reconstruction of one batch: regions hidden by a
 // Bernoulli(mask_ratio) draw from torch's generator; returns the [B, R]

@@ -16,8 +16,13 @@ std::uint64_t Mix(std::uint64_t x) {  // splitmix64's finaliser
 
 std::uint64_t WindowSetDigest(std::span<const Window> windows) {
   std::uint64_t sum = 0;
-  for (const Window& w : windows)
-    sum += Mix((std::uint64_t{w.celltype} << 48) | (std::uint64_t{w.chrom} << 32) | w.first);
+  for (const Window& w : windows) {
+    const std::uint64_t key =
+        Mix((std::uint64_t{w.celltype} << 48) | (std::uint64_t{w.chrom} << 32) | w.first);
+    // A person's window differs from the reference's; the reference's digest
+    // is what it was before windows had people.
+    sum += w.individual == kReferenceIndividual ? key : Mix(key ^ (w.individual + 1ull));
+  }
   return sum;
 }
 

@@ -1,5 +1,8 @@
 #include "worker/region_predictions.h"
 
+#include <algorithm>
+#include <map>
+
 #include "worker/metrics.h"
 
 namespace getps {
@@ -9,18 +12,51 @@ void RegionPredictions::Add(const Batch& batch, std::size_t n, std::size_t colum
                             const std::function<bool(std::size_t)>& keep) {
   const std::size_t regions = batch.window_size;
   for (std::size_t i = 0; i < n; ++i) {
+    const std::uint16_t who = batch.windows[i].individual;
+    const int base = who == kReferenceIndividual ? 0 : static_cast<int>(columns) * (who + 1);
     for (std::size_t r = 0; r < regions; ++r) {
       for (std::size_t c = 0; c < columns; ++c) {
         const std::size_t k = (i * regions + r) * columns + c;
         if (!keep(k)) continue;
         Entry& e = entries_[{static_cast<int>(batch.windows[i].celltype),
-                             batch.region_ids[i * regions + r], static_cast<int>(c)}];
+                             batch.region_ids[i * regions + r], base + static_cast<int>(c)}];
         e.sum += predicted[k];
         ++e.count;
         e.observed = observed[k];
       }
     }
   }
+}
+
+EntryColumn PersonOf(int stored, int columns) {
+  if (stored < columns) return {stored, kReferenceIndividual};
+  return {stored % columns, static_cast<std::uint16_t>(stored / columns - 1)};
+}
+
+nlohmann::json AcrossPeopleMetrics(const RegionPredictions& predictions, int columns) {
+  std::map<std::tuple<int, std::uint32_t, int>, std::pair<std::vector<double>, std::vector<double>>>
+      by_entry;
+  predictions.ForEachEntry([&](int ct, std::uint32_t id, int stored, double p, double o) {
+    const EntryColumn e = PersonOf(stored, columns);
+    if (e.individual == kReferenceIndividual) return;
+    auto& [x, y] = by_entry[{ct, id, e.column}];
+    x.push_back(p);
+    y.push_back(o);
+  });
+  std::vector<double> pearson;
+  for (const auto& [key, xy] : by_entry) {
+    const auto& [x, y] = xy;
+    if (x.size() < 3) continue;
+    const auto [ylo, yhi] = std::minmax_element(y.begin(), y.end());
+    const auto [xlo, xhi] = std::minmax_element(x.begin(), x.end());
+    if (*ylo == *yhi || *xlo == *xhi) continue;
+    pearson.push_back(Pearson(x, y));
+  }
+  double mean = 0;
+  for (const double v : pearson) mean += v / static_cast<double>(pearson.size());
+  return {{"entries", pearson.size()},
+          {"median_pearson", pearson.empty() ? nlohmann::json() : nlohmann::json(Median(pearson))},
+          {"mean_pearson", pearson.empty() ? nlohmann::json() : nlohmann::json(mean)}};
 }
 
 void TssPredictions::Add(const Batch& batch, std::size_t n, const float* expression) {

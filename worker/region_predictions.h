@@ -8,6 +8,9 @@
 // - AddReferenceTss: both strands of every region holding a TSS, the other
 //   strand's value included (the reference's eval_tss);
 // - AddAccessibility: accessibility of every region (one column).
+// A person's window (Window::individual, training by people) adds entries of
+// its own: column c of individual k is c + columns x (k + 1), so the
+// reference's and every person's predictions stay apart (PersonOf).
 #pragma once
 
 #include <cstdint>
@@ -63,6 +66,19 @@ class RegionPredictions {
   };
   std::map<Key, Entry> entries_;
 };
+
+// An entry's column and person (kReferenceIndividual for the reference) from
+// its stored column, for a prediction of `columns` columns.
+struct EntryColumn {
+  int column = 0;
+  std::uint16_t individual = kReferenceIndividual;
+};
+EntryColumn PersonOf(int stored, int columns);
+
+// Across people, per (cell type, region, column) entry held by three or
+// more people whose values vary: {"entries", "median_pearson",
+// "mean_pearson"} of the Pearsons between predicted and observed.
+nlohmann::json AcrossPeopleMetrics(const RegionPredictions& predictions, int columns);
 
 // Expression on the strand of each TSS entry (columns: + and - strand).
 class TssPredictions : public RegionPredictions {

@@ -13,6 +13,7 @@
 #include "common/random.h"
 #include "worker/local_transport.h"
 #include "worker/model/initial_model.h"
+#include "worker/people_splits.h"
 #include "worker/step_batches.h"
 #include "worker/training_run.h"
 
@@ -32,12 +33,42 @@ TrainingCounters TrainingCounters::FromMeta(const json& meta) {
   return c;
 }
 
+namespace {
+
+// Options of training by people that only make sense together; throws
+// Error(kInvalidArgument) naming the option.
+void CheckPeopleOptions(const TrainOptions& o) {
+  const bool split = !o.leave_out_individuals.empty() || o.individual_folds != 0;
+  if (!o.by_people() && (split || !o.genes.empty()))
+    throw Error(ErrorCode::kInvalidArgument,
+                "--leave-out-individuals, --individual-folds and --genes need --genotypes");
+  if (!o.by_people() && o.loss == ExpressionLoss::kVariformer)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--loss variformer needs --genotypes (its batches are people)");
+  if (o.by_people() && o.task() != RegionTask::kExpression)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--genotypes trains expression: it needs --mode finetune --target expression");
+  if (o.by_people() && !split)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--genotypes needs the held-out people: --leave-out-individuals or "
+                "--individual-folds K --fold k");
+}
+
+std::unique_ptr<GenotypeReader> OpenGenotypes(const TrainOptions& o) {
+  CheckPeopleOptions(o);
+  return o.by_people() ? GenotypeReader::Open(o.genotypes) : nullptr;
+}
+
+}  // namespace
+
 TrainingRun::TrainingRun(const TrainOptions& o, Transport* transport, RunProgress* progress)
     : o_(o),
       progress_(progress),
       store_(StoreReader::Open(o.store)),
-      loss_{o.mask_ratio},
-      assembler_(*store_, {kRegionsPerWindow, o.InputAtac()}) {
+      genotypes_(OpenGenotypes(o)),
+      people_(genotypes_ ? std::make_unique<PeopleSource>(*store_, *genotypes_) : nullptr),
+      loss_{o.mask_ratio, o.loss},
+      assembler_(*store_, Assembly()) {
   if (o_.device.is_cuda() && !torch::cuda::is_available())
     throw Error(ErrorCode::kInvalidArgument,
                 "--device " + o.device.str() + ": no CUDA in this build or no GPU");
@@ -48,9 +79,16 @@ TrainingRun::TrainingRun(const TrainOptions& o, Transport* transport, RunProgres
   AdaptForTraining(*model_, o_, /*log=*/true);
   model_->module().to(o_.device);
   membership_ = transport_->Join(model_->module());
-  splits_ = MakeSplits(*store_, {o_.leave_out_chromosomes, o_.leave_out_celltypes,
-                                 o_.validation_fraction, o_.train_fraction, o_.seed,
-                                 o_.pretraining() ? kRegionsPerWindow : kRegionsPerWindow / 2});
+  const SplitOptions split{o_.leave_out_chromosomes,
+                           o_.leave_out_celltypes,
+                           o_.validation_fraction,
+                           o_.train_fraction,
+                           o_.seed,
+                           o_.pretraining() ? kRegionsPerWindow : kRegionsPerWindow / 2};
+  splits_ =
+      people_ ? MakePeopleSplits(*store_, *people_, split,
+                                 {o_.leave_out_individuals, o_.individual_folds, o_.fold}, o_.genes)
+              : MakeSplits(*store_, split);
   opt_.min_lr = o.min_lr;
   opt_.weight_decay = o.weight_decay;
   opt_.fused = o_.device.is_cuda();  // the fused kernel pays off on the GPU
@@ -61,14 +99,15 @@ TrainingRun::TrainingRun(const TrainOptions& o, Transport* transport, RunProgres
             (o_.task() == RegionTask::kAccessibility ? " (atac)" : "") + ": " +
             std::to_string(splits_.train.size()) + " training, " +
             std::to_string(splits_.validation.size()) + " validation, " +
-            std::to_string(splits_.test.size()) + " held-out windows; " +
-            kModelKinds.Name(o.model) + " model (" + kModelSizes.Name(o.model_size) + "), lr " +
-            std::to_string(opt_.lr));
+            std::to_string(splits_.test.size()) + " held-out windows" +
+            (people_ ? " of (person, gene window)" : "") + "; " + kModelKinds.Name(o.model) +
+            " model (" + kModelSizes.Name(o.model_size) + "), lr " + std::to_string(opt_.lr));
 }
 
 void TrainingRun::Schedule() {
   const std::size_t global = GlobalStep();
-  steps_per_epoch_ = static_cast<std::int64_t>((splits_.train.size() + global - 1) / global);
+  const std::size_t windows = EpochOrder(0).size();  // Variformer's leaves some out
+  steps_per_epoch_ = static_cast<std::int64_t>((windows + global - 1) / global);
   opt_.lr = o_.base_lr * static_cast<double>(global) / 256.0;
   opt_.total_steps = steps_per_epoch_ * o_.epochs;
   opt_.warmup_steps = std::max<std::int64_t>(
@@ -153,7 +192,9 @@ TrainSummary TrainingRun::TrainAndTest() {
 std::vector<Window> TrainingRun::EpochOrder(int epoch) const {
   std::vector<Window> order = splits_.train;
   ShuffleWindows(&order, MixSeed(o_.seed, 1000 + static_cast<std::uint64_t>(epoch)));
-  return order;
+  if (o_.loss != ExpressionLoss::kVariformer) return order;
+  return GroupedByWindow(order, static_cast<std::size_t>(o_.batch_size),
+                         MixSeed(o_.seed, 2000 + static_cast<std::uint64_t>(epoch)));
 }
 
 bool TrainingRun::Commit(int epoch, std::size_t windows_done, double loss_sum, double seen,
@@ -208,7 +249,9 @@ nlohmann::json TrainingRun::Meta(double val) const {
           {"seed", o_.seed},
           {"validation_loss", val},
           {"best_validation_loss", counters_.best_val},
-          {"bad_epochs", counters_.bad_epochs}};
+          {"bad_epochs", counters_.bad_epochs},
+          {"genotypes", o_.genotypes},
+          {"loss", kExpressionLosses.Name(o_.loss)}};
 }
 
 BatchTensors TrainingRun::Assemble(std::span<const Window> windows) {
@@ -229,10 +272,7 @@ void TrainingRun::TrainEpoch(int epoch) {
   const std::size_t per_step = GlobalStep();
   // This replica's batches of every global step (step_batches.h).
   StepBatches batches(*store_, o_.device, order,
-                      {start.first,
-                       per_step,
-                       static_cast<std::size_t>(o_.batch_size),
-                       {kRegionsPerWindow, o_.InputAtac()}},
+                      {start.first, per_step, static_cast<std::size_t>(o_.batch_size), Assembly()},
                       *transport_);
   EpochClock clock;
   for (std::size_t first = start.first; first < order.size(); first += per_step) {

@@ -6,7 +6,10 @@
 // coordinator.
 //
 // Data: pretraining uses non-overlapping windows, fine-tuning stride-100
-// windows, of every cell type. Windows on --leave-out-chromosomes or of
+// windows, of every cell type; training by people (--genotypes) each
+// person's gene windows (worker/people_splits.h), its labels the person's
+// expression, with Poisson or Variformer's loss (batch_loss.h). Windows on --leave-out-chromosomes
+// or of
 // --leave-out-celltypes form the test set; of the rest a seeded fraction is
 // the validation set (early stopping with patience) and, optionally, only a
 // random --train-fraction of the remainder is trained on.
@@ -32,7 +35,10 @@ struct TrainSummary {
   int epochs = 0;
   double best_validation_loss = 0;
   std::string best_checkpoint;
-  double test_pearson = 0;       // fine-tuning, pooled over held-out TSS entries
+  double test_pearson = 0;  // fine-tuning, pooled over held-out TSS entries
+  // Training by people: the median over held-out TSS entries of their
+  // Pearson across the held-out people (NaN: none had three who vary).
+  double test_people_median_pearson = 0;
   double test_masked_mse = 0;    // pretraining
   double test_baseline_mse = 0;  // pretraining: predicting each feature's training mean
 };

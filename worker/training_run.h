@@ -17,6 +17,8 @@
 
 #include "protocol/run_progress.h"
 #include "storage/batch_assembler.h"
+#include "storage/genotype_store.h"
+#include "storage/people_source.h"
 #include "storage/store_reader.h"
 #include "worker/batch_loss.h"
 #include "worker/batch_tensors.h"
@@ -86,6 +88,11 @@ class TrainingRun {
   }
 
   BatchTensors Assemble(std::span<const Window> windows);
+  // How batches are assembled: the store's windows, and people's through
+  // people_ when training by people.
+  BatchAssemblerOptions Assembly() const {
+    return {kRegionsPerWindow, o_.InputAtac(), people_.get()};
+  }
 
   void TrainEpoch(int epoch);
   // One global step, order[first, end): forward and backward of this
@@ -151,6 +158,9 @@ class TrainingRun {
   TrainOptions o_;
   RunProgress* progress_;  // not owned; may be null
   std::unique_ptr<StoreReader> store_;
+  // Training by people: the cohort and its features and labels (else null).
+  std::unique_ptr<GenotypeReader> genotypes_;
+  std::unique_ptr<PeopleSource> people_;
   LossOptions loss_;
   BatchAssembler assembler_;
   Batch batch_;

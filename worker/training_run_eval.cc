@@ -1,5 +1,6 @@
 // The held-out evaluation of a TrainingRun: validation loss, test metrics
 // and their strata, the predictions file, the pretraining baseline.
+#include <cmath>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -103,7 +104,18 @@ void TrainingRun::TestExpression(TrainSummary* summary, const std::vector<std::s
   reference = GatheredToFirst(reference);
   if (!Lead()) return;
   const json reference_metrics = reference.Metrics(names);
-  Report(summary, names, predictions, {{"reference_tss", reference_metrics}}, "TSS entries");
+  json extra = {{"reference_tss", reference_metrics}};
+  if (people_) {
+    // Each (TSS entry, person) is an entry of its own; what training by
+    // people is for is each entry's Pearson across the held-out people.
+    const json across = AcrossPeopleMetrics(predictions, 2);
+    extra["across_people"] = across;
+    summary->test_people_median_pearson =
+        across["median_pearson"].is_null() ? std::nan("") : across["median_pearson"].get<double>();
+    LogInfo("test across held-out people: median Pearson " + across["median_pearson"].dump() +
+            " over " + across["entries"].dump() + " TSS entries");
+  }
+  Report(summary, names, predictions, extra, "TSS entries");
   LogInfo("test, the reference's definition (both strands of every TSS region): Pearson " +
           reference_metrics["pooled"]["pearson"].dump() + " over " +
           reference_metrics["pooled"]["n"].dump() + " values");
@@ -153,11 +165,19 @@ void TrainingRun::Report(TrainSummary* summary, const std::vector<std::string>& 
 void TrainingRun::WritePredictions(const RegionPredictions& predictions,
                                    const std::vector<std::string>& names) {
   const bool strands = o_.task() == RegionTask::kExpression;
-  std::string tsv = "celltype\tregion\tstrand\tpredicted\tobserved\n";
-  predictions.ForEachEntry([&](int ct, std::uint32_t id, int column, double p, double o) {
-    const char* strand = !strands ? "\t.\t" : column == 0 ? "\t+\t" : "\t-\t";
-    tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) + strand +
-           std::to_string(p) + "\t" + std::to_string(o) + "\n";
+  const int columns = strands ? 2 : 1;
+  std::string tsv = std::string("celltype\tregion\tstrand\t") + (people_ ? "individual\t" : "") +
+                    "predicted\tobserved\n";
+  predictions.ForEachEntry([&](int ct, std::uint32_t id, int stored, double p, double o) {
+    const EntryColumn e = PersonOf(stored, columns);
+    const char* strand = !strands ? "\t.\t" : e.column == 0 ? "\t+\t" : "\t-\t";
+    tsv += names.at(static_cast<std::size_t>(ct)) + "\t" + store_->regions().Describe(id) + strand;
+    if (people_)
+      tsv += (e.individual == kReferenceIndividual
+                  ? std::string("reference")
+                  : genotypes_->metadata().individuals.at(e.individual)) +
+             "\t";
+    tsv += std::to_string(p) + "\t" + std::to_string(o) + "\n";
   });
   transport_->WriteRunFile("test_predictions.tsv", tsv);  // the coordinator's, distributed
 }

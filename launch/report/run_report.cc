@@ -96,10 +96,17 @@ const json* TestRecord(const std::vector<json>& records) {
 // (predicted, observed) of RUN/test_predictions.tsv, appended to *points.
 void ReadPredictions(const fs::path& dir, Series* points) {
   const auto rows = ReadTable(dir / "test_predictions.tsv", '\t');
+  if (rows.empty()) return;
+  // By name: a run by people has an individual column before them.
+  const auto& head = rows[0];
+  const auto column = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
+  };
+  const std::size_t predicted = column("predicted"), observed = column("observed");
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].size() < 5) continue;
-    points->x.push_back(ToNumber(rows[i][4]));
-    points->y.push_back(ToNumber(rows[i][3]));
+    if (rows[i].size() <= std::max(predicted, observed)) continue;
+    points->x.push_back(ToNumber(rows[i][observed]));
+    points->y.push_back(ToNumber(rows[i][predicted]));
   }
 }
 
@@ -191,6 +198,17 @@ std::string RunSections(const fs::path& dir, const ReportOptions& o) {
   const json per_celltype = test->value("per_celltype", json::object());
   for (const auto& [ct, m] : per_celltype.items()) rows.push_back(row(ct, m));
   html += HtmlTable({"", "n", "Pearson", "Spearman", "R²"}, rows);
+  if (test->contains("across_people")) {
+    const json& across = (*test)["across_people"];
+    html +=
+        "<h3>Across held-out people</h3><p>Each TSS entry's Pearson across the people held "
+        "out (training by people; <code>getps genotypes evaluate</code> adds the cis "
+        "baseline).</p>" +
+        HtmlTable(
+            {"TSS entries", "median Pearson", "mean Pearson"},
+            {{Fixed(NumberOr(across, "entries"), 0), Fixed(NumberOr(across, "median_pearson")),
+              Fixed(NumberOr(across, "mean_pearson"))}});
+  }
   Series points;
   ReadPredictions(dir, &points);
   html += ScatterPlot(points, o.max_points,

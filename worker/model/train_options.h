@@ -23,6 +23,11 @@ enum class Target { kExpression, kAccessibility };
 enum class RegionTask { kPretrain, kExpression, kAccessibility };
 enum class ModelKind { kGet, kMlp };  // GET, or the paper's MLP baseline
 enum class ModelSize { kSmall, kPaper };
+// Fine-tuning's expression loss: GET's Poisson NLL over every entry, or
+// Variformer's 0.5 x MSE + 0.5 x MSE of the differences between the people
+// of a batch, over its TSS entries (training by people, whose batches each
+// hold one gene window's people).
+enum class ExpressionLoss { kPoisson, kVariformer };
 // kAuto: bf16 autocast on CUDA, fp32 elsewhere (autocast.h).
 enum class Precision { kAuto, kFp32, kBf16 };
 
@@ -37,6 +42,8 @@ inline constexpr EnumNames<ModelKind, 2> kModelKinds{
     {{{ModelKind::kGet, "get"}, {ModelKind::kMlp, "mlp"}}}};
 inline constexpr EnumNames<ModelSize, 2> kModelSizes{
     {{{ModelSize::kSmall, "small"}, {ModelSize::kPaper, "paper"}}}};
+inline constexpr EnumNames<ExpressionLoss, 2> kExpressionLosses{
+    {{{ExpressionLoss::kPoisson, "poisson"}, {ExpressionLoss::kVariformer, "variformer"}}}};
 inline constexpr EnumNames<Precision, 3> kPrecisions{
     {{{Precision::kAuto, "auto"}, {Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}}}};
 
@@ -86,6 +93,17 @@ struct TrainOptions {
   Precision precision = Precision::kAuto;
   double drop_path = 0.1;  // stochastic depth of the last block
   bool progress = true;
+  ExpressionLoss loss = ExpressionLoss::kPoisson;
+  // Training by people (worker/people_splits.h): a genotype store of the
+  // feature store with per-person expression; windows are (person, gene
+  // window), people held out as listed or by fold (individual_splits.h).
+  std::string genotypes;
+  std::vector<std::string> leave_out_individuals;
+  int individual_folds = 0;        // K; 0: leave_out_individuals
+  int fold = 0;                    // k
+  std::vector<std::string> genes;  // only these genes' windows (empty: every gene)
+
+  bool by_people() const { return !genotypes.empty(); }
 
   bool pretraining() const { return mode == TrainMode::kPretrain; }
   // The model's heads.

@@ -25,6 +25,7 @@ GETPS_ENUM_JSON(ModelKind, kModelKinds, "model")
 GETPS_ENUM_JSON(ModelSize, kModelSizes, "model_size")
 GETPS_ENUM_JSON(Precision, kPrecisions, "precision")
 GETPS_ENUM_JSON(AtacMode, kAtacModes, "atac")
+GETPS_ENUM_JSON(ExpressionLoss, kExpressionLosses, "loss")
 #undef GETPS_ENUM_JSON
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
@@ -32,7 +33,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     base_lr, min_lr, weight_decay, warmup_fraction, clip_grad, seed, leave_out_chromosomes,
     leave_out_celltypes, validation_fraction, patience, train_fraction, mask_ratio, atac, init,
     init_drop, resume, freeze, lora, lora_rank, lora_alpha, lora_trainable, keep_last, commit_every,
-    device, precision, drop_path, progress)
+    device, precision, drop_path, progress, loss, genotypes, leave_out_individuals,
+    individual_folds, fold, genes)
 
 nlohmann::json TrainOptionsToJson(const TrainOptions& options) { return options; }
 
