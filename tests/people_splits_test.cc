@@ -140,5 +140,16 @@ TEST(GroupedByWindow, EveryRunOfABatchIsOneWindowsPeopleAndRemaindersSitOut) {
   EXPECT_THROW(GroupedByWindow(order, 8, 42), Error);
 }
 
+TEST(WindowRuns, BatchesEndWhereTheWindowChangesAndFixedRunsDoNot) {
+  std::vector<Window> windows;
+  for (std::uint16_t k = 0; k < 5; ++k) windows.push_back({0, 0, 0, k});
+  for (std::uint16_t k = 0; k < 2; ++k) windows.push_back({0, 0, 10, k});
+  windows.push_back({1, 0, 10, 0});  // another cell type: another window
+  using Runs = std::vector<std::pair<std::size_t, std::size_t>>;
+  EXPECT_EQ(WindowRuns(windows, 3), (Runs{{0, 3}, {3, 2}, {5, 2}, {7, 1}}));
+  EXPECT_EQ(FixedRuns(windows.size(), 3), (Runs{{0, 3}, {3, 3}, {6, 2}}));
+  EXPECT_TRUE(WindowRuns({}, 3).empty());
+}
+
 }  // namespace
 }  // namespace getps

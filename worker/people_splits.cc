@@ -107,4 +107,26 @@ std::vector<Window> GroupedByWindow(const std::vector<Window>& order, std::size_
   return out;
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> FixedRuns(std::size_t count, std::size_t batch) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  for (std::size_t b = 0; b < count; b += batch)
+    out.emplace_back(b, std::min(count, b + batch) - b);
+  return out;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> WindowRuns(const std::vector<Window>& windows,
+                                                            std::size_t batch) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  const auto same = [](const Window& a, const Window& b) {
+    return a.celltype == b.celltype && a.chrom == b.chrom && a.first == b.first;
+  };
+  for (std::size_t b = 0; b < windows.size();) {
+    std::size_t e = b + 1;
+    while (e < windows.size() && e - b < batch && same(windows[e], windows[b])) ++e;
+    out.emplace_back(b, e - b);
+    b = e;
+  }
+  return out;
+}
+
 }  // namespace getps

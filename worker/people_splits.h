@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "storage/individual_splits.h"
@@ -40,5 +41,15 @@ Splits MakePeopleSplits(const StoreReader& store, const PeopleSource& people,
 // Error(kInvalidArgument) when no window has `batch` people.
 std::vector<Window> GroupedByWindow(const std::vector<Window>& order, std::size_t batch,
                                     std::uint64_t seed);
+
+// Batches as (first, count): `count` windows in runs of `batch` (the last
+// one shorter).
+std::vector<std::pair<std::size_t, std::size_t>> FixedRuns(std::size_t count, std::size_t batch);
+// The same, but a run also ends where the window (cell type, chromosome,
+// first region) changes, so each holds one window's people: how the
+// validation and test sets (window-major) are evaluated under Variformer's
+// loss.
+std::vector<std::pair<std::size_t, std::size_t>> WindowRuns(const std::vector<Window>& windows,
+                                                            std::size_t batch);
 
 }  // namespace getps

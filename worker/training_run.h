@@ -29,6 +29,7 @@
 #include "worker/model/get_model.h"
 #include "worker/model/optimizer.h"
 #include "worker/model/region_model.h"
+#include "worker/people_splits.h"
 #include "worker/region_predictions.h"
 #include "worker/trainer.h"
 #include "worker/transport.h"
@@ -111,16 +112,20 @@ class TrainingRun {
   bool Commit(int epoch, std::size_t windows_done, double loss_sum, double seen, double val,
               bool best);
 
-  // Calls fn(first, n, tensors) for consecutive batches of `windows`;
-  // batch_ holds the assembled batch during the call. With `sliced`, a
-  // data-parallel replica takes batch k when k % replicas is its own index.
+  // Calls fn(first, n, tensors) for consecutive batches of `windows`:
+  // runs of batch_size, or under Variformer's loss runs of at most that
+  // many that hold one window's people (WindowRuns); batch_ holds the
+  // assembled batch during the call. With `sliced`, a data-parallel replica
+  // takes batch k when k % replicas is its own index.
   template <typename Fn>
   void ForEachBatch(const std::vector<Window>& windows, Fn&& fn, bool sliced = false) {
     const auto size = static_cast<std::size_t>(o_.batch_size);
     const auto replicas = static_cast<std::size_t>(transport_->replicas());
-    for (std::size_t b = 0; b < windows.size(); b += size) {
-      if (sliced && static_cast<int>((b / size) % replicas) != transport_->replica()) continue;
-      const std::size_t n = std::min(windows.size(), b + size) - b;
+    const auto runs = o_.loss == ExpressionLoss::kVariformer ? WindowRuns(windows, size)
+                                                             : FixedRuns(windows.size(), size);
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      if (sliced && static_cast<int>(k % replicas) != transport_->replica()) continue;
+      const auto [b, n] = runs[k];
       fn(b, n, Assemble({windows.data() + b, n}));
     }
   }
