@@ -29,11 +29,7 @@ double PearsonOver(const std::vector<std::uint16_t>& people, const std::vector<d
   std::vector<double> x, y;
   for (const auto k : people)
     if (!std::isnan(a[k]) && !std::isnan(b[k])) x.push_back(a[k]), y.push_back(b[k]);
-  if (x.size() < 3) return kNan;
-  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-  const auto [ylo, yhi] = std::minmax_element(y.begin(), y.end());
-  if (*lo == *hi || *ylo == *yhi) return kNan;
-  return Pearson(x, y);
+  return PearsonOrNan(x, y);
 }
 
 // The cohort's variants by the regions they change, and their dosages.

@@ -61,6 +61,14 @@ RegressionMetrics ComputeRegressionMetrics(const std::vector<double>& predicted,
   return m;
 }
 
+double PearsonOrNan(const std::vector<double>& x, const std::vector<double>& y) {
+  if (x.size() < 3) return std::numeric_limits<double>::quiet_NaN();
+  const auto [xlo, xhi] = std::minmax_element(x.begin(), x.end());
+  const auto [ylo, yhi] = std::minmax_element(y.begin(), y.end());
+  if (*xlo == *xhi || *ylo == *yhi) return std::numeric_limits<double>::quiet_NaN();
+  return Pearson(x, y);
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(v.begin(), v.end());

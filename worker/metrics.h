@@ -20,6 +20,9 @@ RegressionMetrics ComputeRegressionMetrics(const std::vector<double>& predicted,
                                            const std::vector<double>& observed);
 
 double Pearson(const std::vector<double>& x, const std::vector<double>& y);
+// Pearson where it is defined for a per-gene figure: NaN unless there are
+// at least three pairs and both series vary.
+double PearsonOrNan(const std::vector<double>& x, const std::vector<double>& y);
 // The median of `values` (the mean of the middle two for an even count); NaN for none.
 double Median(std::vector<double> values);
 std::vector<double> AverageRanks(const std::vector<double>& x);

@@ -1,6 +1,6 @@
 #include "worker/region_predictions.h"
 
-#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "worker/metrics.h"
@@ -45,12 +45,8 @@ nlohmann::json AcrossPeopleMetrics(const RegionPredictions& predictions, int col
   });
   std::vector<double> pearson;
   for (const auto& [key, xy] : by_entry) {
-    const auto& [x, y] = xy;
-    if (x.size() < 3) continue;
-    const auto [ylo, yhi] = std::minmax_element(y.begin(), y.end());
-    const auto [xlo, xhi] = std::minmax_element(x.begin(), x.end());
-    if (*ylo == *yhi || *xlo == *xhi) continue;
-    pearson.push_back(Pearson(x, y));
+    const double r = PearsonOrNan(xy.first, xy.second);
+    if (!std::isnan(r)) pearson.push_back(r);
   }
   double mean = 0;
   for (const double v : pearson) mean += v / static_cast<double>(pearson.size());
