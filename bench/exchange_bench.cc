@@ -10,6 +10,7 @@
 // same bytes over bare ZeroMQ sockets (no getps protocol), with or without
 // CURVE, to show what the protocol and the encryption cost.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <thread>

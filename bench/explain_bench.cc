@@ -11,6 +11,7 @@
 // Prints one line per figure: genes/s (input-x-grad), and with ISM_GENES > 0
 // the ism seconds per gene and its ratio to a backward pass.
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <chrono>
 #include <cstdio>

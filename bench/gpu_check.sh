@@ -45,7 +45,10 @@ step() { # step NAME SECONDS LOG COMMAND...: bounded by SECONDS and by what is l
   return $rc
 }
 # "${measured[@]}" COMMAND...: wall time and peak resident memory of one command
-measured=(python3 -c 'import resource, subprocess, sys, time
+# (python with the host's libraries; the command with the carried ones)
+host_ld=${LD_LIBRARY_PATH:-}
+measured=(env LD_LIBRARY_PATH="$host_ld" python3 -c 'import os, resource, subprocess, sys, time
+os.environ["LD_LIBRARY_PATH"] = os.environ.pop("GETPS_CHILD_LD")
 t = time.time(); rc = subprocess.run(sys.argv[1:]).returncode
 print(f"{time.time() - t:.2f} s wall, {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10} MB peak")
 sys.exit(rc)')
@@ -69,13 +72,20 @@ export PKG_CONFIG_PATH=$pc:$prefix/share/pkgconfig
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 python=$(command -v python3)
-torch_dir=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')/Torch
+measured=(env GETPS_CHILD_LD="$LD_LIBRARY_PATH" "${measured[@]}")
+# "${hostpy[@]}" ARGS...: the host's python3 under the host's libraries (the carried
+# Debian 12 ones, older than the host's, would shadow them)
+hostpy=(env LD_LIBRARY_PATH="$host_ld" "$python")
+generator=Ninja
+command -v ninja >/dev/null || generator="Unix Makefiles"
+say "host: $(g++ --version 2>&1 | head -1); $(cmake --version 2>&1 | head -1); generator $generator; $python $("${hostpy[@]}" -c 'import torch; print(torch.__version__, torch.cuda.is_available())' 2>&1 | tail -1)"
+torch_dir=$("${hostpy[@]}" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')/Torch
 build=/tmp/getps-gpu-build
-step configure 90 "$out/build.log" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+step configure 90 "$out/build.log" cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
   -DTorch_DIR="$torch_dir" -DGETPS_WERROR=OFF -DGETPS_PYTHON="$python" \
   -DPKG_CONFIG_EXECUTABLE="$prefix/bin/pkgconf" || { tail -30 "$out/build.log"; exit 1; }
 step build 300 "$out/build.log" cmake --build "$build" -j "$(nproc)" \
-  --target getps getps_gpu_tests train_bench explain_bench || { grep -B2 -A8 "error" "$out/build.log" | head -60; exit 1; }
+  --target getps getps_gpu_tests train_bench explain_bench -- -k 0 || { grep -E "^FAILED|error:" "$out/build.log" | head -80; exit 1; }
 getps=$build/launch/getps
 
 # The gpu-labelled tests (run directly: their lines unprefixed).
@@ -93,7 +103,7 @@ common=(--store "$store" --batch-size 8 --epochs 2 --lr 0.05 --leave-out-chromos
 step "train one process" 60 "$bench" "$getps" train --run-dir /tmp/run-one "${common[@]}"
 step "train --sync nccl" 60 "$bench" mpirun --bind-to none -np 2 "$getps" train --sync nccl \
   --bind tcp://127.0.0.1:0 --run-dir /tmp/run-nccl "${common[@]}"
-"$python" - <<'PY' 2>&1 | tee -a "$summary"
+"${hostpy[@]}" - <<'PY' 2>&1 | tee -a "$summary"
 import json, math, os, torch
 def last(run):
     d = max(x for x in os.listdir(f"{run}/checkpoints") if x.startswith("step-"))
@@ -114,7 +124,7 @@ PY
 # 2. The training step, getps and PyTorch, same GPU, same run.
 for precision in bf16 fp32; do
   step "train getps $precision" 60 "$bench" "$build/bench/train_bench" paper 256 10 cuda "$precision" "$peak"
-  step "train pytorch $precision" 60 "$bench" "$python" "$root/bench/train_bench.py" paper 256 10 cuda "$precision"
+  step "train pytorch $precision" 60 "$bench" "${hostpy[@]}" "$root/bench/train_bench.py" paper 256 10 cuda "$precision"
 done
 grep -E "samples/s" "$bench" | tee -a "$summary"
 
@@ -146,7 +156,7 @@ for size in small paper; do
   ism=0
   [ "$size" = small ] && ism=1
   step "explain getps $size" 60 "$bench" "$build/bench/explain_bench" "$size" 64 5 cuda 0.3 "$ism"
-  step "explain pytorch $size" 45 "$bench" "$python" "$root/bench/explain_bench.py" "$size" 64 5 cuda 0.3
+  step "explain pytorch $size" 45 "$bench" "${hostpy[@]}" "$root/bench/explain_bench.py" "$size" 64 5 cuda 0.3
 done
 grep -E "genes/s|ism" "$bench" | grep -i explain | tee -a "$summary"
 say "gpu_check done in $SECONDS s"

@@ -19,7 +19,7 @@ cp "$shared/offline-deps/env.sh" "$out/deps/"
 # What the rest pulls in, less what every build host has (the C and C++
 # runtimes, TLS: unpacked beside the host's own they would shadow them
 # through LD_LIBRARY_PATH).
-extra="libhdf5-dev libcpp-httplib-dev libxxhash-dev nlohmann-json3-dev pkgconf zlib1g-dev"
+extra="libhtscodecs2 libhdf5-dev libcpp-httplib-dev libxxhash-dev nlohmann-json3-dev pkgconf zlib1g-dev"
 mapfile -t wanted < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
   --no-breaks --no-replaces --no-enhances $extra | grep -v '^ ' | grep -v '^<' | sort -u)
 keep=()
@@ -30,7 +30,7 @@ for p in "${wanted[@]}"; do
     libcrypt1 | libcrypt-dev | libnsl* | libtirpc* | rpcsvc-proto | libquadmath0 | libffi8) continue ;;
     # TLS and the curl variants libhdf5's libcurl4 does not use
     libssl3 | libgnutls30 | libnss3 | libnspr4 | nss-plugin-pem | libcurl3-*) continue ;;
-    libsqlite3-0 | libdb5.3 | libgmp10 | libunistring2 | libp11-kit0 | libtasn1-6 | libhogweed6 | libnettle8) continue ;;
+    libsqlite3-0 | libdb5.3 | libgmp10 | libp11-kit0 | libtasn1-6 | libhogweed6 | libnettle8) continue ;;
     *-doc | *fortran* | libjpeg* | libcurl*-dev | libssl-dev | hdf5-helpers) continue ;;
   esac
   ls "$out/deps/${p}_"*.deb >/dev/null 2>&1 || keep+=("$p")

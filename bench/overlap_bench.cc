@@ -17,6 +17,7 @@
 // step, so that drifts of the machine touch each alike.
 #include <mpi.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <chrono>

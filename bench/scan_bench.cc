@@ -4,6 +4,7 @@
 //
 //   scan_bench GENOME.fa MOTIFS[,MOTIFS...] [PVALUE]
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 

@@ -10,6 +10,7 @@
 //   store_bench [--store DIR] [--celltypes 213] [--regions 150000]
 //               [--batch 32] [--seconds 5] [--changed 30]
 #include <rocksdb/db.h>
+#include <cstdint>
 
 #include <chrono>
 #include <cstdio>

@@ -10,6 +10,7 @@
 // else against this device's measured dense GEMM rate in the same precision
 // (labelled as such: an attainable peak, not a datasheet one).
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <chrono>
 #include <cstdio>

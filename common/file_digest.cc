@@ -1,6 +1,7 @@
 #include "common/file_digest.h"
 
 #include <xxhash.h>
+#include <cstdint>
 
 #include <fcntl.h>
 #include <unistd.h>

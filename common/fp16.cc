@@ -1,6 +1,7 @@
 #include "common/fp16.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__x86_64__)

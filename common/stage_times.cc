@@ -1,6 +1,7 @@
 #include "common/stage_times.h"
 
 #include <sys/resource.h>
+#include <cstdint>
 
 #include <chrono>
 #include <cstdio>

@@ -1,6 +1,7 @@
 #include "coordinator/coordinator_core.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "common/error.h"

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <chrono>
 #include <map>

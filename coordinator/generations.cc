@@ -1,6 +1,7 @@
 #include "coordinator/generations.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 
 #include "common/error.h"

@@ -1,5 +1,7 @@
 #include "coordinator/parameter_server.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "worker/model/tensor_frames.h"
 

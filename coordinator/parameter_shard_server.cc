@@ -1,6 +1,7 @@
 #include "coordinator/parameter_shard_server.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <memory>
 #include <string>

@@ -1,5 +1,6 @@
 #include "coordinator/parameter_shards.h"
 
+#include <cstdint>
 #include <map>
 
 #include "common/error.h"

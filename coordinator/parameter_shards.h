@@ -14,6 +14,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <memory>
 #include <nlohmann/json.hpp>

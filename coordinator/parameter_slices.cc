@@ -1,6 +1,7 @@
 #include "coordinator/parameter_slices.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "common/error.h"

@@ -1,5 +1,7 @@
 #include "coordinator/ps_coordinator.h"
 
+#include <cstdint>
+
 #include "common/log.h"
 #include "worker/model/optimizer.h"
 

@@ -14,6 +14,7 @@
 // the state here once the last has arrived.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,7 @@
 #include "coordinator/step_exchange.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 

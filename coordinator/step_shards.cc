@@ -1,6 +1,7 @@
 #include "coordinator/step_shards.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "common/error.h"

@@ -1,5 +1,6 @@
 #include "featurizer/barcode_index.h"
 
+#include <cstdint>
 #include <cstring>
 #include <functional>
 

@@ -4,6 +4,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/hfile.h>
 #include <unistd.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,7 @@
 #include "featurizer/cluster_scores.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace getps {
 

@@ -1,6 +1,7 @@
 #include "featurizer/cohort_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/log.h"

@@ -1,6 +1,7 @@
 #include "featurizer/featurize.h"
 
 #include <zlib.h>
+#include <cstdint>
 
 #include <cstdio>
 #include <fstream>

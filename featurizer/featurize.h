@@ -15,6 +15,7 @@
 //                                  logCPM < min_acpm)
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>

@@ -2,6 +2,7 @@
 
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
+#include <cstdint>
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,7 @@
 #include "featurizer/hdf5_file.h"
 
 #include <hdf5.h>
+#include <cstdint>
 
 #include <filesystem>
 #include <type_traits>

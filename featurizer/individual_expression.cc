@@ -1,6 +1,7 @@
 #include "featurizer/individual_expression.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 

@@ -1,6 +1,7 @@
 #include "featurizer/local_rescan.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace getps {
 namespace {

@@ -9,6 +9,7 @@
 // edits).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>

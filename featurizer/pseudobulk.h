@@ -16,6 +16,7 @@
 // only). A cell type with no barcode in the matrix has no column.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>

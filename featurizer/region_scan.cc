@@ -1,5 +1,7 @@
 #include "featurizer/region_scan.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "common/parallel.h"

@@ -3,6 +3,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
 #include <htslib/tbx.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <cmath>

@@ -2,6 +2,7 @@
 
 #include <htslib/bgzf.h>
 #include <htslib/tbx.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <cmath>

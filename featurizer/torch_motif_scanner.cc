@@ -1,6 +1,7 @@
 #include "featurizer/torch_motif_scanner.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 

@@ -3,6 +3,7 @@
 #include <htslib/synced_bcf_reader.h>
 #include <htslib/vcf.h>
 #include <unistd.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <cstdlib>

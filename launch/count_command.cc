@@ -1,6 +1,7 @@
 // `getps count`: accessibility counts of a peak set per cell type, from a
 // fragments file streamed once in any order — the peak x cell type matrix
 // that `getps featurize --counts` also accepts.
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 

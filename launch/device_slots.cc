@@ -1,6 +1,7 @@
 #include "launch/device_slots.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/parse.h"

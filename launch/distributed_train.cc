@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 #include <unistd.h>
+#include <cstdint>
 
 #include <torch/cuda.h>
 

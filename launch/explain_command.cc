@@ -3,6 +3,7 @@
 // (explain_outputs.h); resumable by shards (explain_job.h); in one process
 // or across the ranks of an mpirun (explain_distributed.h).
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <filesystem>
 #include <iostream>

@@ -2,6 +2,7 @@
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <cstdlib>
 #include <iostream>

@@ -2,6 +2,7 @@
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <cstdio>
 #include <fstream>

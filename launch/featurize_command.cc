@@ -1,5 +1,6 @@
 // `getps featurize`: standard inputs -> a feature store (featurizer/featurize.h).
 #include <algorithm>
+#include <cstdint>
 #include <iostream>
 
 #include "common/error.h"

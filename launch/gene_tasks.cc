@@ -1,6 +1,7 @@
 #include "launch/gene_tasks.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <fstream>
 #include <iostream>

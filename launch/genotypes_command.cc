@@ -1,6 +1,7 @@
 // `getps genotypes import | info | region | expression`: a cohort's personal motif
 // features against a feature store (featurizer/genotype_import.h).
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <limits>

@@ -1,5 +1,6 @@
 // `getps predict`: gene-level expression predictions of a trained model.
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <filesystem>
 #include <fstream>

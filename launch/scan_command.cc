@@ -1,5 +1,6 @@
 // `getps scan`: the motif scanner on its own — what users would otherwise run
 // MOODS or FIMO for. One line per match, or per-region feature sums.
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>

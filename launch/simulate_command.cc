@@ -1,4 +1,5 @@
 // `getps simulate`: the synthetic world (featurizer/simulate.h).
+#include <cstdint>
 #include <iostream>
 
 #include "common/log.h"

@@ -1,5 +1,6 @@
 // `getps store`: dispatch, plus the subcommands that write (synth, export)
 // or scan the whole store (verify). Queries live in store_query_command.cc.
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

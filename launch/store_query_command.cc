@@ -2,6 +2,7 @@
 // Tables go to stdout as TSV (a header line first), so they pipe into other
 // tools; errors go to stderr through main().
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 

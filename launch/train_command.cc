@@ -2,6 +2,7 @@
 // process or, with --sync under mpirun, data-parallel (distributed_train.h).
 // Every default shown is the options structs' own (TrainOptions{},
 // DistributedOptions{}).
+#include <cstdint>
 #include <iostream>
 
 #include <torch/cuda.h>

@@ -3,6 +3,7 @@
 // alleles are imported with the store's own motif set first (every allele,
 // with the status of those not applied: featurizer/genotype_import.h), then
 // scored (launch/variant_effects.h).
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 

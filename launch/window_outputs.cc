@@ -1,6 +1,7 @@
 #include "launch/window_outputs.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <filesystem>
 #include <fstream>

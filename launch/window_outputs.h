@@ -9,6 +9,7 @@
 //   DIR/windows.tsv     index, celltype, chrom, first (of the accessible list)
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -1,5 +1,6 @@
 #include "protocol/codec.h"
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 

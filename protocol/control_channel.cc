@@ -1,5 +1,6 @@
 #include "protocol/control_channel.h"
 
+#include <cstdint>
 #include <zmq_addon.hpp>
 
 #include <algorithm>

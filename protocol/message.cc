@@ -1,5 +1,6 @@
 #include "protocol/message.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 #include "storage/batch_assembler.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/fp16.h"

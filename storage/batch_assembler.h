@@ -12,6 +12,7 @@
 // threads may share one assembler, each with its own Batch.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include "common/enum_names.h"

@@ -1,6 +1,7 @@
 #include "storage/gene_window.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 

@@ -1,6 +1,7 @@
 #include "storage/genotype_overlay.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/fp16.h"
 #include "storage/store_reader.h"

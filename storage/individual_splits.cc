@@ -1,6 +1,7 @@
 #include "storage/individual_splits.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/file_digest.h"

@@ -1,6 +1,7 @@
 #include "storage/npy_writer.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 

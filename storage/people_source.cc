@@ -1,6 +1,7 @@
 #include "storage/people_source.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 

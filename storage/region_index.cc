@@ -1,6 +1,7 @@
 #include "storage/region_index.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "common/error.h"

@@ -1,6 +1,7 @@
 #include "storage/region_strata.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "storage/store_reader.h"

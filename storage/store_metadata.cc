@@ -1,5 +1,6 @@
 #include "storage/store_metadata.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"

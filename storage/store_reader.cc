@@ -1,6 +1,7 @@
 #include "storage/store_reader.h"
 
 #include <rocksdb/db.h>
+#include <cstdint>
 
 #include <cstring>
 #include <filesystem>

@@ -1,5 +1,7 @@
 #include "storage/store_schema.h"
 
+#include <cstdint>
+
 namespace getps::schema {
 namespace {
 

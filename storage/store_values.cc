@@ -1,6 +1,7 @@
 #include "storage/store_values.h"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 

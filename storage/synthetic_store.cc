@@ -1,6 +1,7 @@
 #include "storage/synthetic_store.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "common/progress.h"

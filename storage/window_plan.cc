@@ -1,5 +1,7 @@
 #include "storage/window_plan.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "common/random.h"
 #include "storage/store_reader.h"

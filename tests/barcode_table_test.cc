@@ -1,6 +1,7 @@
 #include "featurizer/barcode_table.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <fstream>
 

@@ -1,6 +1,7 @@
 #include "storage/batch_assembler.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <algorithm>
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include "storage/batch_assembler.h"
 #include "storage/store_reader.h"

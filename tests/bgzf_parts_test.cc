@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
+#include <cstdint>
 
 #include <fstream>
 

@@ -1,6 +1,7 @@
 #include "protocol/codec.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cstring>
 #include <random>

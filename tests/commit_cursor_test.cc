@@ -5,6 +5,7 @@
 #include "worker/commit_cursor.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include "common/error.h"
 #include "worker/commit_audit.h"

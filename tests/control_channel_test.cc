@@ -1,6 +1,7 @@
 #include "protocol/control_channel.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <zmq_addon.hpp>
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <exception>
 #include <filesystem>

@@ -1,6 +1,7 @@
 #include "worker/data_splits.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <algorithm>
 

@@ -1,6 +1,7 @@
 #include "common/fp16.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 #include <cstring>

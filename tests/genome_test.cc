@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
+#include <cstdint>
 
 #include <filesystem>
 #include <fstream>

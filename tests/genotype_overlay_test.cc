@@ -1,6 +1,7 @@
 #include "storage/genotype_overlay.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <algorithm>
 

@@ -1,6 +1,7 @@
 #include "storage/genotype_store.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <filesystem>
 

@@ -9,6 +9,7 @@
 // nothing; a parameter whose gradient comes after its bucket left is named.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <condition_variable>
 #include <map>

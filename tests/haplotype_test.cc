@@ -1,6 +1,7 @@
 #include "featurizer/haplotype.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 namespace getps {
 namespace {

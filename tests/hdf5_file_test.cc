@@ -1,6 +1,7 @@
 #include "featurizer/hdf5_file.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <chrono>
 #include <fstream>

@@ -1,6 +1,7 @@
 #include "storage/individual_splits.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <set>
 

@@ -1,6 +1,7 @@
 #include "featurizer/local_rescan.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <random>

@@ -6,6 +6,7 @@
 #include "protocol/messages.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <functional>
 #include <random>

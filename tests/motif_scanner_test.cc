@@ -1,6 +1,7 @@
 #include "featurizer/motif_scanner.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include "common/random.h"
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <atomic>
 #include <memory>

@@ -1,6 +1,7 @@
 #include "storage/npy_writer.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cstring>
 #include <filesystem>

@@ -7,6 +7,7 @@
 #include "coordinator/parameter_shard_server.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <memory>
 #include <thread>

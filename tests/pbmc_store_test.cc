@@ -2,6 +2,7 @@
 // chromosome order and per-chromosome window counts against counts taken
 // from the BED file by an independent parser.
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cstdio>
 #include <fstream>

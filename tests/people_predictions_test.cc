@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include "storage/gene_window.h"
 #include "test_store.h"

@@ -1,6 +1,7 @@
 #include "storage/people_source.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 #include <limits>

@@ -1,6 +1,7 @@
 #include "worker/people_splits.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <map>
 #include <set>

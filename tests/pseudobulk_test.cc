@@ -1,6 +1,7 @@
 #include "featurizer/pseudobulk.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 #include <sstream>

@@ -9,6 +9,7 @@
 // small one getps trains on CPU (D 128, 4 blocks).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <map>
 #include <string>

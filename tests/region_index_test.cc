@@ -1,6 +1,7 @@
 #include "storage/region_index.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <vector>

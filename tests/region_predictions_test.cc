@@ -1,6 +1,7 @@
 #include "worker/region_predictions.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 

@@ -1,6 +1,7 @@
 #include "storage/region_strata.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 namespace getps {
 namespace {

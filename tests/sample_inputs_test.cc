@@ -1,6 +1,7 @@
 #include "featurizer/sample_inputs.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 #include <fstream>

@@ -1,6 +1,7 @@
 #include "featurizer/samples.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <fstream>
 

@@ -1,6 +1,7 @@
 #include "featurizer/simulate_rna.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <cmath>
 

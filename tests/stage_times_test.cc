@@ -1,6 +1,7 @@
 #include "common/stage_times.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <vector>
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include "coordinator/step_shards.h"
 #include "storage/window_plan.h"

@@ -7,6 +7,7 @@
 #include "coordinator/step_exchange.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <string>
 #include <vector>

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <cstdint>
 
 #include <cmath>
 #include <cstring>

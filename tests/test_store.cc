@@ -1,6 +1,7 @@
 #include "tests/test_store.h"
 
 #include <unistd.h>
+#include <cstdint>
 
 #include <random>
 

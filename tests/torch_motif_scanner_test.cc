@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/random.h"

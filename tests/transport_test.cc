@@ -6,6 +6,7 @@
 // generation, and drops a malformed reply. (MpiTransport: mpi_transport_test.cc.)
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,7 @@
 #include "featurizer/vcf_reader.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <fstream>
 

@@ -4,6 +4,7 @@
 #include "coordinator/work_server.h"
 
 #include <gtest/gtest.h>
+#include <cstdint>
 
 #include <signal.h>
 #include <sys/wait.h>

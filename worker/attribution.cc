@@ -1,6 +1,7 @@
 #include "worker/attribution.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <string>
 

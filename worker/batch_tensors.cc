@@ -1,6 +1,7 @@
 #include "worker/batch_tensors.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 namespace getps {
 namespace {

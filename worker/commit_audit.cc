@@ -1,5 +1,6 @@
 #include "worker/commit_audit.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace getps {

@@ -1,5 +1,6 @@
 #include "worker/commit_cursor.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "common/error.h"
@@ -25,7 +26,8 @@ void CommitCursor::CheckOrder(const json& meta, const std::vector<Window>& order
   if (resume_window_ == 0) return;  // at an epoch's start any order will do
   const json& last = meta.at("commit").back();
   if (order.size() != last.at("plan").get<std::size_t>() ||
-      DigestHex(WindowSetDigest(order)) != last.at("plan_digest") || resume_window_ > order.size())
+      DigestHex(WindowSetDigest(order)) != last.at("plan_digest").get<std::string>() ||
+      resume_window_ > order.size())
     throw Error(ErrorCode::kInvalidArgument,
                 source +
                     " stopped mid-epoch in another window order (another --seed, "

@@ -1,6 +1,7 @@
 #include "worker/coordinator_link.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <utility>
 

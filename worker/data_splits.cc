@@ -1,6 +1,7 @@
 #include "worker/data_splits.h"
 
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "common/error.h"

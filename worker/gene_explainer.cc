@@ -1,6 +1,7 @@
 #include "worker/gene_explainer.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <cmath>
 

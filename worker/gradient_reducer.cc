@@ -1,6 +1,7 @@
 #include "worker/gradient_reducer.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <utility>
 

@@ -1,5 +1,6 @@
 #include "worker/local_transport.h"
 
+#include <cstdint>
 #include <filesystem>
 
 #include "common/atomic_file.h"

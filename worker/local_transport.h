@@ -11,6 +11,7 @@
 // false); resuming throws the checks' errors (initial_model.h).
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <mpi.h>
+#include <cstdint>
 
 #include <memory>
 #include <string>

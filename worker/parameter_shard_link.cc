@@ -1,5 +1,7 @@
 #include "worker/parameter_shard_link.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "worker/model/optimizer.h"

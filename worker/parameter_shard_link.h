@@ -19,6 +19,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <memory>
 #include <string>

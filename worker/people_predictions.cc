@@ -1,6 +1,7 @@
 #include "worker/people_predictions.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 #include <unistd.h>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/host_name.h"

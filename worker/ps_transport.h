@@ -17,6 +17,7 @@
 // timeout.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 

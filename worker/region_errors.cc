@@ -1,5 +1,7 @@
 #include "worker/region_errors.h"
 
+#include <cstdint>
+
 namespace getps {
 
 void RegionErrors::Add(const Batch& batch, std::size_t n, const float* se, const float* masked) {

@@ -1,6 +1,7 @@
 #include "worker/region_predictions.h"
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "worker/metrics.h"

@@ -1,6 +1,7 @@
 #include "worker/step_batches.h"
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 
 namespace getps {

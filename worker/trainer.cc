@@ -1,6 +1,7 @@
 #include "worker/trainer.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <chrono>
 #include <filesystem>

@@ -1,6 +1,7 @@
 // The held-out evaluation of a TrainingRun: validation loss, test metrics
 // and their strata, the predictions file, the pretraining baseline.
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 
 #include "common/atomic_file.h"

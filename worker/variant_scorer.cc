@@ -1,6 +1,7 @@
 #include "worker/variant_scorer.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <unordered_map>

@@ -2,6 +2,7 @@
 
 #include <torch/serialize.h>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

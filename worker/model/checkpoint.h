@@ -13,6 +13,7 @@
 
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include <optional>

@@ -3,6 +3,7 @@
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/init.h>
 #include <torch/torch.h>
+#include <cstdint>
 
 #include "common/error.h"
 

@@ -29,6 +29,7 @@
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
+#include <cstdint>
 
 #include <map>
 #include <memory>

@@ -1,6 +1,7 @@
 #include "worker/model/initial_model.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <filesystem>
 

@@ -3,6 +3,7 @@
 // exactly the weights its replicas would build.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>

@@ -1,6 +1,7 @@
 #include "worker/model/optimizer.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <algorithm>
 #include <cmath>

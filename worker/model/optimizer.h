@@ -5,6 +5,7 @@
 
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
+#include <cstdint>
 
 #include <memory>
 #include <string>

@@ -1,6 +1,7 @@
 #include "worker/model/region_model.h"
 
 #include <torch/torch.h>
+#include <cstdint>
 
 #include <regex>
 

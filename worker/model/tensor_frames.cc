@@ -1,6 +1,7 @@
 #include "worker/model/tensor_frames.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <sstream>
