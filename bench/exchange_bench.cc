@@ -25,16 +25,6 @@ namespace {
 using namespace getps;
 using std::chrono::milliseconds;
 
-TensorFrame View(std::string name, const std::shared_ptr<std::vector<float>>& v) {
-  TensorFrame f;
-  f.name = std::move(name);
-  f.shape = {static_cast<std::int64_t>(v->size())};
-  f.data = v->data();
-  f.bytes = v->size() * sizeof(float);
-  f.owner = std::shared_ptr<const void>(v, v->data());
-  return f;
-}
-
 // One shard: sums the workers' pushes, then answers each with its params.
 void ServeShard(ControlServer& server, std::size_t n, int workers, int steps) {
   auto params = std::make_shared<std::vector<float>>(n, 0.5f);
@@ -58,7 +48,7 @@ void ServeShard(ControlServer& server, std::size_t n, int workers, int steps) {
     for (std::size_t i = 0; i < n; ++i) (*params)[i] -= 1e-6f * sum[i];
     Message reply;
     reply.type = MessageType::kParameters;
-    reply.tensors.push_back(View("params", params));
+    reply.tensors.push_back(FloatFrame("params", params));
     for (const auto& p : peers) server.Send(p, reply);
   }
 }
@@ -150,7 +140,7 @@ int main(int argc, char** argv) {
         if (step == 1) t0 = std::chrono::steady_clock::now();
         Message push;
         push.type = MessageType::kPushGradients;
-        push.tensors.push_back(View("grad", grad));
+        push.tensors.push_back(FloatFrame("grad", grad));
         for (auto& c : clients) c->Send(push);
         for (auto& c : clients) (void)c->Receive(milliseconds(120000));
       }

@@ -42,6 +42,9 @@ struct CoordinatorOptions {
   // endpoint, public key and the run's client keys); empty: one shard, here.
   std::vector<ControlClientOptions> servers;
   WireDtype wire = WireDtype::kFp32;  // --sync ps: how replicas push gradients
+  // --servers K with the MPI data plane: shard k is rank k + 1 of the job,
+  // and replicas that are ranks too move their bytes to it over MPI.
+  bool mpi_data_plane = false;
   int staleness = -1;  // --sync ps: -1 synchronous, else async, at most this many pushes ahead
   std::chrono::milliseconds timeout{300000};
   std::chrono::milliseconds probe_interval{1000};  // liveness probes of joined replicas

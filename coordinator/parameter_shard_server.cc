@@ -4,10 +4,13 @@
 #include <cstdint>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "common/error.h"
 #include "common/log.h"
+#include "coordinator/mpi_pushes.h"
 #include "coordinator/parameter_server.h"
 #include "coordinator/step_exchange.h"
 #include "protocol/messages.h"
@@ -19,12 +22,17 @@ namespace {
 
 class ParameterShard {
  public:
-  ParameterShard(const ParameterShardOptions& o, ControlServer& server) : o_(o), server_(server) {}
+  ParameterShard(const ParameterShardOptions& o, ControlServer& server) : o_(o), server_(server) {
+    if (o.data_plane.open()) mpi_.emplace(o.data_plane, o.timeout);
+  }
 
   void Serve() {
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
     auto last_probe = started;
+    // MPI transfers in flight: when one of this rank's messages last completed.
+    auto progress = started;
+    std::uint64_t completed = 0;
     while (true) {
       if (coordinator_.empty() && Clock::now() - started > o_.timeout)
         throw Error(ErrorCode::kTimeout, Name() + ": the coordinator did not connect within " +
@@ -33,7 +41,13 @@ class ParameterShard {
         ToCoordinator(Encode(KeepAlive{}));
         last_probe = Clock::now();
       }
-      auto in = server_.Receive(std::chrono::milliseconds(200));
+      const bool busy = mpi_ && mpi_->busy();
+      if (!busy || MpiMessagesCompleted() != completed) {
+        completed = MpiMessagesCompleted();
+        progress = Clock::now();
+      }
+      auto in = server_.Receive(PollWait(busy, progress));
+      if (busy) PollMpi();
       if (!in) continue;
       if (!in->message) {
         LogWarning(Name() + ": refused a message: " + in->error);
@@ -63,6 +77,53 @@ class ParameterShard {
     }
   }
 
+  // How long to wait for a control message: MPI moves bytes only while
+  // this rank calls into it, so while transfers are in flight and messages
+  // keep completing the loop polls without waiting (yielding the core),
+  // then every millisecond (a lost peer's transfers stay until their
+  // deadline).
+  static std::chrono::milliseconds PollWait(bool busy,
+                                            std::chrono::steady_clock::time_point progress) {
+    if (!busy) return std::chrono::milliseconds(200);
+    if (std::chrono::steady_clock::now() - progress > kSpinFor) return std::chrono::milliseconds(1);
+    std::this_thread::yield();
+    return std::chrono::milliseconds(0);
+  }
+
+  // Pushes whose bytes came in over MPI are served; those whose bytes did
+  // not come in time are refused.
+  void PollMpi() {
+    for (const auto& push : mpi_->Ready()) ServeReplica(push.peer, push.message);
+    for (const auto& peer : mpi_->Expired()) {
+      LogError(Name() + ": a push's gradients did not come over MPI within " +
+               std::to_string(o_.timeout.count() / 1000) + " s");
+      Answer(peer, Encode(Reject{"its gradients did not come over MPI in time"}));
+    }
+  }
+
+  // A push or scale factor of a replica; one that breaks the protocol is
+  // that replica's fault: it is refused, the run goes on.
+  void ServeReplica(const std::string& peer, const Message& m) {
+    try {
+      FromReplica(peer, m);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kIOError) throw;  // MPI failed: this shard cannot go on
+      LogError(Name() + ": " + e.what());
+      Answer(peer, Encode(Reject{e.what()}));
+    }
+  }
+
+  // A push naming MPI data: its bytes are received (and dropped when its
+  // generation is over) before it is served.
+  void AcceptMpi(const std::string& peer, const Message& m) {
+    if (!mpi_) return Answer(peer, Encode(Reject{Name() + " has no MPI data plane"}));
+    if (!running_ || m.generation != generation_) {
+      mpi_->Drain(m);
+      return Answer(peer, Encode(Stale{}, {m.generation + 1, 0}));
+    }
+    mpi_->Accept(peer, m);
+  }
+
   // Returns false once the coordinator says the run is over. A message
   // that does not decode is logged and dropped.
   bool Handle(const std::string& peer, const Message& m) {
@@ -84,12 +145,10 @@ class ParameterShard {
         return true;
       case MessageType::kPushGradients:
       case MessageType::kReduce:
-        try {
-          FromReplica(peer, m);
-        } catch (const Error& e) {  // that replica's fault: it is refused, the run goes on
-          LogError(Name() + ": " + e.what());
-          Answer(peer, Encode(Reject{e.what()}));
-        }
+        if (MpiPushes::NamesMpiData(m))
+          AcceptMpi(peer, m);
+        else
+          ServeReplica(peer, m);
         return true;
       case MessageType::kGeneration:
       case MessageType::kStale:
@@ -116,6 +175,7 @@ class ParameterShard {
         return true;
       case MessageType::kStale:
         running_ = false;
+        if (mpi_) mpi_->DrainAll();
         if (exchange_) {  // in the generation now, as the coordinator says
           const Message stale = Encode(Stale{}, {m.generation, 0});
           for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
@@ -148,6 +208,7 @@ class ParameterShard {
               std::to_string(elements_) + " elements");
     }
     exchange_->Drop();
+    if (mpi_) mpi_->DrainAll();
     LoadParameterState(parameters_, *optimizer_, start.tensors, "the coordinator");
     generation_ = generation;
     replicas_ = start.replicas;
@@ -170,7 +231,7 @@ class ParameterShard {
     }
     for (auto& r : replies) {
       r.message.generation = generation_;
-      Answer(r.peer, r.message);
+      Answer(r.peer, mpi_ ? mpi_->Outgoing(r.peer, r.message) : r.message);
     }
   }
 
@@ -182,6 +243,7 @@ class ParameterShard {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ParameterServer> ps_;
   std::unique_ptr<StepExchange> exchange_;
+  std::optional<MpiPushes> mpi_;  // --data-plane mpi
   std::uint32_t generation_ = 0;
   int replicas_ = 0;
   bool running_ = false;  // a generation is running

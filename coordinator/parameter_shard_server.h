@@ -20,12 +20,15 @@
 // Replicas' pushes (kPushGradients, body replica, lr, clip, and sq_norm
 // when asynchronous) and scale factors (kReduce op "scale") are answered as
 // StepExchange says; every answer carries the shard's generation in its
-// header.
+// header. With the MPI data plane (`data_plane` open) a push may name MPI
+// data: it is served once its gradients are in, and its weights go back
+// over MPI (mpi_pushes.h).
 //
 // Error contract: throws Error(kTimeout) when the coordinator has not said
 // hello within `timeout` or can no longer be reached (a send to it fails:
 // its process ended or it missed heartbeats), Error(kInternal) on a
-// coordinator message that breaks the protocol. A replica's push or scale
+// coordinator message that breaks the protocol, Error(kIOError) when MPI
+// fails (the data plane). A replica's push or scale
 // that breaks it (a wrong step, replica index or tensor) is logged and
 // answered kReject; malformed messages are logged and skipped. Heartbeats
 // go out from the serving loop, so no single update or state transfer may
@@ -35,6 +38,7 @@
 #include <chrono>
 
 #include "protocol/control_channel.h"
+#include "protocol/mpi_data_plane.h"
 
 namespace getps {
 
@@ -42,6 +46,7 @@ struct ParameterShardOptions {
   int shard = 0;  // 0..K-1, for the log
   std::chrono::milliseconds timeout{300000};
   std::chrono::milliseconds probe_interval{1000};  // the coordinator's liveness
+  MpiDataPlane data_plane;                         // closed: ZeroMQ only
 };
 
 void ServeParameterShard(const ParameterShardOptions& options, ControlServer& server);

@@ -48,7 +48,8 @@ ParameterShards::ParameterShards(const std::vector<ControlClientOptions>& server
 std::vector<ShardAddress> ParameterShards::Addresses() const {
   std::vector<ShardAddress> out;
   for (const auto& shard : shards_) {
-    ShardAddress address{shard.options.coordinator, shard.options.keys.server_public, {}};
+    ShardAddress address{
+        shard.options.coordinator, shard.options.keys.server_public, {}, std::nullopt};
     for (const auto& [name, p] : shard.parameters) address.parameters.push_back(name);
     out.push_back(std::move(address));
   }

@@ -33,6 +33,9 @@ std::optional<int> PsCoordinator::JoinOrder(const Hello& hello, std::string*) {
 Welcome PsCoordinator::MakeWelcome() const {
   Welcome w = CoordinatorCore::MakeWelcome();
   if (servers_) w.servers = servers_->Addresses();
+  if (servers_ && o_.mpi_data_plane)
+    for (std::size_t k = 0; k < w.servers->size(); ++k)
+      (*w.servers)[k].mpi_rank = static_cast<int>(k) + 1;
   return w;
 }
 

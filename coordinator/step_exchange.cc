@@ -92,7 +92,7 @@ Replies StepExchange::Scale(const std::string& peer, int replicas, const Message
 
 Replies StepExchange::Release(std::uint64_t next_step) {
   const Message weights =
-      Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot()}, {0, next_step});
+      Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot(), std::nullopt}, {0, next_step});
   Replies out;
   for (const auto& [p, r] : std::exchange(waiting_, {})) out.push_back({p, weights});
   return out;
@@ -125,7 +125,8 @@ Replies StepExchange::PushAsync(const std::string& peer, int replica, int replic
       still.emplace_back(p, r);
       continue;
     }
-    if (!weights) weights = Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot()});
+    if (!weights)
+      weights = Encode(Parameters{std::nullopt, std::nullopt, ps_->Snapshot(), std::nullopt});
     out.push_back({p, *weights});
   }
   waiting_ = std::move(still);

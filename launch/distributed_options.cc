@@ -45,6 +45,11 @@ void AddDistributedOptions(CommandSpec& spec) {
       "servers", Defaulted(d.servers),
       "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
       "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
+      "data-plane", po::value<std::string>()->default_value(kDataPlanes.Name(d.data_plane)),
+      "with --sync ps --servers K: how replicas that are ranks of the job move gradients and\n"
+      "weights to and from the shards: mpi (MPI point-to-point: shared memory on a node, the\n"
+      "cluster's fabric across), zmq (the control channel's CURVE-encrypted ZeroMQ) or auto\n"
+      "(mpi where this MPI's tags allow); `getps worker` replicas always use zmq")(
       "external-workers", Defaulted(d.external_workers),
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")(
@@ -73,6 +78,7 @@ DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
   o.wire = kWireNames.Parse("--wire", vm["wire"].as<std::string>());
   o.staleness = vm["staleness"].as<int>();
   o.servers = vm["servers"].as<int>();
+  o.data_plane = kDataPlanes.Parse("--data-plane", vm["data-plane"].as<std::string>());
   o.status_bind = vm["status-bind"].as<std::string>();
   o.status_port = vm["status-port"].as<int>();
   o.heartbeat_timeout_seconds = vm["heartbeat-timeout"].as<double>();
@@ -101,6 +107,12 @@ DistributedOptions ReadDistributedOptions(const po::variables_map& vm) {
     throw Error(ErrorCode::kInvalidArgument, "--bucket-mb and --overlap need --sync mpi or nccl");
   if (o.servers < 0 || (o.servers > 0 && !ps))
     throw Error(ErrorCode::kInvalidArgument, "--servers K (K >= 1) needs --sync ps");
+  if (!vm["data-plane"].defaulted() && !ps)
+    throw Error(ErrorCode::kInvalidArgument, "--data-plane needs --sync ps --servers K");
+  if (o.data_plane == DataPlane::kMpi && o.servers == 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                "--data-plane mpi needs --sync ps --servers K (K >= 1): without server shards "
+                "the coordinator takes the pushes, over ZeroMQ");
   return o;
 }
 

@@ -70,7 +70,8 @@ std::vector<ControlClientOptions> GatherShards(const Bootstrap& b, int servers, 
   return out;
 }
 
-void CoordinateRank(const TrainOptions& train, const DistributedOptions& options, int ranks) {
+void CoordinateRank(const TrainOptions& train, const DistributedOptions& options, int ranks,
+                    bool mpi_data_plane) {
   std::filesystem::create_directories(train.run_dir);
   RecordSlurmAttempt(train.run_dir);
   const std::string key_file = (std::filesystem::path(train.run_dir) / "run.key").string();
@@ -102,6 +103,11 @@ void CoordinateRank(const TrainOptions& train, const DistributedOptions& options
   c.mpi_replicas = ranks - 1 - options.servers;
   c.external = options.external_workers;
   c.wire = options.wire;
+  c.mpi_data_plane = mpi_data_plane;
+  if (mpi_data_plane)
+    LogInfo("coordinator: the job's replicas move gradients and weights to and from the " +
+            std::to_string(options.servers) + " shard(s) over MPI (--data-plane " +
+            kDataPlanes.Name(options.data_plane) + ")");
   c.staleness = options.staleness;
   c.timeout = b.timeout;
   c.probe_interval = b.heartbeat.interval;
@@ -123,7 +129,8 @@ Bootstrap ReceiveBootstrap(const DistributedOptions& options) {
 }
 
 // A key pair of its own; the run's clients are admitted.
-void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const MpiSession& mpi) {
+void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const MpiSession& mpi,
+               const MpiDataPlane& plane) {
   RunKeys keys = boot.keys;
   const RunKeys own = GenerateRunKeys();
   keys.server_public = own.server_public;
@@ -136,14 +143,14 @@ void ServeRank(const Bootstrap& boot, const DistributedOptions& options, const M
       nlohmann::json{{"endpoint", endpoint}, {"server_public", keys.server_public}}.dump(),
       mpi.size());
   const int shard = mpi.rank() - 1;
-  ServeParameterShard({shard, boot.timeout, boot.heartbeat.interval}, server);
+  ServeParameterShard({shard, boot.timeout, boot.heartbeat.interval, plane}, server);
   LogInfo("parameter server shard " + std::to_string(shard) + ": the run is over");
 }
 
 // The transport of this rank's --sync.
 std::unique_ptr<Transport> MakeTransport(const DistributedOptions& options,
                                          const ControlClientOptions& control, MPI_Comm replicas,
-                                         int mpi_rank) {
+                                         int mpi_rank, const MpiDataPlane& plane) {
   GradientReducerOptions buckets;
   buckets.bucket_bytes = static_cast<std::int64_t>(options.bucket_mb * (1 << 20));
   const MpiTransportOptions mpi{replicas, mpi_rank, control, buckets, options.overlap};
@@ -151,7 +158,7 @@ std::unique_ptr<Transport> MakeTransport(const DistributedOptions& options,
     case SyncMode::kMpi:
       return std::make_unique<MpiTransport>(mpi);
     case SyncMode::kParameterServer:
-      return std::make_unique<PsTransport>(PsTransportOptions{mpi_rank, control});
+      return std::make_unique<PsTransport>(PsTransportOptions{mpi_rank, control, plane});
     case SyncMode::kNccl:
 #ifdef GETPS_NCCL
       return std::make_unique<NcclTransport>(
@@ -164,11 +171,11 @@ std::unique_ptr<Transport> MakeTransport(const DistributedOptions& options,
 }
 
 void TrainRank(const TrainOptions& train, const Bootstrap& boot, const DistributedOptions& options,
-               MPI_Comm replicas, int mpi_rank) {
+               MPI_Comm replicas, int mpi_rank, const MpiDataPlane& plane) {
   const ControlClientOptions control{
       boot.endpoint, boot.keys, "replica " + std::to_string(mpi_rank),
       boot.timeout,  {},        boot.heartbeat};
-  const auto transport = MakeTransport(options, control, replicas, mpi_rank);
+  const auto transport = MakeTransport(options, control, replicas, mpi_rank, plane);
   TrainOptions mine = train;
   mine.progress = train.progress && transport->replica() == 0;
   mine.device = ReplicaDevice(train.device, replicas);
@@ -195,6 +202,21 @@ void WriteOutcome(const std::string& path, int code, const std::string& error) {
   } catch (const Error& e) {
     std::cerr << "getps: " << e.what() << "\n";
   }
+}
+
+// --sync ps --servers K: the MPI data plane where asked for, or (auto)
+// where this MPI's tags carry it (collective; every rank decides alike).
+MpiDataPlane MaybeOpenMpiDataPlane(const DistributedOptions& options) {
+  if (*options.sync != SyncMode::kParameterServer || options.servers == 0 ||
+      options.data_plane == DataPlane::kZmq)
+    return {};
+  if (options.data_plane == DataPlane::kAuto && !MpiTagsSuffice()) {
+    LogWarning(
+        "--data-plane auto: this MPI's tags stop below 2^30, so gradients and weights "
+        "go over ZeroMQ");
+    return {};
+  }
+  return OpenMpiDataPlane();
 }
 
 }  // namespace
@@ -235,20 +257,21 @@ int RunDistributedTrain(const TrainOptions& train, const DistributedOptions& opt
   MPI_Comm_split(MPI_COMM_WORLD, mpi.rank() == 0 ? 0 : is_server ? 2 : 1, mpi.rank(), &replicas);
   const std::string outcome = (std::filesystem::path(train.run_dir) / "outcome.json").string();
   try {
+    const MpiDataPlane plane = MaybeOpenMpiDataPlane(options);
     if (mpi.rank() == 0) {
       std::filesystem::remove(outcome);
-      CoordinateRank(train, options, mpi.size());
+      CoordinateRank(train, options, mpi.size(), plane.open());
       WriteOutcome(outcome, 0, "");
     } else {
       const Bootstrap boot = ReceiveBootstrap(options);
       if (is_server) {
-        ServeRank(boot, options, mpi);
+        ServeRank(boot, options, mpi, plane);
         MPI_Comm_free(&replicas);
         mpi.BoundFinalize(10);
         return 0;
       }
       GatherAtRankZero("", mpi.size());
-      TrainRank(train, boot, options, replicas, mpi.rank());
+      TrainRank(train, boot, options, replicas, mpi.rank(), plane);
     }
   } catch (const Error& e) {
     std::cerr << "getps: error (rank " << mpi.rank() << "): " << e.what() << "\n";

@@ -6,7 +6,9 @@
 // (worker/mpi_transport.h, worker/ps_transport.h). With --servers K, ranks
 // 1..K are parameter server shards instead
 // (coordinator/parameter_shard_server.h): each binds its own endpoint with
-// a key pair of its own, and rank 0 gathers endpoints and public keys.
+// a key pair of its own, and rank 0 gathers endpoints and public keys; with
+// the MPI data plane (--data-plane, protocol/mpi_data_plane.h) the replicas
+// move their gradients and weights to and from them over MPI.
 #pragma once
 
 #include <optional>
@@ -15,6 +17,7 @@
 #include "launch/command_line.h"
 #include "protocol/control_channel.h"
 #include "protocol/messages.h"
+#include "protocol/mpi_data_plane.h"
 #include "protocol/sync_mode.h"
 #include "worker/gradient_reducer.h"
 #include "worker/model/train_options.h"
@@ -22,18 +25,19 @@
 namespace getps::cli {
 
 struct DistributedOptions {
-  std::optional<SyncMode> sync;           // none: one process
-  std::string bind = "tcp://*:0";         // the coordinator's control endpoint
-  std::string advertise;                  // with a wildcard bind: the host peers reach; "": chosen
-  int timeout_seconds = 300;              // any control-channel wait
-  int external_workers = 0;               // ps: replicas joining with `getps worker`
-  WireDtype wire = WireDtype::kFp32;      // ps: gradient dtype on the wire
-  int staleness = -1;                     // ps: -1 synchronous; S >= 0 asynchronous, bound S
-  int servers = 0;                        // ps: parameter server shards on ranks 1..K
-  std::string status_bind = "127.0.0.1";  // the status server (one process, or rank 0)
-  int status_port = -1;                   // -1: off
-  double heartbeat_timeout_seconds = 10;  // a silent peer is dropped after this
-  int min_workers = 1;                    // ps: fewer and the run waits for joiners
+  std::optional<SyncMode> sync;       // none: one process
+  std::string bind = "tcp://*:0";     // the coordinator's control endpoint
+  std::string advertise;              // with a wildcard bind: the host peers reach; "": chosen
+  int timeout_seconds = 300;          // any control-channel wait
+  int external_workers = 0;           // ps: replicas joining with `getps worker`
+  WireDtype wire = WireDtype::kFp32;  // ps: gradient dtype on the wire
+  int staleness = -1;                 // ps: -1 synchronous; S >= 0 asynchronous, bound S
+  int servers = 0;                    // ps: parameter server shards on ranks 1..K
+  DataPlane data_plane = DataPlane::kAuto;  // ps --servers: bytes over MPI or ZeroMQ
+  std::string status_bind = "127.0.0.1";    // the status server (one process, or rank 0)
+  int status_port = -1;                     // -1: off
+  double heartbeat_timeout_seconds = 10;    // a silent peer is dropped after this
+  int min_workers = 1;                      // ps: fewer and the run waits for joiners
   double rendezvous_timeout_seconds = 120;
   int host_failures = 3;  // ps: losses within host_cooldown that keep a host out
   double host_cooldown_seconds = 300;

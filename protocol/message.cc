@@ -86,6 +86,16 @@ const char* DtypeName(TensorDtype dtype) {
   return "unknown";
 }
 
+TensorFrame FloatFrame(std::string name, std::shared_ptr<const std::vector<float>> values) {
+  TensorFrame f;
+  f.name = std::move(name);
+  f.shape = {static_cast<std::int64_t>(values->size())};
+  f.data = values->data();
+  f.bytes = values->size() * sizeof(float);
+  f.owner = std::shared_ptr<const void>(values, values->data());
+  return f;
+}
+
 TensorFrame CopyTensor(std::string name, TensorDtype dtype, std::vector<std::int64_t> shape,
                        const void* data) {
   std::size_t n = DtypeSize(dtype);

@@ -22,8 +22,9 @@
 namespace getps {
 
 // 2: elastic generations; 3: shards on request; 4: grants say what is left;
-// 5: work results (a work queue's jobs: getps explain under mpirun)
-constexpr std::uint16_t kProtocolVersion = 5;
+// 5: work results (a work queue's jobs: getps explain under mpirun);
+// 6: the MPI data plane (pushes and weights naming MpiData)
+constexpr std::uint16_t kProtocolVersion = 6;
 
 // The type in a message's header. What each carries, who sends it and who
 // answers is said at its body's struct in messages.h, the one place that
@@ -79,6 +80,9 @@ struct Message {
   nlohmann::json body = nlohmann::json::object();
   std::vector<TensorFrame> tensors;
 };
+
+// A one-dimensional fp32 frame over `values`, which it keeps alive (no copy).
+TensorFrame FloatFrame(std::string name, std::shared_ptr<const std::vector<float>> values);
 
 // A tensor frame that owns a copy of `bytes` bytes at `data`.
 TensorFrame CopyTensor(std::string name, TensorDtype dtype, std::vector<std::int64_t> shape,

@@ -67,15 +67,49 @@ struct Hello {
   }
 };
 
-// A parameter server shard: its endpoint, public key and parameter names.
+// A parameter server shard: its endpoint, public key and parameter names;
+// `mpi_rank` its rank in the job when the run's data plane is MPI
+// (mpi_data_plane.h): a replica that is a rank of the job too sends it its
+// pushes' bytes over MPI.
 struct ShardAddress {
   std::string endpoint, server_public;
   std::vector<std::string> parameters;
+  std::optional<int> mpi_rank;
   template <class S, class V>
   static void Fields(S& s, V& v) {
     v("endpoint", s.endpoint);
     v("server_public", s.server_public);
     v("parameters", s.parameters);
+    v("mpi_rank", s.mpi_rank);
+  }
+};
+
+// A tensor whose bytes travel beside its message over MPI (the MPI data
+// plane, mpi_data_plane.h) instead of as a frame: its name, dtype and
+// element count (its shape is the receiver's parameter's).
+struct MpiTensor {
+  std::string name;
+  WireDtype dtype = WireDtype::kFp32;
+  std::int64_t elements = 0;
+  template <class S, class V>
+  static void Fields(S& s, V& v) {
+    v("name", s.name);
+    v("dtype", s.dtype);
+    v("elements", s.elements);
+  }
+};
+
+// What follows a message over MPI: from world rank `rank`, the tensors in
+// this order, message i of them (a tensor over kMpiChunkBytes is several,
+// protocol/mpi_data_plane.h) with tag `tag` + i.
+struct MpiData {
+  int rank = 0, tag = 0;
+  std::vector<MpiTensor> tensors;
+  template <class S, class V>
+  static void Fields(S& s, V& v) {
+    v("rank", s.rank);
+    v("tag", s.tag);
+    v("tensors", s.tensors);
   }
 };
 
@@ -179,19 +213,23 @@ struct PushGradients {
 };
 
 // Replica -> parameter server shard: the gradients of the shard's slice;
-// `sq_norm` (asynchronous, clipping) the replica's own squared norm.
+// `sq_norm` (asynchronous, clipping) the replica's own squared norm. With
+// `mpi` the gradients come over MPI instead of as frames, and the shard
+// answers with its weights over MPI too (Parameters::mpi).
 struct ShardPush {
   static constexpr MessageType kType = MessageType::kPushGradients;
   int replica = 0;
   double lr = 0, clip = 0;
   std::optional<double> sq_norm;
   std::vector<TensorFrame> tensors;
+  std::optional<MpiData> mpi;
   template <class S, class V>
   static void Fields(S& s, V& v) {
     v("replica", s.replica);
     v("lr", s.lr);
     v("clip", s.clip);
     v("sq_norm", s.sq_norm);
+    v("mpi", s.mpi);
   }
 };
 
@@ -208,16 +246,19 @@ struct PullParameters {
 
 // Weights (tensors): a ps step's new weights (no body), or the answer to a
 // pull: `dir` the checkpoint's folder at the coordinator ("" when there is
-// none), `meta` its meta (a state-of-record pull).
+// none), `meta` its meta (a state-of-record pull). `mpi`: the weights
+// follow over MPI instead (the answer to a ShardPush with `mpi`).
 struct Parameters {
   static constexpr MessageType kType = MessageType::kParameters;
   std::optional<std::string> dir;
   std::optional<nlohmann::json> meta;
   std::vector<TensorFrame> tensors;
+  std::optional<MpiData> mpi;
   template <class S, class V>
   static void Fields(S& s, V& v) {
     v("dir", s.dir);
     v("meta", s.meta);
+    v("mpi", s.mpi);
   }
 };
 

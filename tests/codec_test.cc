@@ -57,6 +57,18 @@ std::string DecodeError(std::vector<zmq::message_t> frames, ErrorCode expected,
   return "";
 }
 
+TEST(Codec, AFloatFrameViewsItsVectorAndKeepsItAlive) {
+  auto values = std::make_shared<const std::vector<float>>(std::vector<float>{1, 2, 3});
+  const float* at = values->data();
+  const TensorFrame f = FloatFrame("w", std::move(values));
+  EXPECT_EQ(f.name, "w");
+  EXPECT_EQ(f.dtype, TensorDtype::kFloat32);
+  EXPECT_EQ(f.shape, std::vector<std::int64_t>{3});
+  EXPECT_EQ(f.bytes, 12u);
+  EXPECT_EQ(f.data, at);                                  // no copy
+  EXPECT_EQ(static_cast<const float*>(f.data)[2], 3.0f);  // alive through f.owner alone
+}
+
 TEST(Codec, RefusesTruncatedOversizedAndInconsistentMessages) {
   auto frames = [] { return EncodeMessage(Sample()); };
   {  // a tensor frame cut short

@@ -21,7 +21,7 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   fewer of them than the other, and the weights are still those of one
   process with the whole step's batch;
 - --lora and --freeze runs under mpirun equal one process too (merged.pt
-  included);
+  included), with --sync mpi, ps, and ps with a shard on the MPI data plane;
 - a replica with a run directory of its own (mpirun's MPMD form) leaves
   every file of the run to the coordinator;
 - with --servers 2 (parameter server shards on ranks 1 and 2), 2
@@ -30,6 +30,10 @@ CPU, a tiny simulated world: rank 0 coordinates, ranks 1..N train.
   ends as the uninterrupted one; asynchronous
   ps with server shards runs to completion with a falling loss; a run with
   server shards survives a replica killed mid-run;
+- the shards' data plane: over MPI point-to-point (`--data-plane mpi`,
+  --servers 1) and over ZeroMQ (`zmq`, --servers 2) 2 replicas equal one
+  process (1e-5); bf16 asynchronous ps over MPI runs with a falling loss;
+  --data-plane without --sync ps --servers K is refused;
 - bf16 gradients on the wire (`--wire bf16`) stay within 1e-3 of fp32;
   asynchronous ps (`--staleness 1`) runs to completion with a falling loss
   and, being asynchronous, other weights than the synchronous run;
@@ -279,22 +283,26 @@ class DistributedTrain(SimulatedStoreTest):
         # The coordinator builds the model as the replicas do (adapters,
         # frozen parameters), so its state of record and checkpoints match
         # them name for name, and 2 replicas equal one process again.
-        cases = [("mpi", ["--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4"]),
-                 ("ps", ["--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4"]),
-                 ("ps", ["--freeze", r"^encoder\.blocks\.0\."])]
-        for sync, extra in cases:
-            with self.subTest(sync=sync, option=extra[0]):
+        # (and with a parameter server shard on the MPI data plane, which
+        # moves only the adapters' or unfrozen parameters' bytes)
+        lora = ["--lora", r"attn\.(qkv|proj)$", "--lora-rank", "4"]
+        freeze = ["--freeze", r"^encoder\.blocks\.0\."]
+        shard = ["--servers", "1", "--data-plane", "mpi"]
+        cases = [("mpi", lora, []), ("ps", lora, []), ("ps", freeze, []), ("ps", lora, shard), ("ps", freeze, shard)]
+        for sync, extra, servers in cases:
+            with self.subTest(sync=sync, option=extra[0], servers=bool(servers)):
                 single = self.path(f"single{extra[0]}")
                 if not os.path.exists(single):
                     run("train", "--store", self.store, "--run-dir", single, "--batch-size", "8", *extra, *COMMON)
-                run_dir = self.path(f"two-{sync}{extra[0]}")
-                train_mpirun(3, "--sync", sync, "--store", self.store, "--run-dir", run_dir, "--batch-size", "4",
-                       *extra, *COMMON)
+                run_dir = self.path(f"two-{sync}{extra[0]}{len(servers)}")
+                train_mpirun(4 if servers else 3, "--sync", sync, *servers, "--store", self.store, "--run-dir",
+                             run_dir, "--batch-size", "4", *extra, *COMMON)
                 for name in ("model.pt", "adapters.pt") if extra[0] == "--lora" else ("model.pt",):
                     a, b = (torch.load(os.path.join(d, "checkpoints", "step-00000012", name)) for d in (single, run_dir))
                     self.assertEqual(sorted(a), sorted(b))
                     diff = relative_difference(a, b)
-                    print(f"{sync} {extra[0]}: {name} at step 12 vs one process, relative difference {diff:.2e}")
+                    print(f"{sync} {' '.join(servers)} {extra[0]}: {name} at step 12 vs one process, "
+                          f"relative difference {diff:.2e}")
                     self.assertLess(diff, 1e-5)
                 if extra[0] == "--freeze":
                     first = torch.load(os.path.join(run_dir, "checkpoints", "step-00000006", "model.pt"))
@@ -340,6 +348,7 @@ class DistributedTrain(SimulatedStoreTest):
         run_dir = self.path("servers")
         p = train_mpirun(5, "--sync", "ps", "--servers", "2", "--run-dir", run_dir, "--batch-size", "4", *args)
         self.assertIn("parameter server shard 1", p.stderr)
+        self.assertIn("over MPI (--data-plane auto)", p.stderr)  # the default for ranks of the job
         got = records(run_dir)
         self.assertEqual([r["step"] for r in got[:2]], [6, 12])
         for r, s in zip(got[:2], single[:2]):
@@ -371,6 +380,36 @@ class DistributedTrain(SimulatedStoreTest):
                 self.path("bad-servers"), *COMMON, check=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("--servers K (K >= 1) needs --sync ps", p.stderr)
+
+    def test_the_mpi_data_plane_and_zeromq_equal_one_process(self):
+        # With --servers K the job's replicas move gradients and weights over
+        # MPI point-to-point (auto, the default: the tests above) or over
+        # the CURVE channel (zmq); both equal one process with the batch.
+        args = ["--store", self.store, "--batch-size", "4", *COMMON]
+        run("train", "--run-dir", self.path("single-p"), "--batch-size", "8", *args[:2], *COMMON)
+        single = self.path("single-p")
+        for plane, servers in (("mpi", "1"), ("zmq", "2")):
+            run_dir = self.path(f"plane-{plane}")
+            p = train_mpirun(3 + int(servers), "--sync", "ps", "--servers", servers, "--data-plane", plane,
+                             "--run-dir", run_dir, *args)
+            over_mpi = f"gradients and weights to and from the {servers} shard(s) over MPI" in p.stderr
+            self.assertEqual(over_mpi, plane == "mpi", p.stderr[-2000:])
+            diff = relative_difference(weights(single, 12), weights(run_dir, 12))
+            print(f"\n--data-plane {plane} --servers {servers} vs one process, step 12: weights {diff:.2e}")
+            self.assertLess(diff, 1e-5)
+        # bf16 on the wire, asynchronous, over MPI: completes, the loss falls.
+        async_dir = self.path("plane-mpi-async")
+        train_mpirun(5, "--sync", "ps", "--servers", "2", "--data-plane", "mpi", "--wire", "bf16",
+                     "--staleness", "1", "--run-dir", async_dir, "--store", self.store, "--batch-size", "4",
+                     "--epochs", "6", *COMMON[2:])
+        losses = [r["train_loss"] for r in records(async_dir) if r["kind"] == "validation"]
+        self.assertEqual(len(losses), 6)
+        self.assertLess(min(losses[-2:]), losses[0])
+        for bad, message in ((["--sync", "ps", "--data-plane", "mpi"], "--data-plane mpi needs --sync ps --servers K"),
+                             (["--sync", "mpi", "--data-plane", "zmq"], "--data-plane needs --sync ps")):
+            p = run("train", *bad, "--store", self.store, "--run-dir", self.path("bad-plane"), *COMMON, check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(message, p.stderr)
 
     def test_bf16_wire_and_asynchronous_ps(self):
         run("train", "--store", self.store, "--run-dir", self.path("single-w"), "--batch-size", "8", *COMMON)

@@ -8,7 +8,8 @@ OpenMPI's recovery settings (a dead rank does not abort the job):
   counted in the audit, and, since the survivors train the very same
   steps, the final weights are those of an uninterrupted run (1e-4) and so
   is the final training loss;
-- with parameter server shards (--servers 2), SIGKILL of a replica: the
+- with parameter server shards (--servers 2, gradients and weights over
+  the MPI data plane, the default), SIGKILL of a replica: the
   shards are told the generation ended, get the commit back, and the run
   ends with the uninterrupted run's weights (1e-4);
 - SIGKILL of a parameter server shard: the coordinator finds it silent
@@ -17,7 +18,8 @@ OpenMPI's recovery settings (a dead rank does not abort the job):
   with the uninterrupted run's weights;
 - SIGSTOP a replica (a hang): dropped within the heartbeat timeout and the
   run goes on with 2; SIGCONT: it is told it is stale and rejoins at the
-  next commit point (a generation of 3 again);
+  next commit point (a generation of 3 again); the same with --servers 2
+  on the MPI data plane (its bytes stop mid-exchange);
 - a 4th worker (`getps worker`) joins mid-epoch at a commit point and
   trains;
 - --min-workers 2 with one of 2 replicas killed: the run waits and goes on
@@ -176,10 +178,22 @@ class InJobRecovery(SimulatedStoreTest):
         self.assertLess(diff, 1e-4)
 
     def test_a_hung_replica_is_dropped_and_rejoins_when_it_comes_back(self):
-        run_dir = self.path("hung")
-        job = self.start(run_dir, 4)
+        self.hang_a_replica(self.path("hung"))
+
+    def test_a_hung_replica_with_server_shards_over_mpi(self):
+        # Its pushes stop mid-exchange on the MPI data plane: the shards drop
+        # the step when the coordinator ends the generation, the bytes it
+        # still owes are drained once it comes back.
+        out = self.hang_a_replica(self.path("hung-servers"), "--servers", "2", "--data-plane", "mpi")
+        self.assertIn("over MPI (--data-plane mpi)", out)
+
+    def hang_a_replica(self, run_dir, *extra):
+        """SIGSTOP one of 3 replicas after 2 commits, SIGCONT once the
+        survivors commit again; returns the job's output."""
+        servers = int(extra[1]) if extra[:1] == ("--servers",) else 0
+        job = self.start(run_dir, 4 + servers, *extra)
         wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job)
-        victim = self.replicas(job, run_dir)[0]
+        victim = next(p for p in self.replicas(job, run_dir) if self.rank(p) > servers)
         os.kill(victim, signal.SIGSTOP)
         stopped = time.time()
         try:
@@ -198,9 +212,10 @@ class InJobRecovery(SimulatedStoreTest):
         rejoined = [l for ls in by_epoch.values() for l in ls if l["generation"] == 2 and "resumed_at" in l]
         self.assertEqual([l["replicas"] for l in rejoined], [3])
         self.assertEqual(rejoined[0].get("reissued", 0), 0)  # admitted at a commit: nothing redone
-        print(f"SIGSTOP of replica pid {victim} (heartbeat timeout 2 s): the survivors committed again "
-              f"{recovered:.1f} s after the stop; SIGCONT: told stale, rejoined at window "
+        print(f"SIGSTOP of replica pid {victim} {' '.join(extra)} (heartbeat timeout 2 s): the survivors "
+              f"committed again {recovered:.1f} s after the stop; SIGCONT: told stale, rejoined at window "
               f"{rejoined[0]['resumed_at']} of epoch {rejoined[0]['epoch']} (3 replicas); audit tiles")
+        return out
 
     def test_a_fourth_worker_joins_mid_epoch_and_gets_work(self):
         run_dir = self.path("joined")

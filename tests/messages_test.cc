@@ -45,7 +45,7 @@ std::vector<Sample> Samples() {
   hello.mpi_rank = 2;
   Welcome welcome;
   welcome.train = {{"epochs", 3}};
-  welcome.servers = std::vector<ShardAddress>{{"tcp://h:1", "key", {"a.weight", "b.bias"}}};
+  welcome.servers = std::vector<ShardAddress>{{"tcp://h:1", "key", {"a.weight", "b.bias"}, 3}};
   return {
       Make("hello", hello, {"host", "mpi_rank"}),
       Make("welcome", welcome, {"servers"}),
@@ -55,10 +55,14 @@ std::vector<Sample> Samples() {
       Make("shard request", ShardRequest{64, 16}),
       Make("shard grant", ShardGrant{16, 16, 32}),
       Make("push", PushGradients{0.1, 0.5, std::size_t{32}, {Floats("w", {1, 2})}}, {"windows"}),
-      Make("shard push", ShardPush{1, 0.1, 0.5, 4.0, {Floats("w", {1, 2})}}, {"sq_norm"}),
+      Make("shard push", ShardPush{1, 0.1, 0.5, 4.0, {Floats("w", {1, 2})}, std::nullopt},
+           {"sq_norm"}),
       Make("pull", PullParameters{PullKind::kStateOfRecord}),
       Make("parameters",
-           Parameters{"run/checkpoints/step-1", nlohmann::json{{"step", 1}}, {Floats("w", {3})}},
+           Parameters{"run/checkpoints/step-1",
+                      nlohmann::json{{"step", 1}},
+                      {Floats("w", {3})},
+                      std::nullopt},
            {"dir", "meta"}),
       Make("metrics", Metrics{{{"kind", "validation"}}}),
       Make("shutdown", Shutdown{}),
@@ -93,7 +97,8 @@ TEST(Messages, EveryBodyRoundTripsThroughTheFrames) {
     EXPECT_EQ(back.tensors.size(), s.message.tensors.size()) << s.name;
     EXPECT_NO_THROW(s.decode(back)) << s.name;
   }
-  const auto push = Decode<ShardPush>(Encode(ShardPush{1, 0.25, 0.5, 4.0, {Floats("w", {7})}}));
+  const auto push =
+      Decode<ShardPush>(Encode(ShardPush{1, 0.25, 0.5, 4.0, {Floats("w", {7})}, std::nullopt}));
   EXPECT_EQ(push.replica, 1);
   EXPECT_EQ(push.lr, 0.25);
   EXPECT_EQ(push.sq_norm, 4.0);
@@ -166,7 +171,7 @@ TEST(Messages, OutOfRangeNumbersUnknownWordsAndOtherTypesAreRefused) {
   EXPECT_TRUE(refused(Encode(ShardGrant{0, 0}), [](const Message& m) { Decode<ShardRequest>(m); }));
   // Nested: a shard address without its key.
   Welcome w;
-  w.servers = std::vector<ShardAddress>{{"tcp://h:1", "key", {}}};
+  w.servers = std::vector<ShardAddress>{{"tcp://h:1", "key", {}, std::nullopt}};
   Message welcome = Encode(w);
   welcome.body["servers"][0].erase("server_public");
   EXPECT_TRUE(refused(welcome, [](const Message& m) { Decode<Welcome>(m); }));

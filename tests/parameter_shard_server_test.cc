@@ -28,7 +28,7 @@ class ParameterShardTest : public ::testing::Test {
     server_ =
         std::make_unique<ControlServer>(ControlServerOptions{"tcp://127.0.0.1:0", keys_, {}, {}});
     thread_ = std::thread([this] {
-      ServeParameterShard({0, milliseconds(20000), milliseconds(100)}, *server_);
+      ServeParameterShard({0, milliseconds(20000), milliseconds(100), {}}, *server_);
     });
     coordinator_ = Client("coordinator");
     Hello hello;
@@ -54,8 +54,8 @@ class ParameterShardTest : public ::testing::Test {
   }
   Message Push(int replica, std::uint32_t g, const torch::Tensor& grad, double clip,
                const std::string& name = "layer.weight") {
-    const Message m =
-        Encode(ShardPush{replica, 0.1, clip, std::nullopt, {FrameOf(name, grad)}}, {g, 0});
+    const Message m = Encode(
+        ShardPush{replica, 0.1, clip, std::nullopt, {FrameOf(name, grad)}, std::nullopt}, {g, 0});
     replicas_[replica]->Send(m);
     return m;
   }

@@ -76,7 +76,7 @@ Message Push(std::uint64_t step, float g, std::optional<std::size_t> windows, do
 
 Message ShardPushOf(int replica, std::uint64_t step, float g, double clip,
                     std::optional<double> sq_norm = std::nullopt) {
-  return Encode(ShardPush{replica, 0.5, clip, sq_norm, {Grad(g)}}, {0, step});
+  return Encode(ShardPush{replica, 0.5, clip, sq_norm, {Grad(g)}, std::nullopt}, {0, step});
 }
 
 float WeightIn(const Message& m) {

@@ -127,11 +127,12 @@ class PsTransportTest : public ::testing::Test {
       case MessageType::kShardRequest:
         return {Encode(ShardGrant{next_first_, grant_}, {4, m.step})};
       case MessageType::kPushGradients:
-        return {Encode(Parameters{std::nullopt, std::nullopt, {Weight(2.0f)}}, {4, m.step + 1})};
+        return {Encode(Parameters{std::nullopt, std::nullopt, {Weight(2.0f)}, std::nullopt},
+                       {4, m.step + 1})};
       case MessageType::kPullParameters: {
-        Message malformed = Encode(Parameters{"best", std::nullopt, {Weight(3.0f)}});
+        Message malformed = Encode(Parameters{"best", std::nullopt, {Weight(3.0f)}, std::nullopt});
         malformed.body["dir"] = 12;  // not a string: dropped by the replica
-        return {malformed, Encode(Parameters{"best", std::nullopt, {Weight(3.0f)}})};
+        return {malformed, Encode(Parameters{"best", std::nullopt, {Weight(3.0f)}, std::nullopt})};
       }
       case MessageType::kReduce:
         return {Encode(Stale{}, {5, 0})};  // the run moved on

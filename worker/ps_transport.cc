@@ -23,7 +23,8 @@ Hello PsHello(int mpi_rank) {
 PsTransport::PsTransport(const PsTransportOptions& options)
     : CoordinatedTransport(options.control, PsHello(options.mpi_rank)) {
   if (link_.welcome().servers)
-    shards_ = std::make_unique<ParameterShardLink>(*link_.welcome().servers, options.control);
+    shards_ = std::make_unique<ParameterShardLink>(*link_.welcome().servers, options.control,
+                                                   options.data_plane);
 }
 
 Membership PsTransport::Join(torch::nn::Module& module) {

@@ -4,7 +4,9 @@
 // to its parameter server and the new weights pulled back, sums, gathers
 // and the checkpoint barrier are round trips to it, so a replica needs no
 // MPI. With --servers K the pushes go to the K parameter server shards
-// instead (parameter_shard_link.h), which the welcome names. Synchronous
+// instead (parameter_shard_link.h), which the welcome names, their bytes
+// over MPI where `data_plane` is open and the shards are ranks of the job
+// (protocol/mpi_data_plane.h). Synchronous
 // runs get every step's shards from the coordinator; asynchronous ones
 // (--staleness) train static slices.
 //
@@ -29,6 +31,7 @@ namespace getps {
 struct PsTransportOptions {
   int mpi_rank = -1;  // rank in MPI_COMM_WORLD; -1 outside mpirun
   ControlClientOptions control;
+  MpiDataPlane data_plane;  // --data-plane mpi: pushes to server shards over MPI
 };
 
 class PsTransport : public CoordinatedTransport {
