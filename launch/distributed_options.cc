@@ -13,28 +13,28 @@ constexpr EnumNames<WireDtype, 2> kWireNames{
 void AddDistributedOptions(CommandSpec& spec) {
   const DistributedOptions d;
   spec.options.add_options()("sync", po::value<std::string>()->default_value(""),
-                             "distributed under mpirun: mpi (allreduce over MPI), nccl (allreduce\n"
+                             "distributed under mpirun: mpi (allreduce over MPI), nccl (allreduce "
                              "over NCCL, a GPU per replica; CUDA builds) or ps (parameter server)")(
       "bind", Defaulted(d.bind),
-      "with --sync: the coordinator's control endpoint: tcp://ADDRESS:PORT, tcp://INTERFACE:PORT\n"
+      "with --sync: the coordinator's control endpoint: tcp://ADDRESS:PORT, tcp://INTERFACE:PORT "
       "(e.g. tcp://ib0:0) or tcp://*:PORT (every interface); port 0: any free port")(
       "advertise", Defaulted(d.advertise),
-      "with --sync and a tcp://*:PORT --bind: the host name or address replicas and shards\n"
-      "reach the coordinator at (default: the host name when it resolves beyond loopback,\n"
+      "with --sync and a tcp://*:PORT --bind: the host name or address replicas and shards "
+      "reach the coordinator at (default: the host name when it resolves beyond loopback, "
       "else the address of the default route's interface)")(
       "timeout", Defaulted(d.timeout_seconds),
       "with --sync: seconds any control-channel wait may take")(
       "heartbeat-timeout", Defaulted(d.heartbeat_timeout_seconds),
-      "with --sync: seconds of silence after which a peer counts as lost (ps: the run goes\n"
-      "on without it from the last commit; mpi: the job ends, for `getps launch` to restart\n"
+      "with --sync: seconds of silence after which a peer counts as lost (ps: the run goes "
+      "on without it from the last commit; mpi: the job ends, for `getps launch` to restart "
       "it from the last commit)")(
       "min-workers", Defaulted(d.min_workers),
-      "with --sync ps: fewer replicas than this and the run pauses, waiting for workers to\n"
+      "with --sync ps: fewer replicas than this and the run pauses, waiting for workers to "
       "join (bounded by --rendezvous-timeout) instead of going on")(
       "rendezvous-timeout", Defaulted(d.rendezvous_timeout_seconds),
       "with --sync ps: seconds the coordinator waits for the replicas a generation needs")(
       "host-failures", Defaulted(d.host_failures),
-      "with --sync ps: a host that lost this many replicas within --host-cooldown is kept\n"
+      "with --sync ps: a host that lost this many replicas within --host-cooldown is kept "
       "out (its workers are refused) until --host-cooldown has passed since its last loss")(
       "host-cooldown", Defaulted(d.host_cooldown_seconds),
       "with --sync ps: seconds of the host cool-down window")(
@@ -43,26 +43,26 @@ void AddDistributedOptions(CommandSpec& spec) {
       "ahead of the slowest")("wire", po::value<std::string>()->default_value(WireName(d.wire)),
                               "with --sync ps or nccl: gradients on the wire as fp32 or bf16")(
       "servers", Defaulted(d.servers),
-      "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced\n"
+      "with --sync ps: parameter server shards on mpirun ranks 1..K, each owning a balanced "
       "slice of the parameters and their AdamW state (0: the coordinator serves them all)")(
       "data-plane", po::value<std::string>()->default_value(kDataPlanes.Name(d.data_plane)),
-      "with --sync ps --servers K: how replicas that are ranks of the job move gradients and\n"
-      "weights to and from the shards: mpi (MPI point-to-point: shared memory on a node, the\n"
-      "cluster's fabric across), zmq (the control channel's CURVE-encrypted ZeroMQ) or auto\n"
+      "with --sync ps --servers K: how replicas that are ranks of the job move gradients and "
+      "weights to and from the shards: mpi (MPI point-to-point: shared memory on a node, the "
+      "cluster's fabric across), zmq (the control channel's CURVE-encrypted ZeroMQ) or auto "
       "(mpi where this MPI's tags allow); `getps worker` replicas always use zmq")(
       "external-workers", Defaulted(d.external_workers),
       "with --sync ps: also wait for this many `getps worker` replicas (see "
       "RUN/coordinator.json)")(
       "status-port", Defaulted(d.status_port),
-      "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page);\n"
+      "serve live progress over HTTP on this port (/metrics: Prometheus; /: a status page); "
       "0: any free port (see RUN/status.json); off by default; under mpirun on rank 0")(
       "status-bind", Defaulted(d.status_bind),
       "the status server's IPv4 address (0.0.0.0: every interface)")(
       "bucket-mb", Defaulted(d.bucket_mb),
-      "with --sync mpi or nccl: gradients are summed in buckets of this many MiB (parameters in\n"
+      "with --sync mpi or nccl: gradients are summed in buckets of this many MiB (parameters in "
       "reverse order), each started as soon as backward has produced its gradients")(
       "overlap", po::value<std::string>()->default_value(kOverlapModes.Name(d.overlap)),
-      "with --sync mpi or nccl: sum the buckets during backward (on), after it (off; the\n"
+      "with --sync mpi or nccl: sum the buckets during backward (on), after it (off; the "
       "same sums), or on where the replicas train on GPUs and off on CPU (auto)");
   spec.ranges["bucket-mb"] = Positive();
 }
