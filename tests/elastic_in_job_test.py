@@ -15,7 +15,8 @@ OpenMPI's recovery settings (a dead rank does not abort the job):
 - SIGKILL of a parameter server shard: the coordinator finds it silent
   within the heartbeat timeout and ends the job (its slice of the state is
   gone), `getps launch` restarts it from the last commit, and the run ends
-  with the uninterrupted run's weights;
+  with the uninterrupted run's weights; SIGSTOP of a shard on the MPI data
+  plane ends the job too (nobody hangs in an MPI wait);
 - SIGSTOP a replica (a hang): dropped within the heartbeat timeout and the
   run goes on with 2; SIGCONT: it is told it is stale and rejoins at the
   next commit point (a generation of 3 again); the same with --servers 2
@@ -177,6 +178,34 @@ class InJobRecovery(SimulatedStoreTest):
               f"weights {diff:.1e} from the uninterrupted run")
         self.assertLess(diff, 1e-4)
 
+    def test_a_hung_server_shard_ends_the_job(self):
+        # SIGSTOP of a shard on the MPI data plane, its peers perhaps mid-
+        # transfer with it: the coordinator finds it silent within the
+        # heartbeat timeout and ends the run, and `getps launch` (no restart
+        # allowed) ends the job with the run's exit code; no rank is left
+        # waiting on MPI.
+        run_dir = self.path("hung-shard")
+        job = subprocess.Popen([GETPS, "launch", "--max-restarts", "0", "--",
+                                *self.command(run_dir, 5, "--servers", "2", "--data-plane", "mpi")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
+        wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job)
+        (mpirun,) = child_pids(job.pid)
+        shard = next(pid for pid in child_pids(mpirun) if self.rank(pid) == 2)
+        os.kill(shard, signal.SIGSTOP)
+        stopped = time.time()
+        out, _ = job.communicate(timeout=300)
+        ended = time.time() - stopped
+        self.assertNotEqual(job.returncode, 0, out[-3000:])
+        lost = re.search(r"parameter server shard 1 on tcp://127\.0\.0\.1:\d+ was lost \(silent for (\d+) ms\)",
+                         out)
+        self.assertIsNotNone(lost, out[-3000:])
+        self.assertIn("the coordinator ended the run", out)
+        with open(os.path.join(run_dir, "outcome.json")) as f:
+            self.assertEqual(json.load(f)["status"], "failed")
+        print(f"SIGSTOP of parameter server shard 1 (--data-plane mpi, heartbeat timeout 2 s): the coordinator "
+              f"found it silent for {lost.group(1)} ms; the job ended {ended:.1f} s after the stop "
+              f"(exit {job.returncode})")
+
     def test_a_hung_replica_is_dropped_and_rejoins_when_it_comes_back(self):
         self.hang_a_replica(self.path("hung"))
 
@@ -205,7 +234,9 @@ class InJobRecovery(SimulatedStoreTest):
         out = self.finish(job, run_dir)
         self.assertIn("generation 0 ended", out)
         self.assertIn("generation 1 with 2 replica(s)", out)
-        self.assertIn("generation 0 is over: the run is now in generation 1", out)
+        # The replica that comes back hears it from the coordinator, or with
+        # server shards perhaps first from a shard it was exchanging with.
+        self.assertRegex(out, r"generation 0 is over(: the run is now in generation 1| \(parameter server shard on)")
         self.assertIn("waits to join at the next commit point", out)
         self.assertIn("generation 2 with 3 replica(s)", out)
         by_epoch = assert_nothing_lost_or_doubled(self, run_dir, 8)
