@@ -9,7 +9,8 @@
 # host's compiler may warn where Debian 12's does not), runs the `gpu`
 # tests, and measures, each beside its reference in the same run:
 #   1. a one-rank --sync nccl training run end to end, its weights against
-#      the one-process run's, and its data wait (the data path);
+#      the one-process run's, and its data wait (the data path); the same
+#      for a GPU replica with a shard on the MPI data plane (--sync ps);
 #   2. the paper model's training step (B=256, bf16 autocast, fused SDPA and
 #      AdamW): samples/s and MFU against the datasheet peak, beside PyTorch
 #      in fp32 and in bf16 autocast;
@@ -95,7 +96,7 @@ grep -E "\[ *(OK|FAILED|SKIPPED) *\]|an absent peer" "$out/tests.log" | tee -a "
 # 1. --sync nccl on one rank, end to end, against the one-process run.
 bench=$out/bench.log
 world=/tmp/gpu-world store=/tmp/gpu-store
-rm -rf "$world" "$store" /tmp/run-one /tmp/run-nccl
+rm -rf "$world" "$store" /tmp/run-one /tmp/run-nccl /tmp/run-ps
 step simulate 30 "$bench" "$getps" simulate --out "$world" --scale tiny --quiet
 step featurize 30 "$bench" "$getps" featurize --config "$world/featurize.cfg" --out "$store" --quiet
 common=(--store "$store" --batch-size 8 --epochs 2 --lr 0.05 --leave-out-chromosomes chr4 --drop-path 0
@@ -103,22 +104,27 @@ common=(--store "$store" --batch-size 8 --epochs 2 --lr 0.05 --leave-out-chromos
 step "train one process" 60 "$bench" "$getps" train --run-dir /tmp/run-one "${common[@]}"
 step "train --sync nccl" 60 "$bench" mpirun --bind-to none -np 2 "$getps" train --sync nccl \
   --bind tcp://127.0.0.1:0 --run-dir /tmp/run-nccl "${common[@]}"
+# A replica on the GPU with a parameter server shard on the MPI data plane:
+# the weights come back over MPI into a staging buffer, then to the GPU.
+step "train --sync ps --servers 1 --data-plane mpi" 60 "$bench" mpirun --bind-to none -np 3 "$getps" \
+  train --sync ps --servers 1 --data-plane mpi --bind tcp://127.0.0.1:0 --run-dir /tmp/run-ps "${common[@]}"
 "${hostpy[@]}" - <<'PY' 2>&1 | tee -a "$summary"
 import json, math, os, torch
 def last(run):
     d = max(x for x in os.listdir(f"{run}/checkpoints") if x.startswith("step-"))
     return torch.load(f"{run}/checkpoints/{d}/model.pt", map_location="cpu")
-try:
-    a, b = last("/tmp/run-one"), last("/tmp/run-nccl")
-    num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
-    den = sum(float(a[k].double().pow(2).sum()) for k in a)
-    print(f"--sync nccl vs one process: weights relative difference {math.sqrt(num / den):.2e}")
-    for line in open("/tmp/run-nccl/metrics.jsonl"):
-        r = json.loads(line)
-        if "throughput" in r:
-            print("--sync nccl epoch", r.get("epoch"), "throughput", json.dumps(r["throughput"]))
-except Exception as e:  # a run above failed: its log says why
-    print(f"--sync nccl comparison not made: {e}")
+for name, run in (("--sync nccl", "/tmp/run-nccl"), ("--sync ps --servers 1 --data-plane mpi", "/tmp/run-ps")):
+    try:
+        a, b = last("/tmp/run-one"), last(run)
+        num = sum(float((a[k] - b[k]).double().pow(2).sum()) for k in a)
+        den = sum(float(a[k].double().pow(2).sum()) for k in a)
+        print(f"{name} vs one process: weights relative difference {math.sqrt(num / den):.2e}")
+        for line in open(f"{run}/metrics.jsonl"):
+            r = json.loads(line)
+            if "throughput" in r:
+                print(name, "epoch", r.get("epoch"), "throughput", json.dumps(r["throughput"]))
+    except Exception as e:  # a run above failed: its log says why
+        print(f"{name} comparison not made: {e}")
 PY
 
 # 2. The training step, getps and PyTorch, same GPU, same run.
