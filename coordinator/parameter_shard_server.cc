@@ -175,10 +175,14 @@ class ParameterShard {
         return true;
       case MessageType::kStale:
         running_ = false;
-        if (mpi_) mpi_->DrainAll();
         if (exchange_) {  // in the generation now, as the coordinator says
           const Message stale = Encode(Stale{}, {m.generation, 0});
           for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
+          // Pushes whose bytes were still coming in: drained, and answered too.
+          if (mpi_)
+            for (const auto& peer : mpi_->DrainAll()) Answer(peer, stale);
+        } else if (mpi_) {
+          mpi_->DrainAll();
         }
         return true;
       default:  // kCheckpoint: collect the state

@@ -99,6 +99,7 @@ MpiTransfers::MpiTransfers(MpiTransfers&& other) noexcept
     : comm_(other.comm_),
       requests_(std::move(other.requests_)),
       receives_(std::move(other.receives_)),
+      bytes_(std::move(other.bytes_)),
       owners_(std::move(other.owners_)) {
   other.requests_.clear();
 }
@@ -109,6 +110,7 @@ MpiTransfers& MpiTransfers::operator=(MpiTransfers&& other) noexcept {
     comm_ = other.comm_;
     requests_ = std::move(other.requests_);
     receives_ = std::move(other.receives_);
+    bytes_ = std::move(other.bytes_);
     owners_ = std::move(other.owners_);
     other.requests_.clear();
   }
@@ -130,6 +132,7 @@ void MpiTransfers::Linger() {
   }
   requests_.clear();
   receives_.clear();
+  bytes_.clear();
   owners_.clear();
 }
 
@@ -148,6 +151,7 @@ void MpiTransfers::Post(bool send, int rank, int tag, void* data, std::size_t by
       Check(MPI_Irecv(at, MpiBytesCount(n), MPI_BYTE, rank, tag + *index, comm_, &r), "MPI_Irecv");
     requests_.push_back(r);
     receives_.push_back(!send);
+    bytes_.push_back(n);
     ++*index;
     at += n;
     bytes -= n;
@@ -183,12 +187,25 @@ bool MpiTransfers::Test() {
         Check(statuses[static_cast<std::size_t>(i)].MPI_ERROR, "a transfer failed");
   }
   Check(code, "MPI_Testsome");
-  if (count != MPI_UNDEFINED) completed_messages += static_cast<std::uint64_t>(count);
+  if (count == MPI_UNDEFINED) count = 0;
+  completed_messages += static_cast<std::uint64_t>(count);
+  for (int i = 0; i < count; ++i) {
+    const auto at = static_cast<std::size_t>(indices[static_cast<std::size_t>(i)]);
+    if (!receives_[at]) continue;
+    int got = 0;
+    MPI_Get_count(&statuses[static_cast<std::size_t>(i)], MPI_BYTE, &got);
+    if (static_cast<std::size_t>(got) != bytes_[at])
+      throw Error(ErrorCode::kIOError,
+                  "MPI data plane: a message of " + std::to_string(got) + " bytes from rank " +
+                      std::to_string(statuses[static_cast<std::size_t>(i)].MPI_SOURCE) + " where " +
+                      std::to_string(bytes_[at]) + " were expected");
+  }
   if (!std::all_of(requests_.begin(), requests_.end(),
                    [](MPI_Request r) { return r == MPI_REQUEST_NULL; }))
     return false;
   requests_.clear();
   receives_.clear();
+  bytes_.clear();
   owners_.clear();
   return true;
 }

@@ -109,7 +109,8 @@ class MpiTransfers {
                std::shared_ptr<const void> owner);
 
   // Whether every transfer has completed. Throws Error(kIOError) naming
-  // the MPI error of a failed one.
+  // the MPI error of a failed one, or a received message of another size
+  // than its buffer's (the ends disagree on what was sent).
   bool Test();
   // Test until done; throws Error(kTimeout) naming `what` after `timeout`.
   void Wait(std::chrono::milliseconds timeout, const std::string& what);
@@ -122,6 +123,7 @@ class MpiTransfers {
   MPI_Comm comm_;
   std::vector<MPI_Request> requests_;  // MPI_REQUEST_NULL once complete
   std::vector<bool> receives_;
+  std::vector<std::size_t> bytes_;  // each request's message size
   std::vector<std::shared_ptr<const void>> owners_;
 };
 

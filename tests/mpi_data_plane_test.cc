@@ -1,7 +1,8 @@
 // The MPI data plane's transfers (protocol/mpi_data_plane.h) between two
 // real ranks (ctest runs getps_mpi_tests under `mpirun -np 2`): frames go
 // from rank 1 into rank 0's buffers byte for byte, tags keep two exchanges
-// apart, a tensor over kMpiChunkBytes goes as several messages, a receive nobody sends to times out
+// apart, a tensor over kMpiChunkBytes goes as several messages, a message
+// of the wrong size is an error, a receive nobody sends to times out
 // naming what it waited for and is cancelled, and a description names dtypes and element counts.
 #include "protocol/mpi_data_plane.h"
 
@@ -106,6 +107,31 @@ TEST(MpiDataPlane, ALargeTensorTravelsInSeveralMessages) {
     EXPECT_EQ(std::memcmp(got.frames[0].data, big.data(), got.frames[0].bytes), 0);
   }
   EXPECT_EQ(MpiMessagesCompleted() - before, 2u);
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// The ends disagree on a message's size: the receive fails naming both
+// sizes instead of passing a short buffer off as the tensor.
+TEST(MpiDataPlane, AShortMessageIsAnError) {
+  const MpiDataPlane plane = OpenMpiDataPlane();
+  if (plane.rank == 1) {
+    MpiTransfers sends(plane.comm);
+    sends.Send(0, MpiDataTag(6, 1), {Floats("w", {1, 2})});
+    sends.Wait(milliseconds(20000), "the send");
+  } else {
+    MpiReceipt got =
+        ReceiveMpiData(plane.comm, DescribeMpiData(1, MpiDataTag(6, 1), {Floats("w", {0, 0, 0})}));
+    try {
+      got.transfers.Wait(milliseconds(20000), "the weights");
+      ADD_FAILURE() << "a short message passed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kIOError);
+      EXPECT_NE(
+          std::string(e.what()).find("a message of 8 bytes from rank 1 where 12 were expected"),
+          std::string::npos)
+          << e.what();
+    }
+  }
   MPI_Barrier(MPI_COMM_WORLD);
 }
 

@@ -3,7 +3,8 @@
 // replica. A push naming MPI data comes back only once its bytes are in,
 // with them as frames and its body kept; the weights answering it go out
 // over MPI and the reply names them; a stale push is drained; a push whose
-// bytes never come expires; a peer without MPI pushes is answered as is.
+// bytes never come expires; a peer without MPI pushes is answered as is; a
+// generation's end drains the pushes still receiving and names their peers.
 #include "coordinator/mpi_pushes.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -64,7 +66,7 @@ TEST(MpiPushes, PushWaitsForItsBytesAndWeightsGoBackOverMpi) {
   if (plane.rank == 1) {
     SendGradients(plane, 2, 7);
     MpiReceipt weights =
-        ReceiveMpiData(plane.comm, DescribeMpiData(0, MpiDataTag(2, 8), {Floats("w", {0, 0, 0})}));
+        ReceiveMpiData(plane.comm, DescribeMpiData(0, MpiDataTag(2, 0), {Floats("w", {0, 0, 0})}));
     weights.transfers.Wait(milliseconds(20000), "the weights");
     EXPECT_EQ(static_cast<const float*>(weights.frames[0].data)[1], -2.0f);
   } else {
@@ -88,7 +90,7 @@ TEST(MpiPushes, PushWaitsForItsBytesAndWeightsGoBackOverMpi) {
     EXPECT_TRUE(named.tensors.empty());
     ASSERT_TRUE(named.mpi);
     EXPECT_EQ(named.mpi->rank, 0);
-    EXPECT_EQ(named.mpi->tag, MpiDataTag(2, 8));
+    EXPECT_EQ(named.mpi->tag, MpiDataTag(2, 0));  // the first answer to that peer
     ASSERT_EQ(named.mpi->tensors.size(), 1u);
     EXPECT_EQ(named.mpi->tensors[0].elements, 3);
     // Another peer pushed no MPI data: its reply is left alone.
@@ -117,6 +119,27 @@ TEST(MpiPushes, StalePushIsDrainedAndSilentOneExpires) {
     EXPECT_FALSE(pushes.busy());
   } else {
     SendGradients(plane, 3, 1);  // rank 0 drains its bytes
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+// A generation ends with pushes still receiving: each becomes a drain and
+// its peer is named, for the shard to answer it (stale) instead of leaving
+// it waiting.
+TEST(MpiPushes, DrainAllNamesThePeersStillWaiting) {
+  const MpiDataPlane plane = OpenMpiDataPlane();
+  if (plane.rank == 0) {
+    MpiPushes pushes(plane, milliseconds(300));
+    pushes.Accept("replica-1", PushOf(4, 1));  // never sent
+    pushes.Accept("replica-2", PushOf(4, 2));
+    EXPECT_EQ(pushes.DrainAll(), (std::vector<std::string>{"replica-1", "replica-2"}));
+    EXPECT_TRUE(pushes.busy());  // the drains
+    EXPECT_TRUE(pushes.Ready().empty());
+    EXPECT_TRUE(pushes.Expired().empty());  // drains are not pushes to refuse
+    EXPECT_TRUE(pushes.DrainAll().empty());
+    std::this_thread::sleep_for(milliseconds(400));
+    EXPECT_TRUE(pushes.Ready().empty());  // past their deadline: dropped (lingering)
+    EXPECT_FALSE(pushes.busy());
   }
   MPI_Barrier(MPI_COMM_WORLD);
 }
