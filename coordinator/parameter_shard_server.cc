@@ -30,9 +30,7 @@ class ParameterShard {
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
     auto last_probe = started;
-    // MPI transfers in flight: when one of this rank's messages last completed.
-    auto progress = started;
-    std::uint64_t completed = 0;
+    MpiProgress progress;  // of the MPI transfers in flight
     while (true) {
       if (coordinator_.empty() && Clock::now() - started > o_.timeout)
         throw Error(ErrorCode::kTimeout, Name() + ": the coordinator did not connect within " +
@@ -42,11 +40,8 @@ class ParameterShard {
         last_probe = Clock::now();
       }
       const bool busy = mpi_ && mpi_->busy();
-      if (!busy || MpiMessagesCompleted() != completed) {
-        completed = MpiMessagesCompleted();
-        progress = Clock::now();
-      }
-      auto in = server_.Receive(PollWait(busy, progress));
+      if (!busy) progress.Restart();
+      auto in = server_.Receive(PollWait(busy, &progress));
       if (busy) PollMpi();
       if (!in) continue;
       if (!in->message) {
@@ -82,10 +77,9 @@ class ParameterShard {
   // keep completing the loop polls without waiting (yielding the core),
   // then every millisecond (a lost peer's transfers stay until their
   // deadline).
-  static std::chrono::milliseconds PollWait(bool busy,
-                                            std::chrono::steady_clock::time_point progress) {
+  static std::chrono::milliseconds PollWait(bool busy, MpiProgress* progress) {
     if (!busy) return std::chrono::milliseconds(200);
-    if (std::chrono::steady_clock::now() - progress > kSpinFor) return std::chrono::milliseconds(1);
+    if (!progress->Moving()) return std::chrono::milliseconds(1);
     std::this_thread::yield();
     return std::chrono::milliseconds(0);
   }
@@ -175,14 +169,13 @@ class ParameterShard {
         return true;
       case MessageType::kStale:
         running_ = false;
-        if (exchange_) {  // in the generation now, as the coordinator says
+        {  // in the generation now, as the coordinator says
           const Message stale = Encode(Stale{}, {m.generation, 0});
-          for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
+          if (exchange_)
+            for (const auto& peer : exchange_->Drop()) Answer(peer, stale);
           // Pushes whose bytes were still coming in: drained, and answered too.
           if (mpi_)
             for (const auto& peer : mpi_->DrainAll()) Answer(peer, stale);
-        } else if (mpi_) {
-          mpi_->DrainAll();
         }
         return true;
       default:  // kCheckpoint: collect the state

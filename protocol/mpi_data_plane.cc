@@ -177,8 +177,10 @@ bool MpiTransfers::Test() {
   ReapLingering();
   if (requests_.empty()) return true;
   int count = 0;
-  std::vector<int> indices(requests_.size());
-  std::vector<MPI_Status> statuses(requests_.size());
+  indices_.resize(requests_.size());
+  statuses_.resize(requests_.size());
+  auto& indices = indices_;
+  auto& statuses = statuses_;
   const int code = MPI_Testsome(static_cast<int>(requests_.size()), requests_.data(), &count,
                                 indices.data(), statuses.data());
   if (code == MPI_ERR_IN_STATUS) {
@@ -214,28 +216,36 @@ void MpiTransfers::Wait(std::chrono::milliseconds timeout, const std::string& wh
   // MPI moves a large message only while both ends call into it (each
   // Test progresses it), so poll without sleeping (yielding the core to
   // ranks that share it) while messages keep completing, and back off to
-  // 1 ms between polls once none has for kSpinFor.
+  // 1 ms between polls once they stall (MpiProgress).
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto last_progress = std::chrono::steady_clock::now();
-  std::uint64_t seen = MpiMessagesCompleted();
+  MpiProgress progress;
   auto pause = std::chrono::microseconds(50);
   while (!Test()) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now > deadline)
+    if (std::chrono::steady_clock::now() > deadline)
       throw Error(ErrorCode::kTimeout, "MPI data plane: " + what + " did not complete within " +
                                            std::to_string(timeout.count() / 1000) + " s");
-    if (MpiMessagesCompleted() != seen) {
-      seen = MpiMessagesCompleted();
-      last_progress = now;
+    if (progress.Moving()) {
       pause = std::chrono::microseconds(50);
-    }
-    if (now - last_progress < kSpinFor) {
       std::this_thread::yield();
       continue;
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
+}
+
+void MpiProgress::Restart() {
+  seen_ = MpiMessagesCompleted();
+  last_ = std::chrono::steady_clock::now();
+}
+
+bool MpiProgress::Moving() {
+  const auto now = std::chrono::steady_clock::now();
+  if (const std::uint64_t completed = MpiMessagesCompleted(); completed != seen_) {
+    seen_ = completed;
+    last_ = now;
+  }
+  return now - last_ < kSpinFor;
 }
 
 std::uint64_t MpiMessagesCompleted() { return completed_messages.load(); }

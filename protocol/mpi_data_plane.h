@@ -73,6 +73,22 @@ constexpr std::chrono::milliseconds kSpinFor{2000};
 // (any thread; grows while bytes move).
 std::uint64_t MpiMessagesCompleted();
 
+// Whether a poller should poll MPI again at once: while this process's
+// messages keep completing (one within kSpinFor), yes; once they have
+// stalled for longer, it should back off. One thread.
+class MpiProgress {
+ public:
+  MpiProgress() { Restart(); }
+  // Counts from now (a wait begins).
+  void Restart();
+  // Whether a message completed within kSpinFor (since the last call).
+  bool Moving();
+
+ private:
+  std::uint64_t seen_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
 // The first tag of an exchange of `generation` at `step`.
 int MpiDataTag(std::uint32_t generation, std::uint64_t step);
 
@@ -125,6 +141,8 @@ class MpiTransfers {
   std::vector<bool> receives_;
   std::vector<std::size_t> bytes_;  // each request's message size
   std::vector<std::shared_ptr<const void>> owners_;
+  std::vector<int> indices_;          // Test's scratch, kept between polls
+  std::vector<MPI_Status> statuses_;  // likewise
 };
 
 // Receives the bytes `data` names into fresh buffers and returns them as

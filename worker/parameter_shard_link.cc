@@ -123,7 +123,7 @@ void ParameterShardLink::Push(Shard& shard, ShardPush push, std::vector<TensorFr
 
 void ParameterShardLink::Pull(Shard& shard, torch::nn::Module& module, std::uint32_t generation) {
   const auto weights = Await<Parameters>(shard, generation);
-  if (weights.mpi && shard.mpi_rank)
+  if (weights.mpi)
     ReceiveWeights(shard, module, *weights.mpi);
   else
     CopyIntoParameters(module, weights.tensors, "parameter server shard on " + shard.endpoint);
@@ -134,6 +134,10 @@ void ParameterShardLink::Pull(Shard& shard, torch::nn::Module& module, std::uint
 void ParameterShardLink::ReceiveWeights(const Shard& shard, torch::nn::Module& module,
                                         const MpiData& data) {
   const std::string who = "parameter server shard on " + shard.endpoint;
+  if (!shard.mpi_rank)
+    throw Error(ErrorCode::kInternal, who +
+                                          " sent its weights over MPI to a replica that pushed "
+                                          "over ZeroMQ");
   auto named = module.named_parameters();
   auto targets = std::make_shared<std::vector<torch::Tensor>>();
   std::vector<std::pair<torch::Tensor, torch::Tensor>> staged;  // (parameter, its buffer)
