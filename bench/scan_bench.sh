@@ -12,4 +12,23 @@ motifs=$(ls "$data"/motifs/vierstra-v1.0/*.meme | tr '\n' ',')
 python=${GETPS_PYENV:-$HOME/.cache/getps/py3.11-torch-2.11.0}/bin/python
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
 "$build/bench/scan_bench" "$genome" "$motifs"
-"$python" "$root/bench/moods_scan.py" "$genome" "$motifs"
+moods=$("$python" "$root/bench/moods_scan.py" "$genome" "$motifs")
+echo "$moods"
+
+# End to end: the whole `getps scan` command (process start, parsing, the
+# thresholds, the scan, the output) on one thread, 3 runs, against MOODS's
+# thresholds + scan above (its parsing and Python start not counted).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'chr1\t0\t%s\n' "$(grep -v '>' "$genome" | tr -d '\n' | wc -c)" >"$tmp/whole.bed"
+times=()
+for _ in 1 2 3; do
+  /usr/bin/time -f %e -o "$tmp/t" "$build/launch/getps" scan --genome "$genome" \
+    --regions "$tmp/whole.bed" --motifs "$motifs" --threads 1 --background uniform \
+    --out "$tmp/matches.tsv" --quiet
+  times+=("$(cat "$tmp/t")")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)
+reference=$(echo "$moods" | sed -E 's/.*thresholds ([0-9.]+) s, scan ([0-9.]+) s.*/\1 \2/')
+echo "getps scan, whole command, 1 thread: ${times[*]} s (median $median s), $(($(wc -l <"$tmp/matches.tsv") - 1)) matches"
+echo "$median $reference" | awk '{printf "end to end vs MOODS thresholds + scan (%.2f + %.2f s): %.1fx\n", $2, $3, ($2 + $3) / $1}'

@@ -15,7 +15,6 @@
 #include "featurizer/annotation.h"
 #include "featurizer/cluster_scores.h"
 #include "featurizer/text_reader.h"
-#include "featurizer/torch_motif_scanner.h"
 #include "storage/store_writer.h"
 
 namespace getps {
@@ -144,14 +143,20 @@ std::unique_ptr<StoreWriter> CreateStore(const FeaturizeOptions& o, const MotifS
   return StoreWriter::Create(o.out, meta, regions, wo);
 }
 
+std::unique_ptr<BatchScanner> MakeDeviceScanner(const FeaturizeOptions& o,
+                                                const std::vector<Pssm>& pssms) {
+  if (o.device_scanner == nullptr)  // the caller checks before the store exists
+    throw Error(ErrorCode::kInternal, "--device " + o.device + " needs a LibTorch scanner");
+  return o.device_scanner(pssms, o.device, o.device_scan);
+}
+
 // Every region's motif-cluster scores (the SIMD scanner, or the LibTorch
 // one on --device).
 void WriteMotifScores(const FeaturizeOptions& o, const Genome& genome, const MotifSet& motifs,
                       const std::vector<Region>& regions_in_genome, StoreWriter& writer) {
   MotifScanner scanner(motifs.pssms);
-  std::unique_ptr<TorchMotifScanner> device_scanner;
-  if (o.device != "cpu")
-    device_scanner = std::make_unique<TorchMotifScanner>(motifs.pssms, o.device, o.device_scan);
+  std::unique_ptr<BatchScanner> device_scanner;
+  if (IsDeviceScan(o.device)) device_scanner = MakeDeviceScanner(o, motifs.pssms);
   std::vector<float> row(motifs.feature_names.size());
   std::vector<MotifMatch> scratch;
   ScanRegions(

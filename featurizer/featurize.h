@@ -26,7 +26,7 @@
 #include "featurizer/pseudobulk.h"
 #include "featurizer/region_scan.h"
 #include "featurizer/sample_inputs.h"
-#include "featurizer/torch_motif_scanner.h"
+#include "featurizer/batch_scanner.h"
 #include "storage/store_metadata.h"
 
 namespace getps {
@@ -59,6 +59,7 @@ struct FeaturizeOptions {
   int threads = 0;
   std::string device = "cpu";  // or cuda[:N]: the LibTorch conv1d scan
   TorchScanOptions device_scan;
+  BatchScannerMaker device_scanner = nullptr;  // required when IsDeviceScan(device)
   bool progress = true;
   std::vector<std::string> checksum_inputs;  // recorded in the store's metadata
 };

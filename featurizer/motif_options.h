@@ -6,7 +6,7 @@
 
 #include "featurizer/genome.h"
 #include "featurizer/region_scan.h"
-#include "featurizer/torch_motif_scanner.h"
+#include "featurizer/batch_scanner.h"
 
 namespace getps {
 

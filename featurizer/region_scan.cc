@@ -6,7 +6,6 @@
 #include "common/log.h"
 #include "common/parallel.h"
 #include "common/progress.h"
-#include "featurizer/torch_motif_scanner.h"
 
 namespace getps {
 
@@ -62,7 +61,7 @@ MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& fe
 void ScanRegions(const Genome& genome, const std::vector<Region>& regions,
                  const MotifScanner& scanner, int threads,
                  const std::function<void(std::size_t, std::span<const MotifMatch>)>& sink,
-                 bool progress, const TorchMotifScanner* device_scanner) {
+                 bool progress, const BatchScanner* device_scanner) {
   threads = ResolveThreads(threads);
   constexpr std::size_t kChunk = 64;  // regions per task
   const std::size_t wave = kChunk * static_cast<std::size_t>(threads) * 8;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "featurizer/batch_scanner.h"
 #include "featurizer/genome.h"
 #include "featurizer/motif.h"
 #include "featurizer/motif_features.h"
@@ -36,8 +37,6 @@ struct MotifSet {
 MotifSet PrepareMotifs(const std::vector<Motif>& motifs, const MotifFeatures& features,
                        const Background& bg, const MotifSetOptions& options);
 
-class TorchMotifScanner;
-
 // Calls sink(i, sequence_matches) for every region i in order, from the
 // calling thread; positions in the matches are relative to the region start.
 // Regions are fetched (and scanned) on `threads` threads in waves; with a
@@ -45,6 +44,6 @@ class TorchMotifScanner;
 void ScanRegions(const Genome& genome, const std::vector<Region>& regions,
                  const MotifScanner& scanner, int threads,
                  const std::function<void(std::size_t, std::span<const MotifMatch>)>& sink,
-                 bool progress, const TorchMotifScanner* device_scanner = nullptr);
+                 bool progress, const BatchScanner* device_scanner = nullptr);
 
 }  // namespace getps

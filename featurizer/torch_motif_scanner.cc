@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include <algorithm>
+#include <utility>
 
 #include "common/error.h"
 
@@ -165,6 +166,12 @@ void TorchMotifScanner::ScanBatch(const std::vector<std::span<const std::uint8_t
       return a.pssm != b.pssm ? a.pssm < b.pssm : a.pos < b.pos;
     });
   }
+}
+
+std::unique_ptr<BatchScanner> MakeTorchMotifScanner(std::vector<Pssm> pssms,
+                                                    const std::string& device,
+                                                    const TorchScanOptions& options) {
+  return std::make_unique<TorchMotifScanner>(std::move(pssms), device, options);
 }
 
 }  // namespace getps

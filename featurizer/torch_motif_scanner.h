@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "featurizer/batch_scanner.h"
 #include "featurizer/motif_scanner.h"
 
 namespace getps {
@@ -32,11 +33,8 @@ namespace getps {
 inline constexpr std::size_t kCpuScanMemory = std::size_t{256} << 20;
 inline constexpr std::size_t kGpuScanMemory = std::size_t{2} << 30;
 
-struct TorchScanOptions {
-  std::size_t memory_bytes = 0;  // per convolution on the device; 0: the default above
-};
-
-class TorchMotifScanner {
+// Only the getps-model binary links this (getps_featurizer_torch).
+class TorchMotifScanner final : public BatchScanner {
  public:
   static constexpr double kMargin = 0.01;
 
@@ -44,7 +42,7 @@ class TorchMotifScanner {
   // when the device is not available in this build.
   TorchMotifScanner(std::vector<Pssm> pssms, const std::string& device,
                     const TorchScanOptions& options = {});
-  ~TorchMotifScanner();
+  ~TorchMotifScanner() override;
 
   const std::vector<Pssm>& pssms() const;
   // The positions and motifs one convolution covers (from the budget).
@@ -54,11 +52,16 @@ class TorchMotifScanner {
   // Scans several sequences at once; out[i] receives sequence i's matches in
   // MotifScanner's order (by PSSM, then position).
   void ScanBatch(const std::vector<std::span<const std::uint8_t>>& sequences,
-                 std::vector<std::vector<MotifMatch>>* out) const;
+                 std::vector<std::vector<MotifMatch>>* out) const override;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The BatchScannerMaker of this scanner.
+std::unique_ptr<BatchScanner> MakeTorchMotifScanner(std::vector<Pssm> pssms,
+                                                    const std::string& device,
+                                                    const TorchScanOptions& options);
 
 }  // namespace getps

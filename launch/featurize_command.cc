@@ -151,7 +151,7 @@ FeaturizeOptions ReadFeaturizeOptions(const po::variables_map& vm) {
 
 }  // namespace
 
-int RunFeaturize(const std::vector<std::string>& args) {
+int RunFeaturize(const std::vector<std::string>& args, const LibTorchParts& parts) {
   CommandSpec spec(
       "featurize",
       "--peaks BED --genome FA --motifs FILES ((--fragments F | --bam B | --sample-sheet S) "
@@ -164,7 +164,9 @@ int RunFeaturize(const std::vector<std::string>& args) {
   AddFeaturizeOptions(spec);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
-  const FeaturizeOptions o = ReadFeaturizeOptions(*vm);
+  FeaturizeOptions o = ReadFeaturizeOptions(*vm);
+  RequireDeviceScanner(o.device, parts);
+  o.device_scanner = parts.device_scanner;
   StageTimes stages;
   stages.Start("genome and motifs");  // the index, the background, thresholds
   auto genome = Genome::Open((*vm)["genome"].as<std::string>());

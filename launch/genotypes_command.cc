@@ -12,7 +12,6 @@
 #include "featurizer/motif_options.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
-#include "launch/genotypes_commands.h"
 #include "launch/option_values.h"
 #include "storage/genotype_store.h"
 #include "storage/store_reader.h"
@@ -203,7 +202,7 @@ void PrintUsage() {
 
 }  // namespace
 
-int RunGenotypes(const std::vector<std::string>& args) {
+int RunGenotypes(const std::vector<std::string>& args, const LibTorchParts& parts) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     PrintUsage();
     return args.empty() ? 2 : 0;
@@ -213,7 +212,10 @@ int RunGenotypes(const std::vector<std::string>& args) {
   if (args[0] == "info") return Info(rest);
   if (args[0] == "region") return RegionRows(rest);
   if (args[0] == "expression") return GeneExpression(rest);
-  if (args[0] == "evaluate") return GenotypesEvaluate(rest);
+  if (args[0] == "evaluate") {
+    if (parts.genotypes_evaluate == nullptr) throw NeedsLibTorch{"'getps genotypes evaluate'"};
+    return parts.genotypes_evaluate(rest);
+  }
   throw Error(ErrorCode::kInvalidArgument,
               "unknown subcommand 'genotypes " + args[0] + "' (see getps genotypes --help)");
 }

@@ -137,12 +137,18 @@ class CoordinatorWatch {
 
 // Waits for the job; a stop signal is passed on to its group and noted in
 // *stopped_by. A run its coordinator ended or lost ends the job at once
-// (with the run's exit status, when it wrote one).
-int Wait(pid_t pid, CoordinatorWatch& watch, int* stopped_by) {
+// (with the run's exit status, when it wrote one): SIGTERM to its group,
+// then SIGKILL if it is still there `grace` later. srun needs the SIGTERM:
+// it forwards it to its step's tasks on every node and waits for them, while
+// a SIGKILLed srun can do neither and leaves its ranks running.
+int Wait(pid_t pid, CoordinatorWatch& watch, std::chrono::duration<double> grace,
+         int* stopped_by) {
+  using Clock = std::chrono::steady_clock;
   const sigset_t stop = StopSignals();
   const timespec tick{0, 100'000'000};
   int status = 0;
   std::optional<CoordinatorWatch::Ending> ended;
+  auto kill_at = Clock::time_point::max();  // max: no SIGKILL due
   while (true) {
     const pid_t got = waitpid(pid, &status, WNOHANG);
     if (got == pid) return ended && ended->exit_code ? ended->exit_code << 8 : status;
@@ -153,7 +159,13 @@ int Wait(pid_t pid, CoordinatorWatch& watch, int* stopped_by) {
       *stopped_by = signal;
     } else if (!ended && (ended = watch.Over())) {
       LogWarning("launch: " + ended->why + "; ending the job");
+      kill(-pid, SIGTERM);
+      kill_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(grace);
+    } else if (Clock::now() >= kill_at) {
+      LogWarning("launch: the job was still running " + FormatDuration(grace.count()) +
+                 " after SIGTERM; killing it");
       kill(-pid, SIGKILL);
+      kill_at = Clock::time_point::max();
     }
   }
 }
@@ -198,7 +210,10 @@ int RunLaunch(const std::vector<std::string>& args) {
   spec.options.add_options()("max-restarts", po::value<int>()->default_value(3),
                              "restarts after failures, at most")(
       "restart-delay", po::value<double>()->default_value(1.0),
-      "seconds to wait before a restart (lets ports and a dying job's files settle)");
+      "seconds to wait before a restart (lets ports and a dying job's files settle)")(
+      "stop-grace", po::value<double>()->default_value(10.0),
+      "seconds a job ended by launch has between SIGTERM and SIGKILL (srun takes its step's "
+      "tasks down on SIGTERM, not on SIGKILL)");
   const auto dashes = std::find(args.begin(), args.end(), "--");
   auto vm = Parse({args.begin(), dashes}, spec);
   if (!vm) return 0;
@@ -207,6 +222,7 @@ int RunLaunch(const std::vector<std::string>& args) {
     throw Error(ErrorCode::kInvalidArgument, "launch: no command after `--` (see --help)");
   const int max_restarts = std::max(0, (*vm)["max-restarts"].as<int>());
   const double delay = std::max(0.0, (*vm)["restart-delay"].as<double>());
+  const std::chrono::duration<double> grace(std::max(0.0, (*vm)["stop-grace"].as<double>()));
   const sigset_t stop = StopSignals();
   sigprocmask(SIG_BLOCK, &stop, nullptr);
   int stopped_by = 0;
@@ -214,7 +230,7 @@ int RunLaunch(const std::vector<std::string>& args) {
     const auto started = std::chrono::steady_clock::now();
     CoordinatorWatch watch(command, fs::file_time_type::clock::now());
     const pid_t job = Start(command, attempt);
-    const int status = CheckedStatus(command, Wait(job, watch, &stopped_by));
+    const int status = CheckedStatus(command, Wait(job, watch, grace, &stopped_by));
     EndGroup(job);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

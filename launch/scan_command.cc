@@ -13,14 +13,18 @@
 #include "featurizer/motif_options.h"
 #include "featurizer/peaks.h"
 #include "featurizer/region_scan.h"
-#include "featurizer/torch_motif_scanner.h"
 #include "launch/command_line.h"
 #include "launch/commands.h"
 #include "launch/option_values.h"
 
 namespace getps::cli {
 
-int RunScan(const std::vector<std::string>& args) {
+void RequireDeviceScanner(const std::string& device, const LibTorchParts& parts) {
+  if (IsDeviceScan(device) && parts.device_scanner == nullptr)
+    throw NeedsLibTorch{"--device " + device};
+}
+
+int RunScan(const std::vector<std::string>& args, const LibTorchParts& parts) {
   CommandSpec spec(
       "scan", "--genome FA --regions BED --motifs FILE[,FILE...] [options] --out TSV",
       "Scans regions of a genome for motif matches: log-odds PSSMs (natural log, pseudocount\n"
@@ -37,6 +41,8 @@ int RunScan(const std::vector<std::string>& args) {
   AddMotifOptionRanges(spec);
   auto vm = Parse(args, spec);
   if (!vm) return 0;
+  const std::string device = (*vm)["device"].as<std::string>();
+  RequireDeviceScanner(device, parts);
   auto genome = Genome::Open((*vm)["genome"].as<std::string>());
   std::vector<Region> regions =
       ReadPeaks((*vm)["regions"].as<std::string>(), OverlapPolicy::kMerge);
@@ -54,11 +60,9 @@ int RunScan(const std::vector<std::string>& args) {
   }
   const MotifSet set = LoadMotifSet(*vm, *genome);
   MotifScanner scanner(set.pssms);
-  const std::string device = (*vm)["device"].as<std::string>();
-  std::unique_ptr<TorchMotifScanner> device_scanner;
-  if (device != "cpu")
-    device_scanner =
-        std::make_unique<TorchMotifScanner>(set.pssms, device, ReadTorchScanOptions(*vm));
+  std::unique_ptr<BatchScanner> device_scanner;
+  if (IsDeviceScan(device))
+    device_scanner = parts.device_scanner(set.pssms, device, ReadTorchScanOptions(*vm));
   const std::string out_path = (*vm)["out"].as<std::string>();
   OutputFile file = OpenOutput(out_path);
   const bool per_region = (*vm)["per-region"].as<bool>();

@@ -138,12 +138,13 @@ class SimulateFeaturize(SimulatedStoreTest):
         wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
                    "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
-        def peak_mb(*args):  # this command's peak resident memory alone
-            p = subprocess.run([sys.executable, "-c", wrapper, GETPS, *args], capture_output=True, text=True,
-                               check=True)
+        def peak_mb(*args, binary=GETPS):  # this command's peak resident memory alone
+            p = subprocess.run([sys.executable, "-c", wrapper, binary, *args], capture_output=True,
+                               text=True, check=True)
             return int(p.stdout.split()[-1]) >> 10
-        # What the binary takes before scanning (LibTorch; more in a CUDA build).
-        baseline = peak_mb("--version")
+        # What the binary that scans on a device (getps-model, which getps
+        # runs for --device) takes before scanning: LibTorch, more in a CUDA build.
+        baseline = peak_mb("--version", binary=os.path.join(os.path.dirname(GETPS), "getps-model"))
         outs = []
         for device in ("cpu", "torch-cpu"):
             out = os.path.join(self.tmp.name, f"random-{device}.tsv")

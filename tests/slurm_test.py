@@ -12,6 +12,8 @@
   side by side on different GPUs;
 - explain.sbatch with 3 tasks explains every gene on 2 replicas under
   mpirun, and its rerun with one task (a requeue) finds every shard done;
+- `getps launch` ends an srun step whose coordinator was SIGKILLed without
+  leaving its replicas running into the restart, which resumes exactly;
 - srun without an MPI plugin is refused with the fix in the message."""
 import json
 import os
@@ -134,6 +136,35 @@ class Slurm(SimulatedStoreTest):
                 except ProcessLookupError:
                     pass
         self.killed_and_requeued("sigkill-all", kill_everything)
+
+    def test_launch_ends_an_srun_step_whose_coordinator_died_without_leaving_its_ranks(self):
+        run_dir = self.path("srun-coordinator-killed")
+        job = self.submit("finetune.sbatch", run_dir, LAUNCHER="srun", INIT=self.reference,
+                          COMMIT_EVERY="2", MAX_RESTARTS="1")
+        wait_for(lambda: commits(run_dir) >= 2, "2 commits", timeout=120)
+        with open(os.path.join(run_dir, "coordinator.json")) as f:
+            coordinator = json.load(f)["pid"]
+        rows = [r.split() for r in self.cluster.client("scontrol", "listpids", job).stdout.splitlines()[1:]]
+        tasks = [int(r[0]) for r in rows if len(r) >= 5 and r[2] == "0" and r[3] != "-"]
+        replicas = [pid for pid in tasks if pid != coordinator]
+        self.assertEqual((coordinator in tasks, len(replicas)), (True, 2), rows)
+        os.kill(coordinator, signal.SIGKILL)
+        wait_for(lambda: "restarting from the newest checkpoint" in open(f"{run_dir}.out").read(),
+                 "launch's restart", timeout=120)
+        # launch restarts only once srun has exited, and srun (SIGTERMed, not
+        # SIGKILLed) exits only once its tasks have: none of the first
+        # attempt's replicas may still be running into the second.
+        alive = [pid for pid in replicas if os.path.exists(f"/proc/{pid}")]
+        self.assertEqual(alive, [])
+        fields = self.cluster.wait_for(job, {"COMPLETED", "FAILED", "CANCELLED"})
+        out = self.assert_completed(fields, run_dir)
+        self.assertIn("restart 1 of 1", out)
+        by_epoch = assert_nothing_lost_or_doubled(self, run_dir, 5)
+        resumed = [line for lines in by_epoch.values() for line in lines if "resumed_at" in line]
+        self.assertEqual(len(resumed), 1)
+        print(f"srun step, coordinator SIGKILLed after 2 commits: launch ended the step, its 2 "
+              f"replicas were gone at the restart, resumed at window {resumed[0]['resumed_at']} "
+              f"of epoch {resumed[0]['epoch']}; audit exact")
 
     def test_a_loco_sweep_runs_each_fold_as_a_job_step_on_its_own_gpu(self):
         run_dir = self.path("sweep")
