@@ -135,6 +135,7 @@ std::unique_ptr<StoreWriter> CreateStore(const FeaturizeOptions& o, const MotifS
   meta.genome_build = o.genome_build;
   meta.motif_dtype = o.dtype;
   meta.logcpm_scale = o.logcpm_scale;
+  meta.min_acpm = o.min_acpm;
   meta.created_by = "getps featurize";
   for (const auto& path : o.checksum_inputs) meta.input_checksums[path] = FileChecksum(path);
   StoreWriterOptions wo;

@@ -43,7 +43,7 @@ std::unordered_map<std::uint32_t, std::array<float, 2>> PersonLabels(
 }  // namespace
 
 PeopleSource::PeopleSource(const StoreReader& store, const GenotypeReader& genotypes)
-    : genotypes_(genotypes) {
+    : genotypes_(genotypes), min_acpm_(store.metadata().min_acpm) {
   genotypes.RequireStore(store);
   const auto& meta = genotypes.metadata();
   const std::size_t n = meta.individuals.size();
@@ -83,10 +83,17 @@ void PeopleSource::Apply(Batch* batch, std::size_t slot) const {
   for (std::size_t r = 0; r < size; ++r) {
     const auto it = labels.find(batch->region_ids[slot * size + r]);
     if (it == labels.end()) continue;
+    const std::size_t at = slot * size + r;
+    // The featurizer keeps a label where !(logCPM < min_acpm), in this precision.
+    const bool accessible = static_cast<double>(batch->atac[at]) >= min_acpm_;
     for (int s = 0; s < 2; ++s) {
-      float& label = batch->expression[(slot * size + r) * 2 + static_cast<std::size_t>(s)];
-      if (label != 0 && !std::isnan(it->second[static_cast<std::size_t>(s)]))
-        label = it->second[static_cast<std::size_t>(s)];
+      const float person = it->second[static_cast<std::size_t>(s)];
+      float& label = batch->expression[at * 2 + static_cast<std::size_t>(s)];
+      if (std::isnan(person)) continue;  // the reference's label stays
+      if (min_acpm_ >= 0)
+        label = accessible ? person : 0.0f;
+      else if (label != 0)
+        label = person;
     }
   }
 }

@@ -1,13 +1,14 @@
 // PeopleSource: the cohort side of training by people. A window of person
 // k (Window::individual) is the reference window (BatchAssembler) with the
 // person's features (their GenotypeOverlay) and the person's expression as
-// its labels: at every TSS entry (region, strand) the reference labels, the
-// sum of the person's values of the store genes whose TSS lies there (the
-// featurizer's rule for the reference). An entry the reference labels 0
-// (not expressed there, or below the featurizer's --min-acpm, which the
-// store does not record) stays 0, and so does one where the person lacks
-// a value for any of its genes (NaN in the import's table: the reference's
-// label is kept).
+// its labels: at every TSS entry (region, strand), the sum of the person's
+// values of the store genes whose TSS lies there, zeroed where the region's
+// logCPM is below the store's --min-acpm (the featurizer's rule for the
+// reference; the accessibility is the reference's). An entry where the
+// person lacks a value for any of its genes (NaN in the import's table)
+// keeps the reference's label. A store that does not record its --min-acpm
+// (written before it did) gives the person's values only where the
+// reference's label is not 0.
 //
 // Loads every person's deltas and labels once (memory: their changed
 // regions and one entry per labelled TSS). Immutable once built: threads
@@ -47,6 +48,7 @@ class PeopleSource {
  private:
   using Labels = std::unordered_map<std::uint32_t, std::array<float, 2>>;  // region -> per strand
   const GenotypeReader& genotypes_;
+  double min_acpm_;  // the store's; < 0: not recorded
   std::vector<int> celltypes_;
   std::vector<GenotypeOverlay> overlays_;
   std::vector<std::vector<Labels>> labels_;  // [store cell type][individual]

@@ -44,6 +44,7 @@ std::string EncodeMetadata(const StoreMetadata& m) {
   j["min_count"] = m.min_count;
   j["logcpm_cutoff"] = m.logcpm_cutoff;
   j["logcpm_scale"] = m.logcpm_scale;
+  j["min_acpm"] = m.min_acpm;
   j["created_by"] = m.created_by;
   return j.dump();
 }
@@ -64,6 +65,7 @@ StoreMetadata DecodeMetadata(const std::string& text) {
     m.min_count = j.at("min_count").get<double>();
     m.logcpm_cutoff = j.at("logcpm_cutoff").get<double>();
     m.logcpm_scale = j.at("logcpm_scale").get<double>();
+    m.min_acpm = j.value("min_acpm", -1.0);  // absent from older stores
     m.created_by = j.at("created_by").get<std::string>();
     return m;
   });

@@ -33,7 +33,10 @@ struct StoreMetadata {
   double min_count = 0;
   double logcpm_cutoff = -1;
   double logcpm_scale = 1e6;  // logCPM = log10(count / total * scale + 1)
-  std::string created_by;     // free text: tool and version
+  // Expression labels are 0 where logCPM < min_acpm (featurize --min-acpm);
+  // -1: not recorded (stores written before it was).
+  double min_acpm = -1;
+  std::string created_by;  // free text: tool and version
 
   std::size_t num_motifs() const { return feature_names.size(); }
 };

@@ -99,6 +99,50 @@ TEST_F(PeopleSourceTest, AMissingValueKeepsTheReferenceLabelAndTheReferenceWindo
       std::equal(plain.expression.begin(), plain.expression.end(), got.expression.begin() + 60));
 }
 
+// A store that records its --min-acpm: the person's value wherever the region
+// is accessible enough, even where the reference does not express the gene;
+// 0 where it is not (the reference's label there is 0 too).
+TEST(PeopleSourceMinAcpm, APersonIsLabelledWhereTheRegionIsAccessibleEnough) {
+  for (const double min_acpm : {0.2, 0.4}) {  // cell type "all": TSS regions at log10(2)
+    testing_util::TempDir dir("people_min_acpm");
+    testing_util::HandStoreSpec spec;
+    spec.min_acpm = min_acpm;
+    spec.unexpressed_tss = {20};
+    testing_util::WriteHandStore(dir.Sub("store"), spec);
+    const auto store = StoreReader::Open(dir.Sub("store"));
+    EXPECT_EQ(store->metadata().min_acpm, min_acpm);
+    const auto genotypes = GenotypeReader::Open(WriteCohort(dir, *store));
+    const PeopleSource people(*store, *genotypes);
+    Batch reference, person;
+    BatchAssembler(*store, {30, AtacMode::kQuantitative})
+        .Assemble(std::vector<Window>{{0, 0, 0}}, &reference);
+    BatchAssembler(*store, {30, AtacMode::kQuantitative, &people})
+        .Assemble(std::vector<Window>{{0, 0, 0, 1}}, &person);
+    const bool accessible = min_acpm < 0.3;
+    EXPECT_FLOAT_EQ(reference.expression[2 * 10], accessible ? 0.5f : 0.0f);
+    EXPECT_FLOAT_EQ(reference.expression[2 * 20], 0.0f);  // not expressed in the reference
+    for (const std::uint32_t r : {0u, 10u, 20u})
+      EXPECT_FLOAT_EQ(person.expression[2 * r], accessible ? PersonValue(1, r) : 0.0f) << r;
+  }
+}
+
+// Without a recorded --min-acpm (older stores) a reference label of 0 stays.
+TEST(PeopleSourceMinAcpm, AStoreWithoutItKeepsTheReferencesZeros) {
+  testing_util::TempDir dir("people_no_min_acpm");
+  testing_util::HandStoreSpec spec;
+  spec.unexpressed_tss = {20};
+  testing_util::WriteHandStore(dir.Sub("store"), spec);
+  const auto store = StoreReader::Open(dir.Sub("store"));
+  EXPECT_EQ(store->metadata().min_acpm, -1);
+  const auto genotypes = GenotypeReader::Open(WriteCohort(dir, *store));
+  const PeopleSource people(*store, *genotypes);
+  Batch person;
+  BatchAssembler(*store, {30, AtacMode::kQuantitative, &people})
+      .Assemble(std::vector<Window>{{0, 0, 0, 1}}, &person);
+  EXPECT_FLOAT_EQ(person.expression[2 * 10], PersonValue(1, 10));
+  EXPECT_FLOAT_EQ(person.expression[2 * 20], 0.0f);
+}
+
 TEST_F(PeopleSourceTest, RefusesWindowsItCannotMake) {
   const PeopleSource people(*store_, *genotypes_);
   Batch b;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <cstdint>
 
+#include <algorithm>
 #include <random>
 
 namespace getps::testing_util {
@@ -31,6 +32,7 @@ void WriteHandStore(const std::string& path, const HandStoreSpec& spec) {
   meta.genome_build = "test";
   meta.motif_dtype = spec.dtype;
   meta.logcpm_cutoff = spec.logcpm_cutoff;
+  meta.min_acpm = spec.min_acpm;
   meta.input_checksums["peaks.bed"] = "sha256:0";
   StoreWriterOptions wo;
   wo.progress = false;
@@ -48,8 +50,11 @@ void WriteHandStore(const std::string& path, const HandStoreSpec& spec) {
     for (std::uint32_t id = 0; id < n; ++id) {
       counts[id] = HandCount(ct, id);
       logcpm[id] = HandLogCpm(ct, id);
+      const bool unexpressed = std::find(spec.unexpressed_tss.begin(), spec.unexpressed_tss.end(),
+                                         id) != spec.unexpressed_tss.end();
       for (int s = 0; s < 2; ++s) {
-        exp[2 * id + s] = HandExpression(id, s);
+        const bool zeroed = unexpressed || logcpm[id] < spec.min_acpm;
+        exp[2 * id + s] = zeroed ? 0.0f : HandExpression(id, s);
         tss[2 * id + s] = HandTss(id, s);
       }
     }

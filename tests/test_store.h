@@ -32,6 +32,11 @@ struct HandStoreSpec {
       {"chr1", 1000}, {"chr2", 450}, {"chr10", 199}};
   MotifDtype dtype = MotifDtype::kFloat32;
   double logcpm_cutoff = -1;
+  // The featurizer's --min-acpm as the store records it (-1: not recorded);
+  // labels are zeroed where logCPM < min_acpm, as the featurizer does.
+  double min_acpm = -1;
+  // TSS regions (multiples of 10) whose gene the reference does not express.
+  std::vector<std::uint32_t> unexpressed_tss;
 };
 inline constexpr std::uint32_t kMotifs = 5;
 
