@@ -13,15 +13,15 @@
 namespace getps {
 
 RunFiles::RunFiles(const TrainOptions& train, const GetModelConfig& config)
-    : train_(train), config_(config) {
+    : train_(train),
+      config_(config),
+      metrics_(std::filesystem::path(train.run_dir) / "metrics.jsonl") {
   std::filesystem::create_directories(train.run_dir);
-  metrics_.open(std::filesystem::path(train.run_dir) / "metrics.jsonl", std::ios::app);
 }
 
 void RunFiles::AppendRecord(nlohmann::json record) {
   record["time"] = WallClockSeconds();
-  metrics_ << record.dump() << "\n";
-  metrics_.flush();
+  metrics_.Append(record);
 }
 
 void RunFiles::Write(const std::string& name, const std::string& text) {

@@ -4,16 +4,17 @@
 // checkpoint's weights they test with, and --lora's merged.pt. With it the
 // replicas need not share the run directory with the coordinator.
 //
-// Errors: a file that cannot be written is logged and the run goes on; a
+// Errors: a file that cannot be written is logged and the run goes on (a
+// metrics record waits in memory for the disk); a
 // best checkpoint that cannot be read throws the checkpoint's Error.
 #pragma once
 
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/json_lines.h"
 #include "protocol/message.h"
 #include "worker/model/get_model.h"
 #include "worker/model/region_model.h"
@@ -46,7 +47,7 @@ class RunFiles {
 
   TrainOptions train_;
   GetModelConfig config_;
-  std::ofstream metrics_;
+  JsonLinesLog metrics_;     // RUN/metrics.jsonl; keeps records a full disk refused
   std::string weights_dir_;  // the checkpoint weights_ came from
   std::vector<TensorFrame> weights_;
 };

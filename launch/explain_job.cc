@@ -152,10 +152,7 @@ void ExplainJob::RecordShard(std::size_t k, const std::string& who) const {
   const nlohmann::json line{
       {"shard", k}, {"first", ShardFirst(k)}, {"count", ShardCount(k)}, {"by", who}};
   const auto path = dir_ / "shards.jsonl";
-  std::ofstream out(path, std::ios::app);
-  out << line.dump() << "\n";
-  out.flush();
-  if (!out) throw Error(ErrorCode::kIOError, "cannot append to " + path.string());
+  AppendWhole(path, line.dump() + "\n", AppendSync::kFsync);
 }
 
 void ExplainJob::WriteShard(std::size_t k, const GeneExplanations& e) const {

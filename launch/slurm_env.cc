@@ -2,9 +2,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -71,9 +71,7 @@ void RecordSlurmAttempt(const std::string& run_dir, const SlurmJob& job) {
                             {"gpus_on_node", job.gpus_on_node},
                             {"visible_gpus", job.visible_gpus},
                             {"started", WallClockSeconds()}};
-  std::ofstream out(path, std::ios::app);
-  out << line.dump() << "\n";
-  if (!out.flush()) throw Error(ErrorCode::kIOError, "cannot append to " + path.string());
+  AppendWhole(path, line.dump() + "\n");
 }
 
 }  // namespace getps::cli

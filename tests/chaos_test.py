@@ -10,17 +10,22 @@ previous fault's recovery, drawn from:
 - coordinator-kill: SIGKILL of rank 0 (the same);
 - checkpoint-truncated: the newest checkpoint's model.pt cut in half on
   disk, then the coordinator killed (the restart skips it for the previous
-  one).
+  one);
+- disk-full: the run directory, a small tmpfs of its own, filled until a
+  checkpoint is refused, then emptied again (training goes on, commits
+  resume; drawn only where the test may mount, i.e. as root).
 Replica faults are drawn only while two replicas are left to lose one.
 What must hold: every fault survived and the run finishes; every epoch's
 committed windows tile its plan (RUN/epochs.jsonl: nothing lost, nothing
-twice); and the final weights equal the uninterrupted run's (1e-5 relative;
-steps are sized for the planned replicas). Prints the table: fault, detected
+twice); RUN/metrics.jsonl has every epoch's validation record and the
+test record, each line whole JSON; and the final
+weights equal the uninterrupted run's (1e-5 relative; steps are sized for
+the planned replicas). Prints the table: fault, detected
 after, recovered after (the next commit), windows trained again.
 
 Not in this run: a link cut (tests/multihost_test.py does it, with
-`getps worker` replicas that cannot follow a restarted coordinator) and a
-full disk."""
+`getps worker` replicas that cannot follow a restarted coordinator)."""
+import json
 import os
 import random
 import re
@@ -44,7 +49,12 @@ EPOCHS = 6 + FAULTS
 TRAIN = ["--epochs", str(EPOCHS), "--batch-size", "2", "--lr", "0.05", "--leave-out-chromosomes", "chr4",
          "--drop-path", "0", "--commit-every", "3", "--heartbeat-timeout", str(HEARTBEAT), "--timeout", "60",
          "--servers", "1", "--bind", "tcp://127.0.0.1:0"]
-DETECTED = re.compile(r"generation \d+ ended|was lost|attempt \d+ (exited|was killed)")
+DETECTED = re.compile(r"generation \d+ ended|was lost|attempt \d+ (exited|was killed)|not written")
+REFUSED = re.compile(r"not written")
+
+
+def directory_megabytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files) >> 20
 
 
 def rank_of(pid):
@@ -57,6 +67,41 @@ def rank_of(pid):
         return int(env[b"OMPI_COMM_WORLD_RANK"])
     except (OSError, KeyError, ValueError):
         return None
+
+
+class SmallDisk:
+    """A tmpfs of `megabytes` mounted at `path` (an empty folder); fill()
+    takes all its free space, empty() gives it back."""
+
+    def __init__(self, path, megabytes):
+        self.path = path
+        self.filler = os.path.join(path, "filler")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", path], check=True,
+                       capture_output=True)
+
+    @classmethod
+    def mount(cls, path, megabytes):
+        """A SmallDisk, or None where this process may not mount."""
+        if os.geteuid() != 0:
+            return None
+        try:
+            return cls(path, megabytes)
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    def fill(self):
+        st = os.statvfs(self.path)
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.posix_fallocate(fd, 0, st.f_bavail * st.f_frsize)
+        finally:
+            os.close(fd)
+
+    def empty(self):
+        os.remove(self.filler)
+
+    def unmount(self):
+        subprocess.run(["umount", "-l", self.path], check=False)
 
 
 class Output:
@@ -99,7 +144,7 @@ class Chaos(SimulatedStoreTest):
         wait_for(up, f"ranks {sorted(want)}", timeout=120, job=job)
         return dict(found)
 
-    def inject(self, fault, pids, run_dir):
+    def inject(self, fault, pids, run_dir, disk=None, refused=None):
         if fault == "replica-kill":
             os.kill(pids[max(r for r in pids if r >= 2)], signal.SIGKILL)
         elif fault == "replica-hang":
@@ -109,6 +154,12 @@ class Chaos(SimulatedStoreTest):
             os.kill(victim, signal.SIGCONT)
         elif fault == "shard-kill":
             os.kill(pids[1], signal.SIGKILL)
+        elif fault == "disk-full":
+            disk.fill()
+            try:
+                refused()
+            finally:
+                disk.empty()
         else:
             if fault == "checkpoint-truncated":
                 model = os.path.join(run_dir, "checkpoints", last_checkpoint(run_dir), "model.pt")
@@ -120,6 +171,12 @@ class Chaos(SimulatedStoreTest):
         p = subprocess.run(self.command(reference), capture_output=True, text=True, env=MPI_ENV, timeout=600)
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         run_dir = self.path("chaos")
+        os.makedirs(run_dir)
+        disk = SmallDisk.mount(run_dir, max(64, 4 * directory_megabytes(reference)))
+        if disk is None:
+            print("no disk-full faults: mounting a tmpfs needs root")
+        else:
+            self.addCleanup(disk.unmount)
         job = subprocess.Popen([GETPS, "launch", "--max-restarts", str(FAULTS), "--restart-delay", "0.2", "--",
                                 *self.command(run_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=MPI_ENV)
@@ -133,18 +190,21 @@ class Chaos(SimulatedStoreTest):
                 c = commits(run_dir)
                 wait_for(lambda: commits(run_dir) > c, "a commit before the next fault", timeout=120, job=job)
                 kinds = ["shard-kill", "coordinator-kill", "checkpoint-truncated"]
+                if disk is not None:
+                    kinds.append("disk-full")
                 if len(replicas) >= 2:
                     kinds += ["replica-kill", "replica-hang"] * 2
                 fault = rng.choice(kinds)
                 before, t0 = commits(run_dir), time.time()
-                self.inject(fault, pids, run_dir)
+                self.inject(fault, pids, run_dir, disk, lambda: wait_for(
+                    lambda: out.first_after(t0, REFUSED), "a checkpoint refused by the full disk", job=job))
                 wait_for(lambda: commits(run_dir) > before, f"a commit after fault {n + 1} ({fault})",
                          timeout=180, job=job)
                 recovered = time.time() - t0
                 detected = out.first_after(t0, DETECTED)
                 if fault == "replica-kill":
                     replicas.discard(max(replicas))
-                elif fault != "replica-hang":
+                elif fault not in ("replica-hang", "disk-full"):
                     replicas = {2, 3, 4}  # a restarted job has all its ranks again
                 table.append((n + 1, fault, None if detected is None else detected - t0, recovered))
             job.wait(timeout=600)
@@ -163,6 +223,12 @@ class Chaos(SimulatedStoreTest):
                 print(f.read()[:6000])
             print(out.text()[-20000:])
         by_epoch = assert_nothing_lost_or_doubled(self, run_dir, EPOCHS)
+        with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+            records = [json.loads(line) for line in f]  # a full disk cut no line
+        # ... and lost none: every epoch's validation record and the test's are there.
+        self.assertEqual({r["epoch"] for r in records if r.get("kind") == "validation"},
+                         set(range(1, EPOCHS + 1)))
+        self.assertTrue(any(r.get("kind") == "test" for r in records))
         redone = sum(line.get("reissued", 0) for lines in by_epoch.values() for line in lines)
         diff = relative_difference(final_weights(reference), final_weights(run_dir))
         attempts = len(re.findall(r"attempt \d+ (exited|was killed)", out.text())) + 1

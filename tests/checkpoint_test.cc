@@ -64,6 +64,46 @@ TEST(Checkpoints, AFileThatCannotBeReadStopsTheSearchInsteadOfPassingForDamage) 
   EXPECT_TRUE(fs::exists(dir.path() / "checkpoints" / "step-00000001"));
 }
 
+// A checkpoint that stands while RUN/epochs.jsonl cannot be appended to (a
+// full disk; a directory in its place here) keeps its commit line for the
+// next Save, which appends both in order; a roll-back appends them too.
+TEST(Checkpoints, CommitLinesTheAuditRefusedAreAppendedByTheNextCommit) {
+  testing_util::TempDir dir("ckpt-audit");
+  torch::nn::Linear model(3, 2);
+  torch::optim::AdamW adamw(model->parameters());
+  CheckpointManager m(dir.path().string(), 5);
+  const auto meta = [](int step) {
+    const nlohmann::json line{{"step", step}, {"epoch", 0}};
+    return nlohmann::json{{"step", step}, {"commit", nlohmann::json::array({line})}};
+  };
+  const fs::path audit = dir.path() / "epochs.jsonl";
+  const auto steps = [&] {
+    std::vector<int> out;
+    std::ifstream in(audit);
+    for (std::string line; std::getline(in, line);)
+      out.push_back(nlohmann::json::parse(line)["step"].get<int>());
+    return out;
+  };
+  m.Save(1, *model, adamw, meta(1), false);
+  const fs::path aside = dir.path() / "epochs.jsonl.aside";
+  fs::rename(audit, aside);
+  fs::create_directory(audit);
+  m.Save(2, *model, adamw, meta(2), false);  // stands; its line cannot be appended
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoints" / "step-00000002" / "model.pt"));
+  fs::remove(audit);
+  fs::rename(aside, audit);
+  m.Save(3, *model, adamw, meta(3), false);
+  EXPECT_EQ(steps(), (std::vector<int>{1, 2, 3}));
+
+  fs::rename(audit, aside);
+  fs::create_directory(audit);
+  m.Save(4, *model, adamw, meta(4), false);
+  fs::remove(audit);
+  fs::rename(aside, audit);
+  m.AdoptAsStateOfRecord((dir.path() / "checkpoints" / "step-00000004").string());
+  EXPECT_EQ(steps(), (std::vector<int>{1, 2, 3, 4}));
+}
+
 TEST(Checkpoints, ATruncatedOrAlteredFileIsCaughtByItsDigest) {
   testing_util::TempDir dir("ckpt-digest");
   torch::nn::Linear model(64, 64);

@@ -12,18 +12,27 @@ own.
 - a replica's host cut off mid-epoch (`ip link set eth0 down`) is dropped
   within the heartbeat timeout, the survivors roll back to the last commit
   and go on; when the link comes back it is told it is stale and rejoins at
-  the next commit (3 replicas again); nothing lost, nothing twice."""
+  the next commit (3 replicas again); nothing lost, nothing twice;
+- one mpirun over the hosts (its daemons started on each through the
+  namespaces, as ssh would): the coordinator on host 0, the parameter server
+  shard on host 1, two replicas on host 2, gradients on the MPI data plane
+  across hosts: it ends at the weights of the same run on one host;
+- that shard's host cut off mid-run ends the job; `getps launch` restarts
+  it once the link is back, and the run resumes at its last commit and ends
+  at the uninterrupted run's weights, nothing lost, nothing twice."""
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from commit_audit_check import assert_nothing_lost_or_doubled, audit, commits, wait_for  # noqa: E402
-from getps_cli import GETPS, MPI_ENV, MPIRUN, mpirun, SimulatedStoreTest  # noqa: E402
+from getps_cli import (final_weights, GETPS, MPI_ENV, MPIRUN, mpirun, relative_difference,  # noqa: E402
+                       SimulatedStoreTest)
 import netns_hosts  # noqa: E402
 
 HEARTBEAT = 2  # seconds
@@ -119,6 +128,85 @@ class SeveralHosts(SimulatedStoreTest):
               f"{recovered:.1f} s after the cut; link up after {HEARTBEAT} s more: host 2 rejoined at "
               f"window {rejoined[0]['resumed_at']} of epoch {rejoined[0]['epoch']}; {redone} windows "
               f"trained again; audit exact")
+
+    def across_hosts(self, run_dir, epochs, recovery=False):
+        """One mpirun on host 0 over the hosts: rank 0 (the coordinator) on
+        host 0, rank 1 (the shard) on host 1, ranks 2 and 3 on host 2."""
+        return self.hosts.command(
+            0, *mpirun(4, *self.hosts.mpi_hosts([1, 1, 2]), recovery=recovery), GETPS, "train", "--sync",
+            "ps", "--servers", "1", "--bind", "tcp://eth0:0", "--store", self.store, "--run-dir", run_dir,
+            "--epochs", str(epochs), *TRAIN)
+
+    def one_host_reference(self, epochs):
+        run_dir = self.path(f"one-host-{epochs}")
+        if not os.path.exists(run_dir):
+            p = subprocess.run([*mpirun(4), GETPS, "train", "--sync", "ps", "--servers", "1", "--bind",
+                                "tcp://127.0.0.1:0", "--store", self.store, "--run-dir", run_dir, "--epochs",
+                                str(epochs), *TRAIN], capture_output=True, text=True, env=MPI_ENV, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        return run_dir
+
+    def test_one_mpirun_over_the_hosts_trains_as_on_one_host(self):
+        run_dir = self.path("across")
+        p = subprocess.run(self.across_hosts(run_dir, 3), capture_output=True, text=True, env=MPI_ENV,
+                           timeout=300)
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 0, out[-4000:])
+        shard = re.search(r"parameter server shard 0 bound to \S+, advertised as tcp://([\d.]+):", out)
+        self.assertEqual(shard.group(1), self.hosts.address(1), out[-4000:])
+        self.assertIn("generation 0 with 2 replica(s)", out)
+        assert_nothing_lost_or_doubled(self, run_dir, 3)
+        diff = relative_difference(final_weights(self.one_host_reference(3)), final_weights(run_dir))
+        self.assertLess(diff, 1e-5)
+        print(f"mpirun over 3 hosts (shard on {shard.group(1)}, replicas on {self.hosts.address(2)}): "
+              f"3 epochs, audit exact; final weights vs one host: {diff:.1e}")
+
+    def test_a_shard_host_cut_off_ends_the_job_and_the_restart_resumes_it(self):
+        run_dir, epochs = self.path("shard-cut"), 8
+        job = subprocess.Popen([GETPS, "launch", "--max-restarts", "3", "--restart-delay", "1", "--",
+                                *self.across_hosts(run_dir, epochs, recovery=True)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=MPI_ENV)
+        lines, seen = [], []  # the job's output lines; when each was read
+
+        def read():
+            for line in job.stdout:
+                lines.append(line)
+                seen.append(time.time())
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            wait_for(lambda: commits(run_dir) >= 2, "2 commits", job=job, timeout=120)
+            before = commits(run_dir)
+            self.hosts.set_link(1, up=False)
+            cut = time.time()
+            try:
+                wait_for(lambda: any("attempt 1 " in line for line in lines), "the first attempt's end",
+                         job=job, timeout=120)
+                ended = time.time() - cut
+            finally:
+                self.hosts.set_link(1, up=True)
+            try:
+                job.wait(timeout=300)
+            except subprocess.TimeoutExpired:
+                self.fail("the restarted job did not end:\n" + "".join(lines)[-6000:])
+        finally:
+            if job.poll() is None:
+                job.kill()
+            reader.join(timeout=10)
+        out = "".join(lines)
+        self.assertEqual(job.returncode, 0, out[-4000:])
+        self.assertIn("attempt 2", out)
+        lost = next(t for t, line in zip(seen, lines) if "shard 0" in line and "was lost" in line) - cut
+        by_epoch = assert_nothing_lost_or_doubled(self, run_dir, epochs)
+        resumed = [line for ls in by_epoch.values() for line in ls if "resumed_at" in line]
+        self.assertTrue(resumed, "the restart resumed no commit")
+        diff = relative_difference(final_weights(self.one_host_reference(epochs)), final_weights(run_dir))
+        self.assertLess(diff, 1e-5)
+        print(f"shard host cut off after {before} commits: the coordinator named the shard lost "
+              f"{lost:.1f} s after the cut (heartbeat timeout {HEARTBEAT} s), the job ended after "
+              f"{ended:.1f} s (mpirun cannot reach the cut host's daemon: --stop-grace); the restart "
+              f"resumed at window {resumed[0]['resumed_at']} of epoch {resumed[0]['epoch']}; audit exact; final weights vs "
+              f"uninterrupted: {diff:.1e}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ LocalTransport::LocalTransport(const TrainOptions& options, const StoreReader& s
       store_(store),
       config_(config),
       checkpoints_(options.run_dir, options.keep_last),
-      metrics_(std::filesystem::path(options.run_dir) / "metrics.jsonl", std::ios::app) {}
+      metrics_(std::filesystem::path(options.run_dir) / "metrics.jsonl") {}
 
 StepShard LocalTransport::NextShard(std::int64_t, std::size_t, std::size_t) {
   throw Error(ErrorCode::kInternal, "a single-process run hands out no shards");
@@ -46,8 +46,7 @@ void LocalTransport::WriteRunFile(const std::string& name, const std::string& te
 void LocalTransport::Record(const nlohmann::json& record) {
   nlohmann::json stamped = record;
   stamped["time"] = WallClockSeconds();
-  metrics_ << stamped.dump() << "\n";
-  metrics_.flush();
+  metrics_.Append(stamped);
 }
 
 bool LocalTransport::Checkpoint(const CommitOptions& commit, torch::nn::Module& module,

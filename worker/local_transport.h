@@ -12,9 +12,9 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <string>
 
+#include "common/json_lines.h"
 #include "storage/store_reader.h"
 #include "worker/model/get_model.h"
 #include "worker/model/train_options.h"
@@ -52,7 +52,7 @@ class LocalTransport : public Transport {
   const StoreReader& store_;
   const GetModelConfig& config_;
   CheckpointManager checkpoints_;
-  std::ofstream metrics_;  // RUN/metrics.jsonl, appended to
+  JsonLinesLog metrics_;  // RUN/metrics.jsonl; keeps records a full disk refused
 };
 
 }  // namespace getps

@@ -92,8 +92,8 @@ std::string CheckpointManager::Save(std::int64_t step, const torch::nn::Module& 
   // The checkpoint stands from here on: what fails below is logged, not
   // thrown (a resume appends missing lines; a stale `best` names an older
   // good checkpoint).
+  AppendCommits(meta.value("commit", nlohmann::json::array()));
   try {
-    AppendCommits(meta.value("commit", nlohmann::json::array()));
     if (is_best) WriteFileAtomically(fs::path(dir_) / "best", std::string(name) + "\n");
   } catch (const Error& e) {
     LogError(e.what());
@@ -145,14 +145,18 @@ std::optional<std::string> CheckpointManager::NewestValid() const {
   return std::nullopt;
 }
 
-void CheckpointManager::AppendCommits(const nlohmann::json& lines) const {
-  if (lines.empty()) return;
-  const fs::path audit = fs::path(dir_).parent_path() / "epochs.jsonl";
-  std::ofstream out(audit, std::ios::app);
-  for (const auto& line : lines) out << line.dump() << "\n";
-  out.flush();
-  if (!out) throw Error(ErrorCode::kIOError, "cannot append to " + audit.string());
-  FsyncPath(audit);
+void CheckpointManager::AppendCommits(const nlohmann::json& lines) {
+  for (const auto& line : lines) unappended_.push_back(line);
+  if (unappended_.empty()) return;
+  std::string text;
+  for (const auto& line : unappended_) text += line.dump() + "\n";
+  try {
+    AppendWhole(fs::path(dir_).parent_path() / "epochs.jsonl", text, AppendSync::kFsync);
+    unappended_ = nlohmann::json::array();
+  } catch (const Error& e) {
+    LogError(std::string(e.what()) + " (" + std::to_string(unappended_.size()) +
+             " commit line(s) kept for the next commit)");
+  }
 }
 
 void CheckpointManager::AdoptAsStateOfRecord(const std::string& checkpoint_dir) const {
@@ -190,10 +194,17 @@ void CheckpointManager::RollBackTo(const std::string& name, std::int64_t step,
     kept += text + "\n";
     have.push_back(line);
   }
+  // Lines of standing checkpoints up to this one that were never appended.
+  nlohmann::json wanted = nlohmann::json::array();
+  for (const auto& line : unappended_)
+    if (line.value("step", std::int64_t{0}) <= step) wanted.push_back(line);
+  unappended_ = nlohmann::json::array();
+  for (const auto& line : commit_lines) wanted.push_back(line);
   bool missing = false;
-  for (const auto& line : commit_lines) {
+  for (const auto& line : wanted) {
     if (std::find(have.begin(), have.end(), line) == have.end()) {
       kept += line.dump() + "\n";
+      have.push_back(line);
       missing = true;
     }
   }

@@ -35,7 +35,9 @@ class CheckpointManager {
 
   // Writes a checkpoint, appends its commit line (if any), and prunes old
   // ones. Returns its directory. Throws Error(kIOError) when it cannot be
-  // written (the previous ones stay, and no line is appended).
+  // written (the previous ones stay, and no line is appended). Lines whose
+  // checkpoint stands but which could not be appended (a full disk) are
+  // appended, first, by the next Save or roll-back of this manager.
   std::string Save(std::int64_t step, const torch::nn::Module& model,
                    torch::optim::Optimizer& optimizer, const nlohmann::json& meta, bool is_best);
 
@@ -60,13 +62,17 @@ class CheckpointManager {
   void AdoptFreshStart() const;
 
  private:
-  void AppendCommits(const nlohmann::json& lines) const;
+  // Appends `lines` and the earlier ones still unappended, whole or not at
+  // all; keeps them unappended (logged) when the audit cannot be written.
+  void AppendCommits(const nlohmann::json& lines);
   // Step folders after `name` ("" : all) set aside; audit lines of steps
   // after `step` dropped, `commit_lines` (of `checkpoint_dir`) appended when missing.
   void RollBackTo(const std::string& name, std::int64_t step, const nlohmann::json& commit_lines,
                   const std::string& checkpoint_dir) const;
   std::string dir_;  // RUN/checkpoints
   int keep_last_;
+  // Commit lines of standing checkpoints not yet in RUN/epochs.jsonl.
+  mutable nlohmann::json unappended_ = nlohmann::json::array();
 };
 
 // Throws Error(kInvalidArgument) unless the checkpoint at `checkpoint_dir`
