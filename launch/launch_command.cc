@@ -14,12 +14,14 @@
 // distributed `getps train` that exits 0 must also have written "finished"
 // to RUN/outcome.json (mpirun with recovery settings always exits 0).
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -83,47 +85,80 @@ std::string OptionValue(const std::vector<std::string>& command, const std::stri
 // job as soon as the run is over: under OpenMPI's recovery settings a dead
 // rank 0 does not end the job, nor does always its MPI_Abort, and the other
 // ranks would wait out --timeout. Over() says why the job should end now:
-// RUN/outcome.json, written by this attempt, says the run failed; or the
-// coordinator runs on this host (RUN/coordinator.json of this attempt names
-// its host and pid), its process is gone, and it wrote no outcome.
+// RUN/outcome.json, written by this attempt, says the run failed; or it
+// says the run finished and the job is still there `linger` after (mpirun
+// over several hosts has been seen to outlive every rank of a run that
+// finished); or the coordinator runs on this host (RUN/coordinator.json of
+// this attempt names its host and pid), its process is gone, and it wrote no
+// outcome.
+// A file counts as this attempt's when its inode, modification time or size
+// differs from what was there when the attempt started (both files are
+// written atomically, so each write is a new inode): comparing times with
+// the clock missed a file written within the file system's timestamp
+// granularity of the start.
 class CoordinatorWatch {
  public:
-  CoordinatorWatch(const std::vector<std::string>& command, fs::file_time_type started)
-      : started_(started) {
-    if (!OptionValue(command, "--sync").empty()) run_dir_ = OptionValue(command, "--run-dir");
+  // Before the attempt starts.
+  CoordinatorWatch(const std::vector<std::string>& command, std::chrono::duration<double> linger)
+      : linger_(linger) {
+    if (OptionValue(command, "--sync").empty()) return;
+    run_dir_ = OptionValue(command, "--run-dir");
+    outcome_at_start_ = StampOf(run_dir_ + "/outcome.json");
+    coordinator_at_start_ = StampOf(run_dir_ + "/coordinator.json");
   }
 
   struct Ending {
     std::string why;
-    int exit_code = 0;  // the run's own (RUN/outcome.json), or 0: let the kill stand
+    int exit_code = 0;      // the run's own (RUN/outcome.json), or 0: let the kill stand
+    bool finished = false;  // the run finished: the ended job counts as exited 0
   };
   std::optional<Ending> Over() {
     if (run_dir_.empty()) return std::nullopt;
     const std::string outcome = run_dir_ + "/outcome.json";
-    if (WrittenThisAttempt(outcome)) {
+    if (WrittenThisAttempt(outcome, outcome_at_start_)) {
       std::ifstream in(outcome);
       const auto o = nlohmann::json::parse(in, nullptr, false);
       if (o.is_object() && o.value("status", "") == "failed")
         return Ending{
             "the coordinator ended the run (" + outcome + ": " + o.value("error", "?") + ")",
             std::max(1, o.value("exit_code", 1))};
-      return std::nullopt;  // finished: the ranks end by themselves
+      // Finished: the ranks end by themselves, or are ended `linger` later.
+      const auto now = std::chrono::steady_clock::now();
+      if (!finished_seen_) finished_seen_ = now;
+      if (now - *finished_seen_ < linger_) return std::nullopt;
+      return Ending{"the run finished (" + outcome + ") but the job was still running " +
+                        FormatDuration(linger_.count()) + " later",
+                    0, true};
     }
     if (pid_ <= 0) pid_ = LocalCoordinator();
     if (pid_ <= 0 || kill(pid_, 0) == 0 || errno != ESRCH) return std::nullopt;
-    if (WrittenThisAttempt(outcome)) return std::nullopt;  // it wrote one as it went; next tick
+    if (WrittenThisAttempt(outcome, outcome_at_start_))
+      return std::nullopt;  // it wrote one as it went; next tick
     return Ending{"the coordinator (pid " + std::to_string(pid_) + ") died"};
   }
 
  private:
-  bool WrittenThisAttempt(const std::string& path) const {
-    std::error_code ec;
-    const auto t = fs::last_write_time(path, ec);
-    return !ec && t >= started_;
+  struct Stamp {
+    ino_t inode;
+    std::int64_t mtime_ns;
+    off_t size;
+    bool operator==(const Stamp& o) const {
+      return inode == o.inode && mtime_ns == o.mtime_ns && size == o.size;
+    }
+  };
+  static std::optional<Stamp> StampOf(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return std::nullopt;
+    return Stamp{st.st_ino, std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                 st.st_size};
+  }
+  static bool WrittenThisAttempt(const std::string& path, const std::optional<Stamp>& at_start) {
+    const auto now = StampOf(path);
+    return now && !(at_start && *now == *at_start);
   }
   pid_t LocalCoordinator() const {
     const std::string path = run_dir_ + "/coordinator.json";
-    if (!WrittenThisAttempt(path)) return -1;
+    if (!WrittenThisAttempt(path, coordinator_at_start_)) return -1;
     std::ifstream in(path);
     const auto info = nlohmann::json::parse(in, nullptr, false);
     if (!info.is_object() || info.value("host", "") != HostName()) return -1;
@@ -131,7 +166,9 @@ class CoordinatorWatch {
   }
 
   std::string run_dir_;  // empty: not a distributed train, nothing to watch
-  fs::file_time_type started_;
+  std::optional<Stamp> outcome_at_start_, coordinator_at_start_;
+  std::chrono::duration<double> linger_;
+  std::optional<std::chrono::steady_clock::time_point> finished_seen_;
   pid_t pid_ = -1;
 };
 
@@ -141,8 +178,7 @@ class CoordinatorWatch {
 // then SIGKILL if it is still there `grace` later. srun needs the SIGTERM:
 // it forwards it to its step's tasks on every node and waits for them, while
 // a SIGKILLed srun can do neither and leaves its ranks running.
-int Wait(pid_t pid, CoordinatorWatch& watch, std::chrono::duration<double> grace,
-         int* stopped_by) {
+int Wait(pid_t pid, CoordinatorWatch& watch, std::chrono::duration<double> grace, int* stopped_by) {
   using Clock = std::chrono::steady_clock;
   const sigset_t stop = StopSignals();
   const timespec tick{0, 100'000'000};
@@ -151,7 +187,10 @@ int Wait(pid_t pid, CoordinatorWatch& watch, std::chrono::duration<double> grace
   auto kill_at = Clock::time_point::max();  // max: no SIGKILL due
   while (true) {
     const pid_t got = waitpid(pid, &status, WNOHANG);
-    if (got == pid) return ended && ended->exit_code ? ended->exit_code << 8 : status;
+    if (got == pid) {
+      if (ended && ended->finished) return 0;  // as a wait status: exited 0
+      return ended && ended->exit_code ? ended->exit_code << 8 : status;
+    }
     if (got < 0) throw Error(ErrorCode::kIOError, "launch: waitpid failed");
     const int signal = sigtimedwait(&stop, nullptr, &tick);
     if (signal > 0) {
@@ -204,8 +243,9 @@ int RunLaunch(const std::vector<std::string>& args) {
       "when it fails, with `--resume auto` appended, up to --max-restarts times: the run\n"
       "continues from its newest valid checkpoint. Exit status 2 (bad usage or input) is not\n"
       "retried. A distributed train whose coordinator ended the run (RUN/outcome.json) or\n"
-      "died is ended at once rather than left to its ranks' timeouts. Ctrl-C / SIGTERM stop\n"
-      "the job and the supervision. Each attempt has\n"
+      "died is ended at once rather than left to its ranks' timeouts; one whose run finished\n"
+      "but which is still running --stop-grace seconds later is ended and counts as finished.\n"
+      "Ctrl-C / SIGTERM stop the job and the supervision. Each attempt has\n"
       "GETPS_ATTEMPT=N in its environment.");
   spec.options.add_options()("max-restarts", po::value<int>()->default_value(3),
                              "restarts after failures, at most")(
@@ -213,7 +253,7 @@ int RunLaunch(const std::vector<std::string>& args) {
       "seconds to wait before a restart (lets ports and a dying job's files settle)")(
       "stop-grace", po::value<double>()->default_value(10.0),
       "seconds a job ended by launch has between SIGTERM and SIGKILL (srun takes its step's "
-      "tasks down on SIGTERM, not on SIGKILL)");
+      "tasks down on SIGTERM, not on SIGKILL), and a finished run's job has to exit");
   const auto dashes = std::find(args.begin(), args.end(), "--");
   auto vm = Parse({args.begin(), dashes}, spec);
   if (!vm) return 0;
@@ -228,7 +268,7 @@ int RunLaunch(const std::vector<std::string>& args) {
   int stopped_by = 0;
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
-    CoordinatorWatch watch(command, fs::file_time_type::clock::now());
+    CoordinatorWatch watch(command, grace);
     const pid_t job = Start(command, attempt);
     const int status = CheckedStatus(command, Wait(job, watch, grace, &stopped_by));
     EndGroup(job);

@@ -13,7 +13,9 @@
 - a job resumed with fewer workers continues the epoch at the first window
   not committed;
 - a damaged newest checkpoint is skipped on resume (the previous is used);
-  an unwritable checkpoint folder is reported and training goes on.
+  an unwritable checkpoint folder is reported and training goes on;
+- a job whose run finished (RUN/outcome.json) but which does not exit is
+  ended --stop-grace later and counts as finished.
 Each test prints what it injected and what it checked. Recovery inside a
 running job (no restart): elastic_in_job_test.py."""
 import json
@@ -37,6 +39,20 @@ TRAIN = ["--epochs", "4", "--batch-size", "4", "--lr", "0.05", "--leave-out-chro
 class Elastic(SimulatedStoreTest):
     def assert_nothing_lost_or_doubled(self, run_dir, epochs):
         return assert_nothing_lost_or_doubled(self, run_dir, epochs)
+
+    def test_a_job_that_outlives_its_finished_run_is_ended_as_finished(self):
+        run_dir = self.path("lingers")
+        os.makedirs(run_dir)
+        # What mpirun over several hosts was seen to do: the run finished,
+        # every rank gone, mpirun still there.
+        script = f'echo \'{{"status": "finished", "exit_code": 0}}\' > {run_dir}/outcome.json; exec sleep 600'
+        p = subprocess.run([GETPS, "launch", "--max-restarts", "2", "--stop-grace", "1", "--", "sh", "-c", script,
+                            "sh", "--sync", "ps", "--run-dir", run_dir], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("the run finished", p.stderr)
+        self.assertIn("still running 1.0s later", p.stderr)
+        self.assertNotIn("attempt 2", p.stderr)
+        print(f"a job that outlived its finished run: {p.stderr.strip().splitlines()[0]}")
 
     def test_a_killed_training_process_restarts_and_loses_nothing(self):
         reference = self.path("reference")
