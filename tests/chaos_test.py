@@ -141,12 +141,7 @@ class Chaos(SimulatedStoreTest):
         if netns_hosts.unavailable() is not None:
             print(f"all ranks on loopback, no link cuts: {netns_hosts.unavailable()}")
             return
-        cls.hosts = netns_hosts.NetnsHosts(3)
-        try:
-            cls.hosts.start()
-        except BaseException:
-            cls.hosts.stop()
-            raise
+        cls.hosts = netns_hosts.NetnsHosts.started(3)
 
     @classmethod
     def tearDownClass(cls):

@@ -46,12 +46,7 @@ class SeveralHosts(SimulatedStoreTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.hosts = netns_hosts.NetnsHosts(3)
-        try:
-            cls.hosts.start()
-        except BaseException:
-            cls.hosts.stop()
-            raise
+        cls.hosts = netns_hosts.NetnsHosts.started(3)
 
     @classmethod
     def tearDownClass(cls):

@@ -62,6 +62,17 @@ class NetnsHosts:
         self.made = []
         self.agent = None
 
+    @classmethod
+    def started(cls, hosts):
+        """`hosts` hosts, started; what was made is removed if that fails."""
+        made = cls(hosts)
+        try:
+            made.start()
+        except BaseException:
+            made.stop()
+            raise
+        return made
+
     def address(self, host, network=0):
         return f"10.{self.net}.{network}.{host + 1}"
 
